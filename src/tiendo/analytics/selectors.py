@@ -1,0 +1,122 @@
+"""Evaluated views of plans: what the dashboards, pages and API show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.utils import timezone
+
+from tiendo.analytics.evaluation import CHUA_DAT, CHUA_DEN_HAN, THIEU_SO_LIEU, Evaluation, evaluate_many, verdict_counts
+from tiendo.plans.models import Indicator, IndicatorGroup, Plan
+from tiendo.plans.selectors import group_list, indicator_list
+from tiendo.reporting.models import DataValue
+from tiendo.reporting.periods import parse_period
+
+User = AbstractBaseUser | AnonymousUser
+
+
+@dataclass
+class IndicatorRow:
+    indicator: Indicator
+    evaluation: Evaluation
+
+    @property
+    def leads(self) -> list:
+        return [r.holder for r in self.indicator.responsibilities.all() if r.role == "lead"]
+
+    @property
+    def co_leads(self) -> list:
+        return [r.holder for r in self.indicator.responsibilities.all() if r.role == "co_lead"]
+
+    @property
+    def at_risk(self) -> bool:
+        """Missed, missing data after the deadline, or (before it) a value still short of the target."""
+        verdict = self.evaluation.verdict
+        if verdict in (CHUA_DAT, THIEU_SO_LIEU):
+            return True
+        return verdict == CHUA_DEN_HAN and self.evaluation.value is not None
+
+
+@dataclass
+class GroupSummary:
+    group: IndicatorGroup
+    rows: list[IndicatorRow] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return verdict_counts(r.evaluation for r in self.rows)
+
+
+@dataclass
+class PlanOverview:
+    plan: Plan
+    as_of: date
+    groups: list[GroupSummary]
+
+    @property
+    def rows(self) -> list[IndicatorRow]:
+        return [row for group in self.groups for row in group.rows]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return verdict_counts(r.evaluation for r in self.rows)
+
+    @property
+    def at_risk(self) -> list[IndicatorRow]:
+        return [r for r in self.rows if r.at_risk]
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def indicator_rows(*, user: User, plan: Plan, as_of: date | None = None) -> list[IndicatorRow]:
+    indicators = list(indicator_list(user=user, plan=plan))
+    evaluations = evaluate_many(indicators, as_of=as_of or today())
+    return [IndicatorRow(i, evaluations[i.pk]) for i in indicators]
+
+
+def indicator_row(*, user: User, indicator: Indicator, as_of: date | None = None) -> IndicatorRow:
+    return IndicatorRow(indicator, evaluate_many([indicator], as_of=as_of or today())[indicator.pk])
+
+
+def evaluate_indicators(*, user: User, indicators: list[Indicator], as_of: date | None = None) -> list[IndicatorRow]:
+    evaluations = evaluate_many(indicators, as_of=as_of or today())
+    return [IndicatorRow(i, evaluations[i.pk]) for i in indicators]
+
+
+def plan_overview(*, user: User, plan: Plan, as_of: date | None = None) -> PlanOverview:
+    as_of = as_of or today()
+    summaries = {g.pk: GroupSummary(g) for g in group_list(user=user, plan=plan)}
+    for row in indicator_rows(user=user, plan=plan, as_of=as_of):
+        summaries[row.indicator.group_id].rows.append(row)
+    return PlanOverview(plan=plan, as_of=as_of, groups=list(summaries.values()))
+
+
+@dataclass
+class HistoryPoint:
+    indicator: Indicator
+    data_value: DataValue
+
+    @property
+    def period_end(self) -> date:
+        return parse_period(self.data_value.period).end
+
+
+def indicator_history(*, user: User, indicator: Indicator) -> list[HistoryPoint]:
+    """Province-level values of this indicator and of its baseline chain (earlier plans), oldest first."""
+    chain: list[Indicator] = []
+    current: Indicator | None = indicator
+    while current is not None and current not in chain and len(chain) < 20:
+        chain.append(current)
+        current = current.baseline_indicator
+    by_element = {i.numerator_id: i for i in chain if i.numerator_id}
+    values = (
+        DataValue.objects.filter(data_element_id__in=by_element, unit_id=indicator.plan.province_id)
+        .select_related("unit", "stored_by", "data_element")
+    )
+    points = [HistoryPoint(by_element[v.data_element_id], v) for v in values]
+    points.sort(key=lambda p: p.period_end)
+    return points

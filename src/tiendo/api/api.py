@@ -1,0 +1,56 @@
+"""/api/v1/: the one NinjaAPI; every domain error becomes {"error": {"code", "message", "field"}}."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from tiendo import __version__
+from tiendo.core.exceptions import ApplicationError
+from tiendo.orgunits.api import router as orgunits_router
+from tiendo.plans.api import router as plans_router
+
+api = NinjaAPI(
+    title="tiendo API",
+    version="1",
+    description="Plans, indicators, units of a province's digital-transformation programme (tiendo "
+    + __version__
+    + "). Errors: {\"error\": {\"code\", \"message\", \"field\"}}.",
+    urls_namespace="api-v1",
+)
+api.add_router("", plans_router)
+api.add_router("", orgunits_router)
+
+
+def error_response(request: HttpRequest, *, status: int, code: str, message: str, field: str | None = None) -> HttpResponse:
+    return api.create_response(request, {"error": {"code": code, "message": message, "field": field}}, status=status)
+
+
+@api.exception_handler(ApplicationError)
+def on_application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    return error_response(request, status=exc.status_code, code=exc.code, message=str(exc.message), field=exc.field)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    first = exc.errors[0] if exc.errors else {}
+    loc = [str(part) for part in first.get("loc", []) if part not in ("query", "path", "body")]
+    field = ".".join(loc) or None
+    message = f"{field}: {first.get('msg', 'invalid')}" if field else first.get("msg", "invalid")
+    return error_response(request, status=422, code="validation_error", message=f"Dữ liệu không hợp lệ / invalid input — {message}", field=field)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, status=404, code="not_found", message="Không tìm thấy / Not found")
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(request, status=401, code="unauthenticated", message="Cần đăng nhập / Authentication required")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(request, status=exc.status_code, code="http_error", message=str(exc))

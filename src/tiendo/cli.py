@@ -1,0 +1,50 @@
+"""The `tiendo` command: one entry point for operators.
+
+`tiendo demo`, `tiendo serve`, `tiendo load-plan FILE`, `tiendo load-units --province 51`,
+`tiendo createadmin`, `tiendo check` … are Django management commands under friendlier names;
+any other Django command works too (`tiendo migrate`, `tiendo shell`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# name shown in `tiendo --help` → (management command, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("demo", "migrate, load the units, the shipped plans and demo users, then serve on 127.0.0.1:8000"),
+    "serve": ("serve", "serve the site with uvicorn (ASGI)"),
+    "load-units": ("load_units", "load a province and its communes (vietnam-provinces) and its agencies"),
+    "load-plan": ("load_plan", "validate and load a plan file (YAML); reports every problem with its line"),
+    "createadmin": ("createadmin", "create a CĐS-office administrator (asks for a password)"),
+    "check": ("check", "report misconfiguration (add --deploy for production checks)"),
+    "migrate": ("migrate", "create or update the database tables"),
+    "worker": ("worker", "run background tasks (arrives with the Reporting issue: reminders)"),
+}
+
+
+def usage() -> str:
+    lines = ["usage: tiendo COMMAND [options]", "", "commands:"]
+    lines += [f"  {name:<13} {text}" for name, (_cmd, text) in COMMANDS.items()]
+    lines += ["", "`tiendo COMMAND --help` shows a command's options; other Django commands work too."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tiendo.settings")
+    if len(argv) < 2 or argv[1] in {"-h", "--help", "help"}:
+        print(usage())
+        return
+    name = argv[1]
+    if name == "worker":
+        print("tiendo worker: no background tasks are defined yet (reminders arrive with the Reporting issue).")
+        return
+    command = COMMANDS.get(name, (name.replace("-", "_"), ""))[0]
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line([argv[0], command, *argv[2:]])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from tiendo.core.services import audit_record
+from tiendo.orgunits.models import Membership, OrgUnit
+from tiendo.plans.services import SHIPPED_PLANS, SHIPPED_PLANS_DIR
+
+DEMO_PROVINCE = 51
+# username → (unit code, role, is office admin)
+DEMO_USERS = {
+    "admin": ("51", Membership.Role.ADMIN),
+    "skhcn.duyet": ("SKHCN", Membership.Role.REVIEWER),
+    "tinhkhe.baocao": ("21211", Membership.Role.REPORTER),
+    "tinhkhe.xem": ("21211", Membership.Role.VIEWER),
+}
+
+
+class Command(BaseCommand):
+    help = "Set up the demo (database, Quảng Ngãi's units, the 2025 and 2026 plans, demo users) and serve it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-serve", action="store_true", help="set up only")
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args, no_serve: bool, host: str, port: int, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("database ready: " + str(settings.DATABASES["default"]["NAME"]))
+        call_command("load_units", province=DEMO_PROVINCE, stdout=self.stdout)
+        for name in SHIPPED_PLANS:
+            call_command("load_plan", str(SHIPPED_PLANS_DIR / name), stdout=self.stdout)
+        password = self._demo_users()
+        credentials = settings.DATA_DIR / "demo-credentials.txt"
+        credentials.write_text(
+            "".join(f"{u}\t{password}\t{code}\t{role}\n" for u, (code, role) in DEMO_USERS.items()), encoding="utf-8"
+        )
+        credentials.chmod(0o600)
+        self.stdout.write(
+            "\n"
+            "  CHỈ DÙNG THỬ / DEMO ONLY — these accounts exist only in the demo database\n"
+            f"  Đăng nhập / log in at http://{host}:{port}/accounts/login/\n"
+            f"    Văn phòng CĐS (admin):     admin / {password}\n"
+            f"    người duyệt Sở KH&CN:      skhcn.duyet / {password}\n"
+            f"    người báo cáo Xã Tịnh Khê: tinhkhe.baocao / {password}\n"
+            f"    người xem Xã Tịnh Khê:     tinhkhe.xem / {password}\n"
+            f"  (also written to {credentials})\n"
+        )
+        if not no_serve:
+            call_command("serve", host=host, port=port)
+
+    @transaction.atomic
+    def _demo_users(self) -> str:
+        """A fresh random password on every run: the demo never ships a known default password."""
+        password = "demo-" + secrets.token_urlsafe(9)
+        user_model = get_user_model()
+        for username, (code, role) in DEMO_USERS.items():
+            user = user_model.objects.filter(username=username).first() or user_model(username=username)
+            user.is_staff = user.is_superuser = role == Membership.Role.ADMIN
+            user.set_password(password)
+            user.save()
+            unit = OrgUnit.objects.get(code=code)
+            Membership.objects.update_or_create(user=user, unit=unit, defaults={"role": role})
+            audit_record(actor=None, actor_label="tiendo demo", action="user.demo", obj=user, changes={"unit": code, "role": role})
+        return password

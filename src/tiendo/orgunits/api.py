@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Query, Router
+from ninja.pagination import PageNumberPagination, paginate
+
+from tiendo.core.exceptions import ApplicationError
+from tiendo.orgunits.models import OrgUnit
+from tiendo.orgunits.schemas import OrgUnitListIn, OrgUnitOut
+from tiendo.orgunits.selectors import unit_get, unit_list
+
+router = Router(tags=["orgunits"])
+
+
+@router.get("/orgunits", response=list[OrgUnitOut], summary="List units (province, communes, agencies)")
+@paginate(PageNumberPagination, page_size=100)
+def orgunits_list(request: HttpRequest, filters: Query[OrgUnitListIn]):
+    if filters.kind and filters.kind not in OrgUnit.Kind.values:
+        raise ApplicationError(
+            f"kind phải là một trong {', '.join(OrgUnit.Kind.values)} / kind must be one of {', '.join(OrgUnit.Kind.values)}",
+            field="kind",
+        )
+    return unit_list(user=request.user, kind=filters.kind, q=filters.q, parent_code=filters.parent)
+
+
+@router.get("/orgunits/{code}", response=OrgUnitOut, summary="One unit by its code")
+def orgunits_get(request: HttpRequest, code: str):
+    return unit_get(user=request.user, code=code)

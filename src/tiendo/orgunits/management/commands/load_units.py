@@ -1,0 +1,32 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from tiendo.core.exceptions import ApplicationError
+from tiendo.orgunits.services import agencies_load, shipped_agencies_file, units_load_province
+
+
+class Command(BaseCommand):
+    help = "Load a province and its commune-level units from vietnam-provinces, and its agencies file."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--province", type=int, required=True, help="province code, e.g. 51 (Quảng Ngãi)")
+        parser.add_argument("--agencies", type=Path, help="agencies YAML (default: the shipped file, if any)")
+
+    def handle(self, *args, province: int, agencies: Path | None, **options):
+        try:
+            report = units_load_province(province_code=province)
+            self.stdout.write(
+                f"province {province}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged"
+            )
+            for message in report.messages:
+                self.stdout.write(f"  {message}")
+            agencies = agencies or shipped_agencies_file(province)
+            if agencies:
+                agency_report = agencies_load(path=agencies)
+                self.stdout.write(
+                    f"agencies ({agencies.name}): {agency_report.created} created, "
+                    f"{agency_report.updated} updated, {agency_report.unchanged} unchanged"
+                )
+        except ApplicationError as exc:
+            raise CommandError(str(exc)) from None

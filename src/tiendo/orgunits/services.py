@@ -1,0 +1,218 @@
+"""Writes to the unit tree. Each service is transactional and audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from tiendo.core.exceptions import ApplicationError, PermissionDeniedError
+from tiendo.core.services import audit_record
+from tiendo.core.yamlfile import YamlDocument
+from tiendo.orgunits.models import Membership, OrgUnit, UnitGroup
+from tiendo.orgunits.selectors import user_is_office_admin
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+VIETNAM_PROVINCES_SOURCE = "vietnam-provinces {version}"
+
+# The collective groups every province has; plans name them ("UBND các địa phương").
+COMMUNE_GROUPS = {
+    "communes": ("UBND các xã, phường, đặc khu", "Commune-level People's Committees"),
+    "xa": ("Xã", "Communes (xã)"),
+    "phuong": ("Phường", "Wards (phường)"),
+    "dac-khu": ("Đặc khu", "Special zones (đặc khu)"),
+}
+_DIVISION_GROUP = {"xã": "xa", "phường": "phuong", "đặc khu": "dac-khu"}
+
+
+@dataclass
+class LoadReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    messages: list[str] = field(default_factory=list)
+
+    def count(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+def _upsert_unit(*, code: str, values: dict[str, Any], report: LoadReport, actor_label: str) -> OrgUnit:
+    unit = OrgUnit.objects.filter(code=code).first()
+    if unit is None:
+        unit = OrgUnit(code=code, **values)
+        unit.save()
+        audit_record(actor=None, actor_label=actor_label, action="orgunit.create", obj=unit, changes=values_for_audit(values))
+        report.count("created")
+        return unit
+    changes = {k: [_plain(getattr(unit, k)), _plain(v)] for k, v in values.items() if getattr(unit, k) != v}
+    if changes:
+        for key, value in values.items():
+            setattr(unit, key, value)
+        unit.save()
+        audit_record(actor=None, actor_label=actor_label, action="orgunit.update", obj=unit, changes=changes)
+        report.count("updated")
+    else:
+        report.count("unchanged")
+    return unit
+
+
+def _plain(value: Any) -> Any:
+    return value.code if isinstance(value, OrgUnit) else value
+
+
+def values_for_audit(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _plain(v) for k, v in values.items()}
+
+
+def _ensure_group(*, code: str, name: str, name_en: str) -> UnitGroup:
+    group, _created = UnitGroup.objects.update_or_create(code=code, defaults={"name": name, "name_en": name_en})
+    return group
+
+
+@transaction.atomic
+def units_load_province(*, province_code: int, actor_label: str = "tiendo load-units") -> LoadReport:
+    """Load a province and its commune-level units from the `vietnam-provinces` package.
+
+    Idempotent: a second run reports everything unchanged. Units that the package no longer lists
+    are reported, never deleted (data may hang on them).
+    """
+    from importlib.metadata import version
+
+    import vietnam_provinces as vp
+
+    try:
+        province = vp.Province.from_code(vp.ProvinceCode(province_code))
+    except ValueError:
+        codes = ", ".join(str(p.code.value) for p in vp.Province.iter_all())
+        raise ApplicationError(
+            _("Mã tỉnh %(code)s không có trong danh mục (có: %(codes)s) / Unknown province code %(code)s")
+            % {"code": province_code, "codes": codes},
+            field="province",
+        ) from None
+    source = VIETNAM_PROVINCES_SOURCE.format(version=version("vietnam-provinces"))
+    report = LoadReport()
+    root = _upsert_unit(
+        code=str(province.code.value),
+        values={
+            "name": province.name,
+            "name_en": province.name,
+            "kind": OrgUnit.Kind.PROVINCE,
+            "division_type": province.division_type.value,
+            "parent": None,
+            "source": source,
+        },
+        report=report,
+        actor_label=actor_label,
+    )
+    groups = {code: _ensure_group(code=code, name=n, name_en=e) for code, (n, e) in COMMUNE_GROUPS.items()}
+    seen: set[str] = set()
+    for ward in vp.Ward.iter_by_province(province.code):
+        code = f"{ward.code.value:05d}"
+        seen.add(code)
+        unit = _upsert_unit(
+            code=code,
+            values={
+                "name": ward.name,
+                "name_en": ward.name,
+                "kind": OrgUnit.Kind.COMMUNE,
+                "division_type": ward.division_type.value,
+                "parent": root,
+                "source": source,
+            },
+            report=report,
+            actor_label=actor_label,
+        )
+        groups["communes"].members.add(unit)
+        group_code = _DIVISION_GROUP.get(ward.division_type.value)
+        if group_code:
+            groups[group_code].members.add(unit)
+    stale = OrgUnit.objects.filter(parent=root, kind=OrgUnit.Kind.COMMUNE).exclude(code__in=seen)
+    for unit in stale:
+        report.messages.append(f"{unit.code} {unit.name}: not in {source} (kept)")
+    return report
+
+
+@transaction.atomic
+def agencies_load(*, path: Path, actor_label: str = "tiendo load-units") -> LoadReport:
+    """Load a province's agencies and named groups from its YAML file (see agencies-51.yaml)."""
+    document = YamlDocument.load(path)
+    data = document.data
+    errors: list[str] = []
+    if not isinstance(data, dict):
+        document.fail([document.error((), _("tệp phải là một bảng (mapping) / the file must be a mapping"))])
+    province_code = str(data.get("province", ""))
+    root = OrgUnit.objects.filter(code=province_code, kind=OrgUnit.Kind.PROVINCE).first()
+    if root is None:
+        errors.append(
+            document.error(
+                ("province",),
+                _("tỉnh %(code)s chưa được nạp; chạy `tiendo load-units --province %(code)s` trước / province %(code)s is not loaded")
+                % {"code": province_code},
+            )
+        )
+    seen_codes: set[str] = set()
+    for index, agency in enumerate(data.get("agencies") or []):
+        for key in ("code", "name"):
+            if not agency.get(key):
+                errors.append(document.error(("agencies", index, key), _("bắt buộc / required")))
+        if agency.get("code") in seen_codes:
+            errors.append(document.error(("agencies", index, "code"), _("trùng mã / duplicate code")))
+        seen_codes.add(agency.get("code"))
+    group_codes = {g.get("code") for g in data.get("groups") or []} | set(COMMUNE_GROUPS)
+    for index, agency in enumerate(data.get("agencies") or []):
+        for g_index, group in enumerate(agency.get("groups") or []):
+            if group not in group_codes:
+                errors.append(
+                    document.error(("agencies", index, "groups", g_index), _("nhóm không xác định / unknown group: %s") % group)
+                )
+    if errors:
+        document.fail(errors)
+    report = LoadReport()
+    groups = {
+        g["code"]: _ensure_group(code=g["code"], name=g["name"], name_en=g.get("name_en", ""))
+        for g in data.get("groups") or []
+    }
+    for agency in data.get("agencies") or []:
+        unit = _upsert_unit(
+            code=agency["code"],
+            values={
+                "name": agency["name"],
+                "name_en": agency.get("name_en", ""),
+                "kind": OrgUnit.Kind.AGENCY,
+                "division_type": "",
+                "parent": root,
+                "aliases": list(agency.get("aliases") or []),
+                "source": path.name,
+            },
+            report=report,
+            actor_label=actor_label,
+        )
+        for group_code in agency.get("groups") or []:
+            groups[group_code].members.add(unit)
+    return report
+
+
+def shipped_agencies_file(province_code: int) -> Path | None:
+    path = DATA_DIR / f"agencies-{province_code}.yaml"
+    return path if path.exists() else None
+
+
+@transaction.atomic
+def membership_set(*, actor: AbstractBaseUser, user: AbstractBaseUser, unit: OrgUnit, role: str) -> Membership:
+    """Give `user` a role in `unit` (replacing the role they had there). Office admins only."""
+    if not user_is_office_admin(actor):
+        raise PermissionDeniedError(_("Chỉ Văn phòng CĐS được phân quyền / Only the CĐS office assigns roles"))
+    if role not in Membership.Role.values:
+        raise ApplicationError(_("Vai trò không hợp lệ / Invalid role: %s") % role, field="role")
+    membership, created = Membership.objects.update_or_create(user=user, unit=unit, defaults={"role": role})
+    audit_record(
+        actor=actor,
+        action="membership.create" if created else "membership.update",
+        obj=membership,
+        changes={"user": user.get_username(), "unit": unit.code, "role": role},
+    )
+    return membership

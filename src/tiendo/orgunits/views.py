@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from tiendo.analytics.selectors import evaluate_indicators
+from tiendo.orgunits.models import OrgUnit
+from tiendo.orgunits.selectors import unit_can_view_private, unit_get, unit_list, unit_memberships
+from tiendo.plans.selectors import indicators_for_unit, tasks_for_unit
+from tiendo.reporting.selectors import datavalues_for_unit
+from tiendo.web.errors import not_found_on_error
+
+KINDS = [OrgUnit.Kind.COMMUNE, OrgUnit.Kind.AGENCY, OrgUnit.Kind.PROVINCE]
+SORTS = {"name": "name", "-name": "-name", "code": "code", "-code": "-code"}
+
+
+def unit_index(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind") or OrgUnit.Kind.COMMUNE
+    if kind not in OrgUnit.Kind.values:
+        kind = OrgUnit.Kind.COMMUNE
+    q = request.GET.get("q", "").strip()
+    sort = SORTS.get(request.GET.get("sort", ""), "name")
+    units = unit_list(user=request.user, kind=kind, q=q).order_by(sort)
+    page = Paginator(units, 50).get_page(request.GET.get("page"))
+    context = {"page": page, "kind": kind, "kinds": KINDS, "q": q, "sort": sort, "kind_labels": dict(OrgUnit.Kind.choices)}
+    template = "orgunits/_unit_rows.html" if request.headers.get("HX-Request") else "orgunits/unit_list.html"
+    return render(request, template, context)
+
+
+@not_found_on_error
+def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
+    unit = unit_get(user=request.user, code=code)
+    indicators = list(indicators_for_unit(user=request.user, unit=unit))
+    private = unit_can_view_private(request.user, unit)
+    context = {
+        "unit": unit,
+        "rows": evaluate_indicators(user=request.user, indicators=indicators),
+        "tasks": tasks_for_unit(user=request.user, unit=unit),
+        "can_view_private": private,
+        "members": unit_memberships(user=request.user, unit=unit) if private else [],
+        "data_values": datavalues_for_unit(user=request.user, unit=unit)[:200] if private else [],
+        "children_count": unit.children.count(),
+    }
+    return render(request, "orgunits/unit_detail.html", context)

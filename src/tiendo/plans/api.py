@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router
+from ninja.pagination import PageNumberPagination, paginate
+
+from tiendo.analytics.selectors import IndicatorRow, indicator_history, indicator_row, indicator_rows
+from tiendo.plans.schemas import IndicatorDetailOut, IndicatorOut, PlanOut
+from tiendo.plans.selectors import indicator_get, plan_get, plan_list
+
+router = Router(tags=["plans"])
+
+
+def indicator_out(row: IndicatorRow) -> dict:
+    indicator, evaluation = row.indicator, row.evaluation
+    return {
+        "id": indicator.pk,
+        "plan": indicator.plan.code,
+        "group": indicator.group.code,
+        "number": indicator.number,
+        "name": indicator.name,
+        "name_en": indicator.name_en,
+        "target": indicator.target_text,
+        "target_value": indicator.target_value,
+        "direction": indicator.direction,
+        "unit": indicator.measure,
+        "lead_text": indicator.lead_text,
+        "lead_units": [h.name for h in row.leads],
+        "co_lead_units": [h.name for h in row.co_leads],
+        "value": evaluation.value,
+        "value_text": evaluation.value_text,
+        "period": evaluation.period,
+        "verdict": evaluation.verdict,
+        "verdict_basis": evaluation.basis,
+    }
+
+
+@router.get("/plans", response=list[PlanOut], summary="List plans")
+@paginate(PageNumberPagination, page_size=100)
+def plans_list(request: HttpRequest):
+    return plan_list(user=request.user)
+
+
+@router.get("/plans/{plan_id}", response=PlanOut, summary="One plan")
+def plans_get(request: HttpRequest, plan_id: int):
+    return plan_get(user=request.user, plan_id=plan_id)
+
+
+@router.get("/plans/{plan_id}/indicators", response=list[IndicatorOut], summary="A plan's indicators with value and verdict")
+@paginate(PageNumberPagination, page_size=100)
+def plans_indicators(request: HttpRequest, plan_id: int):
+    plan = plan_get(user=request.user, plan_id=plan_id)
+    return [indicator_out(row) for row in indicator_rows(user=request.user, plan=plan)]
+
+
+@router.get("/indicators/{indicator_id}", response=IndicatorDetailOut, summary="One indicator with its history and provenance")
+def indicators_get(request: HttpRequest, indicator_id: int):
+    indicator = indicator_get(user=request.user, indicator_id=indicator_id)
+    row = indicator_row(user=request.user, indicator=indicator)
+    baseline = None
+    if indicator.baseline_indicator is not None:
+        baseline_full = indicator_get(user=request.user, indicator_id=indicator.baseline_indicator_id)
+        baseline = indicator_out(indicator_row(user=request.user, indicator=baseline_full))
+    history = [
+        {
+            "plan": p.indicator.plan.code,
+            "indicator": p.indicator.label,
+            "period": p.data_value.period,
+            "value": p.data_value.value,
+            "value_text": p.data_value.text_value,
+            "unit": p.data_value.unit.code,
+            "source": p.data_value.source,
+            "source_detail": p.data_value.source_detail,
+            "stored_by": p.data_value.stored_by_label or str(p.data_value.stored_by or ""),
+            "stored_at": p.data_value.stored_at,
+            "is_simulated": p.data_value.is_simulated,
+        }
+        for p in indicator_history(user=request.user, indicator=indicator)
+    ]
+    stated = [
+        {"period": s.period, "verdict": s.verdict, "source": s.source, "reason": s.reason}
+        for s in indicator.stated_verdicts.all().order_by("period")
+    ]
+    return {**indicator_out(row), "baseline": baseline, "history": history, "stated_verdicts": stated}

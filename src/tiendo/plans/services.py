@@ -1,0 +1,372 @@
+"""Writes to plans. `plan_load` is the one way a plan enters tiendo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.db.models import Model
+from django.utils.translation import gettext as _
+
+from tiendo.core.exceptions import PermissionDeniedError
+from tiendo.core.services import audit_record
+from tiendo.orgunits.models import OrgUnit, UnitGroup
+from tiendo.orgunits.selectors import user_is_office_admin
+from tiendo.plans.models import Indicator, IndicatorGroup, Plan, Responsibility, StatedVerdict, Task, TaskItem
+from tiendo.plans.planfile import IndicatorEntry, PlanFile, parse_plan_file
+from tiendo.reporting.models import DataElement, DataValue
+from tiendo.reporting.periods import parse_period
+
+SHIPPED_PLANS_DIR = Path(__file__).resolve().parent / "data"
+SHIPPED_PLANS = ["quang-ngai-2025.yaml", "quang-ngai-2026.yaml"]  # in load order (2026 refers to 2025)
+
+
+@dataclass
+class PlanLoadReport:
+    plan: Plan
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.deleted)
+
+    def summary(self) -> str:
+        if not self.changed:
+            return _("%(plan)s: không có thay đổi / no changes") % {"plan": self.plan.code}
+        return _("%(plan)s: %(c)d tạo mới, %(u)d cập nhật, %(d)d xóa / created, updated, deleted") % {
+            "plan": self.plan.code,
+            "c": len(self.created),
+            "u": len(self.updated),
+            "d": len(self.deleted),
+        }
+
+
+class _Writer:
+    """Upserts rows, compares field by field, and audits what actually changed."""
+
+    def __init__(self, *, actor: AbstractBaseUser | None, actor_label: str, report: PlanLoadReport | None) -> None:
+        self.actor = actor
+        self.actor_label = actor_label
+        self.report = report
+
+    def upsert(self, model: type[Model], *, lookup: dict[str, Any], values: dict[str, Any]) -> Model:
+        obj = model.objects.filter(**lookup).first()
+        if obj is None:
+            obj = model(**lookup, **values)
+            obj.full_clean(validate_unique=False, validate_constraints=False)
+            obj.save()
+            self._audit(obj, "create", {k: _plain(v) for k, v in {**lookup, **values}.items()})
+            self._note("created", obj)
+            return obj
+        changes = {}
+        for key, value in values.items():
+            current = getattr(obj, key)
+            if _normalise(current) != _normalise(value):
+                changes[key] = [_plain(current), _plain(value)]
+                setattr(obj, key, value)
+        if changes:
+            obj.full_clean(validate_unique=False, validate_constraints=False)
+            obj.save()
+            self._audit(obj, "update", changes)
+            self._note("updated", obj)
+        return obj
+
+    def delete(self, obj: Model) -> None:
+        self._audit(obj, "delete", {})
+        self._note("deleted", obj)
+        obj.delete()
+
+    def _audit(self, obj: Model, verb: str, changes: dict[str, Any]) -> None:
+        audit_record(
+            actor=self.actor,
+            actor_label=self.actor_label,
+            action=f"{obj._meta.model_name}.{verb}",
+            obj=obj,
+            changes=changes,
+        )
+
+    def _note(self, bucket: str, obj: Model) -> None:
+        if self.report is not None:
+            getattr(self.report, bucket).append(f"{obj._meta.model_name}: {obj}")
+
+
+def _normalise(value: Any) -> Any:
+    if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+        return Decimal(value).normalize()
+    if isinstance(value, Model):
+        return (type(value), value.pk)
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Model):
+        return str(value.pk)
+    if isinstance(value, Decimal):
+        return str(value.normalize())
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _resolve_refs(refs: list[str], *, units: dict[str, OrgUnit], groups: dict[str, UnitGroup]) -> list[OrgUnit | UnitGroup | None]:
+    resolved: list[OrgUnit | UnitGroup | None] = []
+    for ref in refs:
+        if ref.startswith("group:"):
+            resolved.append(groups.get(ref.removeprefix("group:")))
+        else:
+            resolved.append(units.get(ref))
+    return resolved
+
+
+def _check_semantics(document, plan_file: PlanFile) -> list[str]:
+    """Checks beyond the schema: references, uniqueness, consistency. Returns every problem."""
+    errors: list[str] = []
+    header = plan_file.plan
+    province = OrgUnit.objects.filter(code=str(header.province), kind=OrgUnit.Kind.PROVINCE).first()
+    if province is None:
+        errors.append(
+            document.error(
+                ("plan", "province"),
+                _("tỉnh %(code)s chưa được nạp (tiendo load-units --province %(code)s) / province not loaded")
+                % {"code": header.province},
+            )
+        )
+    if header.ends_on < header.starts_on:
+        errors.append(document.error(("plan", "ends_on"), _("phải sau ngày bắt đầu / must not be before starts_on")))
+    units = {u.code: u for u in OrgUnit.objects.all()}
+    groups = {g.code: g for g in UnitGroup.objects.all()}
+    seen_groups: set[str] = set()
+    for g_index, group in enumerate(plan_file.groups):
+        if group.code in seen_groups:
+            errors.append(document.error(("groups", g_index, "code"), _("trùng mã nhóm / duplicate group code")))
+        seen_groups.add(group.code)
+        seen_numbers: set[str] = set()
+        for i_index, entry in enumerate(group.indicators):
+            loc = ("groups", g_index, "indicators", i_index)
+            if entry.number in seen_numbers:
+                errors.append(
+                    document.error((*loc, "number"), _("trùng số thứ tự %s trong nhóm / duplicate number in group") % entry.number)
+                )
+            seen_numbers.add(entry.number)
+            errors.extend(_check_indicator(document, loc, entry, units=units, groups=groups))
+    seen_tasks: set[str] = set()
+    for t_index, task in enumerate(plan_file.tasks):
+        if task.number in seen_tasks:
+            errors.append(document.error(("tasks", t_index, "number"), _("trùng số nhiệm vụ / duplicate task number")))
+        seen_tasks.add(task.number)
+        for r_index, (ref, holder) in enumerate(zip(task.owners, _resolve_refs(task.owners, units=units, groups=groups), strict=True)):
+            if holder is None:
+                errors.append(document.error(("tasks", t_index, "owners", r_index), _("đơn vị không xác định / unknown unit: %s") % ref))
+    return errors
+
+
+def _check_indicator(document, loc: tuple, entry: IndicatorEntry, *, units, groups) -> list[str]:
+    errors: list[str] = []
+    if entry.direction == "milestone" and entry.target_value is not None:
+        errors.append(
+            document.error((*loc, "target_value"), _("phải để trống (null) với chỉ tiêu mốc / must be null for a milestone"))
+        )
+    if entry.direction != "milestone" and entry.target_value is None:
+        errors.append(
+            document.error((*loc, "target_value"), _("bắt buộc với chỉ tiêu định lượng / required unless direction is milestone"))
+        )
+    for role in ("lead", "co_lead"):
+        refs = getattr(entry, role)
+        for r_index, (ref, holder) in enumerate(zip(refs, _resolve_refs(refs, units=units, groups=groups), strict=True)):
+            if holder is None:
+                errors.append(document.error((*loc, role, r_index), _("đơn vị không xác định / unknown unit: %s") % ref))
+    if entry.baseline is not None:
+        exists = Indicator.objects.filter(plan__code=entry.baseline.plan, number=entry.baseline.number).exists()
+        if not exists:
+            errors.append(
+                document.error(
+                    (*loc, "baseline"),
+                    _("không tìm thấy chỉ tiêu %(number)s của kế hoạch %(plan)s (nạp kế hoạch đó trước) / baseline indicator not found")
+                    % {"number": entry.baseline.number, "plan": entry.baseline.plan},
+                )
+            )
+    if entry.result is not None:
+        try:
+            parse_period(entry.result.period)
+        except Exception as exc:  # ApplicationError carries the bilingual message
+            errors.append(document.error((*loc, "result", "period"), str(exc)))
+    return errors
+
+
+def plan_load(
+    *, path: Path, actor: AbstractBaseUser | AnonymousUser | None = None, actor_label: str = ""
+) -> PlanLoadReport:
+    """Validate a plan file completely, then create or update the plan in one transaction.
+
+    A file with any problem raises FileValidationError listing all of them and writes nothing.
+    Loading the same file again changes nothing; an edited file updates in place, audited.
+    `actor` None means the command line (an operator on the server); a user must be the CĐS office.
+    """
+    if actor is not None and not user_is_office_admin(actor):
+        raise PermissionDeniedError(_("Chỉ Văn phòng CĐS được nạp kế hoạch / Only the CĐS office loads plans"))
+    document, plan_file = parse_plan_file(path)
+    errors = _check_semantics(document, plan_file)
+    if errors:
+        document.fail(errors)
+    with transaction.atomic():
+        return _write_plan(plan_file, path=path, actor=actor, actor_label=actor_label or f"tiendo load-plan {path.name}")
+
+
+def _write_plan(plan_file: PlanFile, *, path: Path, actor, actor_label: str) -> PlanLoadReport:
+    header = plan_file.plan
+    province = OrgUnit.objects.get(code=str(header.province))
+    units = {u.code: u for u in OrgUnit.objects.all()}
+    groups_by_code = {g.code: g for g in UnitGroup.objects.all()}
+    writer = _Writer(actor=actor if getattr(actor, "is_authenticated", False) else None, actor_label=actor_label, report=None)
+    plan = writer.upsert(
+        Plan,
+        lookup={"code": header.code},
+        values={
+            "year": header.year,
+            "title": header.title,
+            "title_en": header.title_en,
+            "symbol": header.symbol,
+            "issuer": header.issuer,
+            "issued_on": header.issued_on,
+            "starts_on": header.starts_on,
+            "ends_on": header.ends_on,
+            "province": province,
+            "source": header.source,
+            "source_file": path.name,
+        },
+    )
+    report = PlanLoadReport(plan=plan)
+    writer.report = report
+    kept_indicators: set[int] = set()
+    for g_sort, group_entry in enumerate(plan_file.groups):
+        group = writer.upsert(
+            IndicatorGroup,
+            lookup={"plan": plan, "code": group_entry.code},
+            values={"name": group_entry.name, "name_en": group_entry.name_en, "sort": g_sort},
+        )
+        for i_sort, entry in enumerate(group_entry.indicators):
+            indicator = _write_indicator(writer, plan=plan, group=group, entry=entry, sort=i_sort, province=province)
+            kept_indicators.add(indicator.pk)
+            _write_responsibilities(
+                writer,
+                owner={"indicator": indicator},
+                wanted=[("lead", r) for r in entry.lead] + [("co_lead", r) for r in entry.co_lead],
+                units=units,
+                groups=groups_by_code,
+            )
+    for stale in Indicator.objects.filter(plan=plan).exclude(pk__in=kept_indicators):
+        _delete_indicator(writer, stale)
+    for stale_group in IndicatorGroup.objects.filter(plan=plan).exclude(code__in=[g.code for g in plan_file.groups]):
+        writer.delete(stale_group)
+    kept_tasks: set[int] = set()
+    for t_sort, task_entry in enumerate(plan_file.tasks):
+        task = writer.upsert(
+            Task,
+            lookup={"plan": plan, "number": task_entry.number},
+            values={"title": task_entry.title, "owners_basis": task_entry.owners_basis, "due_on": task_entry.due_on, "sort": t_sort},
+        )
+        kept_tasks.add(task.pk)
+        _write_task_items(writer, task=task, texts=task_entry.items)
+        _write_responsibilities(
+            writer, owner={"task": task}, wanted=[("owner", r) for r in task_entry.owners], units=units, groups=groups_by_code
+        )
+    for stale_task in Task.objects.filter(plan=plan).exclude(pk__in=kept_tasks):
+        writer.delete(stale_task)
+    return report
+
+
+def _write_indicator(writer: _Writer, *, plan: Plan, group: IndicatorGroup, entry: IndicatorEntry, sort: int, province: OrgUnit) -> Indicator:
+    element = writer.upsert(
+        DataElement,
+        lookup={"code": f"{plan.code}.{group.code}.{entry.number}"},
+        values={
+            "name": entry.name,
+            "name_en": entry.name_en,
+            "value_type": DataElement.ValueType.PERCENTAGE if entry.measure == "%" else DataElement.ValueType.NUMBER,
+            "measure": entry.measure,
+            "aggregation": DataElement.Aggregation.NONE,
+        },
+    )
+    baseline = None
+    if entry.baseline is not None:
+        baseline = Indicator.objects.get(plan__code=entry.baseline.plan, number=entry.baseline.number)
+    indicator = Indicator.objects.filter(plan=plan, group=group, number=entry.number).first()
+    indicator = writer.upsert(
+        Indicator,
+        lookup={"plan": plan, "group": group, "number": entry.number},
+        values={
+            "sort": sort,
+            "name": entry.name,
+            "name_en": entry.name_en,
+            "measure": entry.measure,
+            "target_text": entry.target,
+            "target_value": entry.target_value,
+            "direction": entry.direction,
+            "lead_text": entry.lead_text,
+            "baseline_indicator": baseline,
+            "numerator": element,
+            "denominator": indicator.denominator if indicator else None,
+            "factor": indicator.factor if indicator else Decimal(1),
+            "note": entry.note or "",
+        },
+    )
+    if entry.result is not None:
+        source = plan.source or plan.title
+        writer.upsert(
+            DataValue,
+            lookup={"data_element": element, "unit": province, "period": entry.result.period},
+            values={
+                "value": entry.result.value,
+                "text_value": entry.result.text,
+                "source": DataValue.Source.DOCUMENT,
+                "source_detail": source,
+                "comment": entry.note or "",
+                "stored_by_label": writer.actor_label,
+            },
+        )
+        writer.upsert(
+            StatedVerdict,
+            lookup={"indicator": indicator, "period": entry.result.period},
+            values={"verdict": entry.result.verdict, "source": source, "reason": entry.result.text},
+        )
+    return indicator
+
+
+def _delete_indicator(writer: _Writer, indicator: Indicator) -> None:
+    element = indicator.numerator
+    writer.delete(indicator)
+    if element is not None:
+        for value in DataValue.objects.filter(data_element=element, source=DataValue.Source.DOCUMENT):
+            writer.delete(value)
+
+
+def _write_responsibilities(writer: _Writer, *, owner: dict[str, Any], wanted: list[tuple[str, str]], units, groups) -> None:
+    current = list(Responsibility.objects.filter(**owner).order_by("role", "sort"))
+    desired = []
+    for sort, (role, ref) in enumerate(wanted):
+        holder = _resolve_refs([ref], units=units, groups=groups)[0]
+        desired.append((role, holder if isinstance(holder, OrgUnit) else None, holder if isinstance(holder, UnitGroup) else None, sort))
+    current_keys = [(r.role, r.unit_id, r.group_id, r.sort) for r in current]
+    desired_keys = [(role, u.pk if u else None, g.pk if g else None, sort) for role, u, g, sort in desired]
+    if sorted(current_keys, key=str) == sorted(desired_keys, key=str):
+        return
+    for responsibility in current:
+        writer.delete(responsibility)
+    for role, unit, group, sort in desired:
+        writer.upsert(Responsibility, lookup={**owner, "role": role, "unit": unit, "group": group, "sort": sort}, values={})
+
+
+def _write_task_items(writer: _Writer, *, task: Task, texts: list[str]) -> None:
+    current = list(task.items.order_by("sort"))
+    if [item.text for item in current] == texts:
+        return
+    for item in current:
+        writer.delete(item)
+    for sort, text in enumerate(texts):
+        writer.upsert(TaskItem, lookup={"task": task, "sort": sort}, values={"text": text})

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from tiendo.api.api import api
+from tiendo.orgunits import views as unit_views
+from tiendo.plans import views as plan_views
+from tiendo.web import views as web_views
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("healthz", web_views.healthz, name="healthz"),
+    path("plans/", plan_views.plan_index, name="plan-list"),
+    path("plans/<slug:code>/", plan_views.plan_detail, name="plan-detail"),
+    path("indicators/<int:indicator_id>/", plan_views.indicator_detail, name="indicator-detail"),
+    path("units/", unit_views.unit_index, name="unit-list"),
+    path("units/<str:code>/", unit_views.unit_detail, name="unit-detail"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
