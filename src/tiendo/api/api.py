@@ -1,6 +1,7 @@
 """/api/v1/: the one NinjaAPI; every domain error becomes {"error": {"code", "message", "field"}}."""
 
-from __future__ import annotations
+
+import logging
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -19,6 +20,7 @@ api = NinjaAPI(
     + "). Errors: {\"error\": {\"code\", \"message\", \"field\"}}.",
     urls_namespace="api-v1",
 )
+logger = logging.getLogger(__name__)
 api.add_router("", plans_router)
 api.add_router("", orgunits_router)
 
@@ -54,3 +56,9 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error_response(request, status=exc.status_code, code="http_error", message=str(exc))
+
+
+@api.exception_handler(Exception)
+def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("unhandled API error on %s", request.path)
+    return error_response(request, status=500, code="server_error", message="Lỗi máy chủ / Server error")

@@ -108,7 +108,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Model):
         return str(value.pk)
     if isinstance(value, Decimal):
-        return str(value.normalize())
+        return format(value.normalize(), "f")
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value

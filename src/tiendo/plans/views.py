@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -44,7 +43,7 @@ def indicator_detail(request: HttpRequest, indicator_id: int) -> HttpResponse:
             "indicator": indicator,
             "row": row,
             "history": list(reversed(history)),
-            "chart": json.dumps(chart),
+            "chart": chart,
             "stated_verdicts": indicator.stated_verdicts.order_by("-period"),
         },
     )

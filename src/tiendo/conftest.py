@@ -1,0 +1,78 @@
+"""Shared fixtures: the shipped units and plans loaded once per test session, and personas.
+
+Personas (healthchecks' alice/bob/charlie idea, with our roles):
+  office_admin    – CĐS office, admin at the province (sees everything)
+  skhcn_reviewer  – reviewer at Sở Khoa học và Công nghệ
+  tinhkhe_reporter, tinhkhe_viewer – reporter and viewer at Xã Tịnh Khê (21211)
+  other_viewer    – viewer at another commune (Phường Trương Quang Trọng, 21172)
+"""
+
+from __future__ import annotations
+
+import os
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from tiendo.orgunits.models import Membership, OrgUnit
+from tiendo.plans.services import SHIPPED_PLANS, SHIPPED_PLANS_DIR, plan_load
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def load_shipped_data() -> None:
+    call_command("load_units", province=51, stdout=StringIO())
+    for name in SHIPPED_PLANS:
+        plan_load(path=SHIPPED_PLANS_DIR / name)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        load_shipped_data()
+
+
+@pytest.fixture
+def shipped_data(db):
+    """The units and plans (loaded once per session; each test runs in a rolled-back transaction)."""
+    if not OrgUnit.objects.filter(code="51").exists():  # after a transactional test flushed the tables
+        load_shipped_data()
+
+
+def make_user(username: str, unit_code: str | None, role: str | None, *, superuser: bool = False):
+    user = get_user_model().objects.create_user(username=username, password="pw-" + username, is_superuser=superuser, is_staff=superuser)
+    if unit_code and role:
+        Membership.objects.create(user=user, unit=OrgUnit.objects.get(code=unit_code), role=role)
+    return user
+
+
+@pytest.fixture
+def office_admin(shipped_data):
+    return make_user("office", "51", Membership.Role.ADMIN)
+
+
+@pytest.fixture
+def skhcn_reviewer(shipped_data):
+    return make_user("skhcn", "SKHCN", Membership.Role.REVIEWER)
+
+
+@pytest.fixture
+def tinhkhe_reporter(shipped_data):
+    return make_user("tinhkhe.reporter", "21211", Membership.Role.REPORTER)
+
+
+@pytest.fixture
+def tinhkhe_viewer(shipped_data):
+    return make_user("tinhkhe.viewer", "21211", Membership.Role.VIEWER)
+
+
+@pytest.fixture
+def other_viewer(shipped_data):
+    return make_user("other.viewer", "21172", Membership.Role.VIEWER)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only, tests only
