@@ -12,7 +12,10 @@ import sys
 
 # name shown in `tiendo --help` → (management command, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "demo": ("demo", "migrate, load the units, the shipped plans and demo users, then serve on 127.0.0.1:8000"),
+    "demo": (
+        "demo",
+        "migrate, load the units, the shipped plans and demo users, then serve on 127.0.0.1:8000",
+    ),
     "serve": ("serve", "serve the site with uvicorn (ASGI)"),
     "load-units": ("load_units", "load a province and its communes (vietnam-provinces) and its agencies"),
     "load-plan": ("load_plan", "validate and load a plan file (YAML); reports every problem with its line"),
@@ -38,7 +41,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     name = argv[1]
     if name == "worker":
-        print("tiendo worker: no background tasks are defined yet (reminders arrive with the Reporting issue).")
+        print(
+            "tiendo worker: no background tasks are defined yet (reminders arrive with the Reporting issue)."
+        )
         return
     command = COMMANDS.get(name, (name.replace("-", "_"), ""))[0]
     from django.core.management import execute_from_command_line

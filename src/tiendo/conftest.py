@@ -42,7 +42,9 @@ def shipped_data(db):
 
 
 def make_user(username: str, unit_code: str | None, role: str | None, *, superuser: bool = False):
-    user = get_user_model().objects.create_user(username=username, password="pw-" + username, is_superuser=superuser, is_staff=superuser)
+    user = get_user_model().objects.create_user(
+        username=username, password="pw-" + username, is_superuser=superuser, is_staff=superuser
+    )
     if unit_code and role:
         Membership.objects.create(user=user, unit=OrgUnit.objects.get(code=unit_code), role=role)
     return user

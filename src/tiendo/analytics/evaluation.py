@@ -76,7 +76,9 @@ def evaluate(
     if latest is not None and latest.value is not None and indicator.target_value is not None:
         met = compare(value=latest.value, target=indicator.target_value, direction=indicator.direction)
         verdict = DAT if met else (CHUA_DAT if due else CHUA_DEN_HAN)
-        return Evaluation(verdict, "computed", latest.value, latest.text_value, latest.period, latest, stated_for_year)
+        return Evaluation(
+            verdict, "computed", latest.value, latest.text_value, latest.period, latest, stated_for_year
+        )
     if stated_for_year is not None:
         return Evaluation(
             stated_for_year.verdict,
@@ -88,7 +90,14 @@ def evaluate(
             stated_for_year,
         )
     if latest is not None:
-        return Evaluation(CHUA_DEN_HAN if not due else THIEU_SO_LIEU, "none", latest.value, latest.text_value, latest.period, latest)
+        return Evaluation(
+            CHUA_DEN_HAN if not due else THIEU_SO_LIEU,
+            "none",
+            latest.value,
+            latest.text_value,
+            latest.period,
+            latest,
+        )
     return Evaluation(CHUA_DEN_HAN if not due else THIEU_SO_LIEU, "none")
 
 

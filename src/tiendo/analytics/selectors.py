@@ -8,7 +8,14 @@ from datetime import date
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.utils import timezone
 
-from tiendo.analytics.evaluation import CHUA_DAT, CHUA_DEN_HAN, THIEU_SO_LIEU, Evaluation, evaluate_many, verdict_counts
+from tiendo.analytics.evaluation import (
+    CHUA_DAT,
+    CHUA_DEN_HAN,
+    THIEU_SO_LIEU,
+    Evaluation,
+    evaluate_many,
+    verdict_counts,
+)
 from tiendo.plans.models import Indicator, IndicatorGroup, Plan
 from tiendo.plans.selectors import group_list, indicator_list
 from tiendo.reporting.models import DataValue
@@ -82,7 +89,9 @@ def indicator_row(*, user: User, indicator: Indicator, as_of: date | None = None
     return IndicatorRow(indicator, evaluate_many([indicator], as_of=as_of or today())[indicator.pk])
 
 
-def evaluate_indicators(*, user: User, indicators: list[Indicator], as_of: date | None = None) -> list[IndicatorRow]:
+def evaluate_indicators(
+    *, user: User, indicators: list[Indicator], as_of: date | None = None
+) -> list[IndicatorRow]:
     evaluations = evaluate_many(indicators, as_of=as_of or today())
     return [IndicatorRow(i, evaluations[i.pk]) for i in indicators]
 
@@ -113,10 +122,9 @@ def indicator_history(*, user: User, indicator: Indicator) -> list[HistoryPoint]
         chain.append(current)
         current = current.baseline_indicator
     by_element = {i.numerator_id: i for i in chain if i.numerator_id}
-    values = (
-        DataValue.objects.filter(data_element_id__in=by_element, unit_id=indicator.plan.province_id)
-        .select_related("unit", "stored_by", "data_element")
-    )
+    values = DataValue.objects.filter(
+        data_element_id__in=by_element, unit_id=indicator.plan.province_id
+    ).select_related("unit", "stored_by", "data_element")
     points = [HistoryPoint(by_element[v.data_element_id], v) for v in values]
     points.sort(key=lambda p: p.period_end)
     return points

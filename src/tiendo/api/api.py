@@ -1,6 +1,5 @@
 """/api/v1/: the one NinjaAPI; every domain error becomes {"error": {"code", "message", "field"}}."""
 
-
 import logging
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,7 +16,7 @@ api = NinjaAPI(
     version="1",
     description="Plans, indicators, units of a province's digital-transformation programme (tiendo "
     + __version__
-    + "). Errors: {\"error\": {\"code\", \"message\", \"field\"}}.",
+    + '). Errors: {"error": {"code", "message", "field"}}.',
     urls_namespace="api-v1",
 )
 logger = logging.getLogger(__name__)
@@ -25,13 +24,19 @@ api.add_router("", plans_router)
 api.add_router("", orgunits_router)
 
 
-def error_response(request: HttpRequest, *, status: int, code: str, message: str, field: str | None = None) -> HttpResponse:
-    return api.create_response(request, {"error": {"code": code, "message": message, "field": field}}, status=status)
+def error_response(
+    request: HttpRequest, *, status: int, code: str, message: str, field: str | None = None
+) -> HttpResponse:
+    return api.create_response(
+        request, {"error": {"code": code, "message": message, "field": field}}, status=status
+    )
 
 
 @api.exception_handler(ApplicationError)
 def on_application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-    return error_response(request, status=exc.status_code, code=exc.code, message=str(exc.message), field=exc.field)
+    return error_response(
+        request, status=exc.status_code, code=exc.code, message=str(exc.message), field=exc.field
+    )
 
 
 @api.exception_handler(ValidationError)
@@ -40,7 +45,13 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
     loc = [str(part) for part in first.get("loc", []) if part not in ("query", "path", "body")]
     field = ".".join(loc) or None
     message = f"{field}: {first.get('msg', 'invalid')}" if field else first.get("msg", "invalid")
-    return error_response(request, status=422, code="validation_error", message=f"Dữ liệu không hợp lệ / invalid input — {message}", field=field)
+    return error_response(
+        request,
+        status=422,
+        code="validation_error",
+        message=f"Dữ liệu không hợp lệ / invalid input — {message}",
+        field=field,
+    )
 
 
 @api.exception_handler(Http404)
@@ -50,7 +61,9 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return error_response(request, status=401, code="unauthenticated", message="Cần đăng nhập / Authentication required")
+    return error_response(
+        request, status=401, code="unauthenticated", message="Cần đăng nhập / Authentication required"
+    )
 
 
 @api.exception_handler(HttpError)

@@ -9,7 +9,9 @@ class AuditLog(models.Model):
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    actor_label = models.CharField(max_length=200, blank=True, help_text="who, when no user did it (a command)")
+    actor_label = models.CharField(
+        max_length=200, blank=True, help_text="who, when no user did it (a command)"
+    )
     action = models.CharField(max_length=60)
     object_type = models.CharField(max_length=60)
     object_id = models.CharField(max_length=100)

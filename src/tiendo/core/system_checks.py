@@ -24,7 +24,11 @@ def check_secret_key_origin(app_configs: Any, **kwargs: Any) -> list[checks.Chec
 @checks.register(checks.Tags.staticfiles)
 def check_static_assets_built(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
     vendor = settings.BASE_DIR / "web" / "static" / "vendor"
-    missing = [name for name in ("bootstrap.min.css", "htmx.min.js", "echarts.min.js") if not (vendor / name).exists()]
+    missing = [
+        name
+        for name in ("bootstrap.min.css", "htmx.min.js", "echarts.min.js")
+        if not (vendor / name).exists()
+    ]
     if missing:
         return [
             checks.Warning(

@@ -43,7 +43,9 @@ class YamlDocument:
         except FileNotFoundError:
             raise FileValidationError([f"{path}: " + _("không tìm thấy tệp / file not found")]) from None
         except UnicodeDecodeError as exc:
-            raise FileValidationError([f"{path}: " + _("tệp không phải UTF-8 / not UTF-8 text") + f" ({exc})"]) from None
+            raise FileValidationError(
+                [f"{path}: " + _("tệp không phải UTF-8 / not UTF-8 text") + f" ({exc})"]
+            ) from None
         try:
             root = yaml.compose(text, Loader=yaml.SafeLoader)
             data = yaml.safe_load(text)
@@ -55,7 +57,9 @@ class YamlDocument:
                 [f"{path.name}{line}: " + _("YAML không hợp lệ / broken YAML") + f": {problem}"]
             ) from None
         except yaml.YAMLError as exc:
-            raise FileValidationError([f"{path.name}: " + _("YAML không hợp lệ / broken YAML") + f": {exc}"]) from None
+            raise FileValidationError(
+                [f"{path.name}: " + _("YAML không hợp lệ / broken YAML") + f": {exc}"]
+            ) from None
         return cls(path=path, data=data, root=root)
 
     def line_of(self, loc: Sequence[str | int]) -> int | None:
@@ -72,7 +76,9 @@ class YamlDocument:
                         child = value_node
                         line = key_node.start_mark.line + 1
                         break
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            elif (
+                isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value)
+            ):
                 child = node.value[part]
                 line = child.start_mark.line + 1
             if child is None:

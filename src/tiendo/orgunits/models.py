@@ -26,7 +26,9 @@ class OrgUnit(models.Model):
     name_en = models.CharField(max_length=200, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     division_type = models.CharField(max_length=40, blank=True, help_text="xã, phường, đặc khu, tỉnh …")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     path = models.CharField(max_length=255, db_index=True, editable=False)
     aliases = models.JSONField(default=list, blank=True)
     source = models.CharField(max_length=200, blank=True, help_text="where the record came from")
@@ -39,6 +41,11 @@ class OrgUnit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.path = self.compute_path()
+        self.search_text = fold_for_search(" ".join([self.code, self.name, self.name_en, *self.aliases]))
+        super().save(*args, **kwargs)
+
     @property
     def display_name(self) -> str:
         return self.name_en if get_language() == "en" and self.name_en else self.name
@@ -46,10 +53,6 @@ class OrgUnit(models.Model):
     def compute_path(self) -> str:
         return f"{self.parent.path if self.parent else '/'}{self.code}/"
 
-    def save(self, *args, **kwargs):
-        self.path = self.compute_path()
-        self.search_text = fold_for_search(" ".join([self.code, self.name, self.name_en, *self.aliases]))
-        super().save(*args, **kwargs)
 
 
 class UnitGroup(models.Model):

@@ -54,7 +54,9 @@ def unit_can_view_private(user: User, unit: OrgUnit) -> bool:
     return paths is None or any(unit.path.startswith(p) for p in paths)
 
 
-def unit_list(*, user: User, kind: str | None = None, q: str = "", parent_code: str | None = None) -> QuerySet[OrgUnit]:
+def unit_list(
+    *, user: User, kind: str | None = None, q: str = "", parent_code: str | None = None
+) -> QuerySet[OrgUnit]:
     units = OrgUnit.objects.select_related("parent")
     if kind:
         units = units.filter(kind=kind)

@@ -45,7 +45,13 @@ def _upsert_unit(*, code: str, values: dict[str, Any], report: LoadReport, actor
     if unit is None:
         unit = OrgUnit(code=code, **values)
         unit.save()
-        audit_record(actor=None, actor_label=actor_label, action="orgunit.create", obj=unit, changes=values_for_audit(values))
+        audit_record(
+            actor=None,
+            actor_label=actor_label,
+            action="orgunit.create",
+            obj=unit,
+            changes=values_for_audit(values),
+        )
         report.count("created")
         return unit
     changes = {k: [_plain(getattr(unit, k)), _plain(v)] for k, v in values.items() if getattr(unit, k) != v}
@@ -69,7 +75,9 @@ def values_for_audit(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _ensure_group(*, code: str, name: str, name_en: str) -> UnitGroup:
-    group, _created = UnitGroup.objects.update_or_create(code=code, defaults={"name": name, "name_en": name_en})
+    group, _created = UnitGroup.objects.update_or_create(
+        code=code, defaults={"name": name, "name_en": name_en}
+    )
     return group
 
 
@@ -150,7 +158,9 @@ def agencies_load(*, path: Path, actor_label: str = "tiendo load-units") -> Load
         errors.append(
             document.error(
                 ("province",),
-                _("tỉnh %(code)s chưa được nạp; chạy `tiendo load-units --province %(code)s` trước / province %(code)s is not loaded")
+                _(
+                    "tỉnh %(code)s chưa được nạp; chạy `tiendo load-units --province %(code)s` trước / province %(code)s is not loaded"
+                )
                 % {"code": province_code},
             )
         )
@@ -167,7 +177,10 @@ def agencies_load(*, path: Path, actor_label: str = "tiendo load-units") -> Load
         for g_index, group in enumerate(agency.get("groups") or []):
             if group not in group_codes:
                 errors.append(
-                    document.error(("agencies", index, "groups", g_index), _("nhóm không xác định / unknown group: %s") % group)
+                    document.error(
+                        ("agencies", index, "groups", g_index),
+                        _("nhóm không xác định / unknown group: %s") % group,
+                    )
                 )
     if errors:
         document.fail(errors)
@@ -202,10 +215,14 @@ def shipped_agencies_file(province_code: int) -> Path | None:
 
 
 @transaction.atomic
-def membership_set(*, actor: AbstractBaseUser, user: AbstractBaseUser, unit: OrgUnit, role: str) -> Membership:
+def membership_set(
+    *, actor: AbstractBaseUser, user: AbstractBaseUser, unit: OrgUnit, role: str
+) -> Membership:
     """Give `user` a role in `unit` (replacing the role they had there). Office admins only."""
     if not user_is_office_admin(actor):
-        raise PermissionDeniedError(_("Chỉ Văn phòng CĐS được phân quyền / Only the CĐS office assigns roles"))
+        raise PermissionDeniedError(
+            _("Chỉ Văn phòng CĐS được phân quyền / Only the CĐS office assigns roles")
+        )
     if role not in Membership.Role.values:
         raise ApplicationError(_("Vai trò không hợp lệ / Invalid role: %s") % role, field="role")
     membership, created = Membership.objects.update_or_create(user=user, unit=unit, defaults={"role": role})

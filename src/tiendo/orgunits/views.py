@@ -23,7 +23,14 @@ def unit_index(request: HttpRequest) -> HttpResponse:
     sort = SORTS.get(request.GET.get("sort", ""), "name")
     units = unit_list(user=request.user, kind=kind, q=q).order_by(sort)
     page = Paginator(units, 50).get_page(request.GET.get("page"))
-    context = {"page": page, "kind": kind, "kinds": KINDS, "q": q, "sort": sort, "kind_labels": dict(OrgUnit.Kind.choices)}
+    context = {
+        "page": page,
+        "kind": kind,
+        "kinds": KINDS,
+        "q": q,
+        "sort": sort,
+        "kind_labels": dict(OrgUnit.Kind.choices),
+    }
     template = "orgunits/_unit_rows.html" if request.headers.get("HX-Request") else "orgunits/unit_list.html"
     return render(request, template, context)
 

@@ -44,14 +44,22 @@ def plans_get(request: HttpRequest, plan_id: int):
     return plan_get(user=request.user, plan_id=plan_id)
 
 
-@router.get("/plans/{plan_id}/indicators", response=list[IndicatorOut], summary="A plan's indicators with value and verdict")
+@router.get(
+    "/plans/{plan_id}/indicators",
+    response=list[IndicatorOut],
+    summary="A plan's indicators with value and verdict",
+)
 @paginate(PageNumberPagination, page_size=100)
 def plans_indicators(request: HttpRequest, plan_id: int):
     plan = plan_get(user=request.user, plan_id=plan_id)
     return [indicator_out(row) for row in indicator_rows(user=request.user, plan=plan)]
 
 
-@router.get("/indicators/{indicator_id}", response=IndicatorDetailOut, summary="One indicator with its history and provenance")
+@router.get(
+    "/indicators/{indicator_id}",
+    response=IndicatorDetailOut,
+    summary="One indicator with its history and provenance",
+)
 def indicators_get(request: HttpRequest, indicator_id: int):
     indicator = indicator_get(user=request.user, indicator_id=indicator_id)
     row = indicator_row(user=request.user, indicator=indicator)

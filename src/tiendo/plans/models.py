@@ -46,7 +46,9 @@ class IndicatorGroup(models.Model):
 
     class Meta:
         ordering = ["plan", "sort"]
-        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="indicatorgroup_plan_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="indicatorgroup_plan_code_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.code}. {self.name}"
@@ -83,14 +85,20 @@ class Indicator(models.Model):
     baseline_indicator = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="followed_by"
     )
-    numerator = models.ForeignKey(DataElement, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    denominator = models.ForeignKey(DataElement, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    numerator = models.ForeignKey(
+        DataElement, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    denominator = models.ForeignKey(
+        DataElement, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     factor = models.DecimalField(max_digits=12, decimal_places=4, default=1)
     note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["plan", "group__sort", "sort"]
-        constraints = [models.UniqueConstraint(fields=["group", "number"], name="indicator_group_number_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "number"], name="indicator_group_number_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.group.code}.{self.number} {self.name[:80]}"
@@ -112,22 +120,32 @@ class Responsibility(models.Model):
         CO_LEAD = "co_lead", _("Phối hợp")
         OWNER = "owner", _("Thực hiện")
 
-    indicator = models.ForeignKey(Indicator, null=True, blank=True, on_delete=models.CASCADE, related_name="responsibilities")
-    task = models.ForeignKey("Task", null=True, blank=True, on_delete=models.CASCADE, related_name="responsibilities")
+    indicator = models.ForeignKey(
+        Indicator, null=True, blank=True, on_delete=models.CASCADE, related_name="responsibilities"
+    )
+    task = models.ForeignKey(
+        "Task", null=True, blank=True, on_delete=models.CASCADE, related_name="responsibilities"
+    )
     role = models.CharField(max_length=10, choices=Role.choices)
-    unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="responsibilities")
-    group = models.ForeignKey(UnitGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="responsibilities")
+    unit = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="responsibilities"
+    )
+    group = models.ForeignKey(
+        UnitGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="responsibilities"
+    )
     sort = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["role", "sort"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(unit__isnull=False, group__isnull=True) | models.Q(unit__isnull=True, group__isnull=False),
+                condition=models.Q(unit__isnull=False, group__isnull=True)
+                | models.Q(unit__isnull=True, group__isnull=False),
                 name="responsibility_unit_xor_group",
             ),
             models.CheckConstraint(
-                condition=models.Q(indicator__isnull=False, task__isnull=True) | models.Q(indicator__isnull=True, task__isnull=False),
+                condition=models.Q(indicator__isnull=False, task__isnull=True)
+                | models.Q(indicator__isnull=True, task__isnull=False),
                 name="responsibility_indicator_xor_task",
             ),
         ]
@@ -160,7 +178,11 @@ class StatedVerdict(models.Model):
     stated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["indicator", "period"], name="statedverdict_indicator_period_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "period"], name="statedverdict_indicator_period_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.indicator} {self.period}: {self.get_verdict_display()}"

@@ -12,7 +12,8 @@ from tiendo.plans.models import Indicator, IndicatorGroup, Plan, Responsibility,
 User = AbstractBaseUser | AnonymousUser
 
 _RESPONSIBILITIES = Prefetch(
-    "responsibilities", queryset=Responsibility.objects.select_related("unit", "group").order_by("role", "sort")
+    "responsibilities",
+    queryset=Responsibility.objects.select_related("unit", "group").order_by("role", "sort"),
 )
 
 
@@ -46,7 +47,13 @@ def indicator_get(*, user: User, indicator_id: int) -> Indicator:
     try:
         return (
             Indicator.objects.select_related(
-                "group", "plan", "plan__province", "numerator", "denominator", "baseline_indicator__plan", "baseline_indicator__group"
+                "group",
+                "plan",
+                "plan__province",
+                "numerator",
+                "denominator",
+                "baseline_indicator__plan",
+                "baseline_indicator__group",
             )
             .prefetch_related(_RESPONSIBILITIES)
             .get(pk=indicator_id)
@@ -80,7 +87,12 @@ def tasks_for_unit(*, user: User, unit: OrgUnit, plan: Plan | None = None) -> Qu
     tasks = Task.objects.filter(_held_by(unit))
     if plan is not None:
         tasks = tasks.filter(plan=plan)
-    return tasks.distinct().select_related("plan").prefetch_related("items", _RESPONSIBILITIES).order_by("-plan__year", "sort")
+    return (
+        tasks.distinct()
+        .select_related("plan")
+        .prefetch_related("items", _RESPONSIBILITIES)
+        .order_by("-plan__year", "sort")
+    )
 
 
 def task_list(*, user: User, plan: Plan) -> QuerySet[Task]:

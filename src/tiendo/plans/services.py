@@ -50,7 +50,9 @@ class PlanLoadReport:
 class _Writer:
     """Upserts rows, compares field by field, and audits what actually changed."""
 
-    def __init__(self, *, actor: AbstractBaseUser | None, actor_label: str, report: PlanLoadReport | None) -> None:
+    def __init__(
+        self, *, actor: AbstractBaseUser | None, actor_label: str, report: PlanLoadReport | None
+    ) -> None:
         self.actor = actor
         self.actor_label = actor_label
         self.report = report
@@ -114,7 +116,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _resolve_refs(refs: list[str], *, units: dict[str, OrgUnit], groups: dict[str, UnitGroup]) -> list[OrgUnit | UnitGroup | None]:
+def _resolve_refs(
+    refs: list[str], *, units: dict[str, OrgUnit], groups: dict[str, UnitGroup]
+) -> list[OrgUnit | UnitGroup | None]:
     resolved: list[OrgUnit | UnitGroup | None] = []
     for ref in refs:
         if ref.startswith("group:"):
@@ -138,31 +142,47 @@ def _check_semantics(document, plan_file: PlanFile) -> list[str]:
             )
         )
     if header.ends_on < header.starts_on:
-        errors.append(document.error(("plan", "ends_on"), _("phải sau ngày bắt đầu / must not be before starts_on")))
+        errors.append(
+            document.error(("plan", "ends_on"), _("phải sau ngày bắt đầu / must not be before starts_on"))
+        )
     units = {u.code: u for u in OrgUnit.objects.all()}
     groups = {g.code: g for g in UnitGroup.objects.all()}
     seen_groups: set[str] = set()
     for g_index, group in enumerate(plan_file.groups):
         if group.code in seen_groups:
-            errors.append(document.error(("groups", g_index, "code"), _("trùng mã nhóm / duplicate group code")))
+            errors.append(
+                document.error(("groups", g_index, "code"), _("trùng mã nhóm / duplicate group code"))
+            )
         seen_groups.add(group.code)
         seen_numbers: set[str] = set()
         for i_index, entry in enumerate(group.indicators):
             loc = ("groups", g_index, "indicators", i_index)
             if entry.number in seen_numbers:
                 errors.append(
-                    document.error((*loc, "number"), _("trùng số thứ tự %s trong nhóm / duplicate number in group") % entry.number)
+                    document.error(
+                        (*loc, "number"),
+                        _("trùng số thứ tự %s trong nhóm / duplicate number in group") % entry.number,
+                    )
                 )
             seen_numbers.add(entry.number)
             errors.extend(_check_indicator(document, loc, entry, units=units, groups=groups))
     seen_tasks: set[str] = set()
     for t_index, task in enumerate(plan_file.tasks):
         if task.number in seen_tasks:
-            errors.append(document.error(("tasks", t_index, "number"), _("trùng số nhiệm vụ / duplicate task number")))
+            errors.append(
+                document.error(("tasks", t_index, "number"), _("trùng số nhiệm vụ / duplicate task number"))
+            )
         seen_tasks.add(task.number)
-        for r_index, (ref, holder) in enumerate(zip(task.owners, _resolve_refs(task.owners, units=units, groups=groups), strict=True)):
+        for r_index, (ref, holder) in enumerate(
+            zip(task.owners, _resolve_refs(task.owners, units=units, groups=groups), strict=True)
+        ):
             if holder is None:
-                errors.append(document.error(("tasks", t_index, "owners", r_index), _("đơn vị không xác định / unknown unit: %s") % ref))
+                errors.append(
+                    document.error(
+                        ("tasks", t_index, "owners", r_index),
+                        _("đơn vị không xác định / unknown unit: %s") % ref,
+                    )
+                )
     return errors
 
 
@@ -170,24 +190,38 @@ def _check_indicator(document, loc: tuple, entry: IndicatorEntry, *, units, grou
     errors: list[str] = []
     if entry.direction == "milestone" and entry.target_value is not None:
         errors.append(
-            document.error((*loc, "target_value"), _("phải để trống (null) với chỉ tiêu mốc / must be null for a milestone"))
+            document.error(
+                (*loc, "target_value"),
+                _("phải để trống (null) với chỉ tiêu mốc / must be null for a milestone"),
+            )
         )
     if entry.direction != "milestone" and entry.target_value is None:
         errors.append(
-            document.error((*loc, "target_value"), _("bắt buộc với chỉ tiêu định lượng / required unless direction is milestone"))
+            document.error(
+                (*loc, "target_value"),
+                _("bắt buộc với chỉ tiêu định lượng / required unless direction is milestone"),
+            )
         )
     for role in ("lead", "co_lead"):
         refs = getattr(entry, role)
-        for r_index, (ref, holder) in enumerate(zip(refs, _resolve_refs(refs, units=units, groups=groups), strict=True)):
+        for r_index, (ref, holder) in enumerate(
+            zip(refs, _resolve_refs(refs, units=units, groups=groups), strict=True)
+        ):
             if holder is None:
-                errors.append(document.error((*loc, role, r_index), _("đơn vị không xác định / unknown unit: %s") % ref))
+                errors.append(
+                    document.error((*loc, role, r_index), _("đơn vị không xác định / unknown unit: %s") % ref)
+                )
     if entry.baseline is not None:
-        exists = Indicator.objects.filter(plan__code=entry.baseline.plan, number=entry.baseline.number).exists()
+        exists = Indicator.objects.filter(
+            plan__code=entry.baseline.plan, number=entry.baseline.number
+        ).exists()
         if not exists:
             errors.append(
                 document.error(
                     (*loc, "baseline"),
-                    _("không tìm thấy chỉ tiêu %(number)s của kế hoạch %(plan)s (nạp kế hoạch đó trước) / baseline indicator not found")
+                    _(
+                        "không tìm thấy chỉ tiêu %(number)s của kế hoạch %(plan)s (nạp kế hoạch đó trước) / baseline indicator not found"
+                    )
                     % {"number": entry.baseline.number, "plan": entry.baseline.plan},
                 )
             )
@@ -209,13 +243,17 @@ def plan_load(
     `actor` None means the command line (an operator on the server); a user must be the CĐS office.
     """
     if actor is not None and not user_is_office_admin(actor):
-        raise PermissionDeniedError(_("Chỉ Văn phòng CĐS được nạp kế hoạch / Only the CĐS office loads plans"))
+        raise PermissionDeniedError(
+            _("Chỉ Văn phòng CĐS được nạp kế hoạch / Only the CĐS office loads plans")
+        )
     document, plan_file = parse_plan_file(path)
     errors = _check_semantics(document, plan_file)
     if errors:
         document.fail(errors)
     with transaction.atomic():
-        return _write_plan(plan_file, path=path, actor=actor, actor_label=actor_label or f"tiendo load-plan {path.name}")
+        return _write_plan(
+            plan_file, path=path, actor=actor, actor_label=actor_label or f"tiendo load-plan {path.name}"
+        )
 
 
 def _write_plan(plan_file: PlanFile, *, path: Path, actor, actor_label: str) -> PlanLoadReport:
@@ -223,7 +261,11 @@ def _write_plan(plan_file: PlanFile, *, path: Path, actor, actor_label: str) -> 
     province = OrgUnit.objects.get(code=str(header.province))
     units = {u.code: u for u in OrgUnit.objects.all()}
     groups_by_code = {g.code: g for g in UnitGroup.objects.all()}
-    writer = _Writer(actor=actor if getattr(actor, "is_authenticated", False) else None, actor_label=actor_label, report=None)
+    writer = _Writer(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_label=actor_label,
+        report=None,
+    )
     plan = writer.upsert(
         Plan,
         lookup={"code": header.code},
@@ -251,7 +293,9 @@ def _write_plan(plan_file: PlanFile, *, path: Path, actor, actor_label: str) -> 
             values={"name": group_entry.name, "name_en": group_entry.name_en, "sort": g_sort},
         )
         for i_sort, entry in enumerate(group_entry.indicators):
-            indicator = _write_indicator(writer, plan=plan, group=group, entry=entry, sort=i_sort, province=province)
+            indicator = _write_indicator(
+                writer, plan=plan, group=group, entry=entry, sort=i_sort, province=province
+            )
             kept_indicators.add(indicator.pk)
             _write_responsibilities(
                 writer,
@@ -262,33 +306,48 @@ def _write_plan(plan_file: PlanFile, *, path: Path, actor, actor_label: str) -> 
             )
     for stale in Indicator.objects.filter(plan=plan).exclude(pk__in=kept_indicators):
         _delete_indicator(writer, stale)
-    for stale_group in IndicatorGroup.objects.filter(plan=plan).exclude(code__in=[g.code for g in plan_file.groups]):
+    for stale_group in IndicatorGroup.objects.filter(plan=plan).exclude(
+        code__in=[g.code for g in plan_file.groups]
+    ):
         writer.delete(stale_group)
     kept_tasks: set[int] = set()
     for t_sort, task_entry in enumerate(plan_file.tasks):
         task = writer.upsert(
             Task,
             lookup={"plan": plan, "number": task_entry.number},
-            values={"title": task_entry.title, "owners_basis": task_entry.owners_basis, "due_on": task_entry.due_on, "sort": t_sort},
+            values={
+                "title": task_entry.title,
+                "owners_basis": task_entry.owners_basis,
+                "due_on": task_entry.due_on,
+                "sort": t_sort,
+            },
         )
         kept_tasks.add(task.pk)
         _write_task_items(writer, task=task, texts=task_entry.items)
         _write_responsibilities(
-            writer, owner={"task": task}, wanted=[("owner", r) for r in task_entry.owners], units=units, groups=groups_by_code
+            writer,
+            owner={"task": task},
+            wanted=[("owner", r) for r in task_entry.owners],
+            units=units,
+            groups=groups_by_code,
         )
     for stale_task in Task.objects.filter(plan=plan).exclude(pk__in=kept_tasks):
         writer.delete(stale_task)
     return report
 
 
-def _write_indicator(writer: _Writer, *, plan: Plan, group: IndicatorGroup, entry: IndicatorEntry, sort: int, province: OrgUnit) -> Indicator:
+def _write_indicator(
+    writer: _Writer, *, plan: Plan, group: IndicatorGroup, entry: IndicatorEntry, sort: int, province: OrgUnit
+) -> Indicator:
     element = writer.upsert(
         DataElement,
         lookup={"code": f"{plan.code}.{group.code}.{entry.number}"},
         values={
             "name": entry.name,
             "name_en": entry.name_en,
-            "value_type": DataElement.ValueType.PERCENTAGE if entry.measure == "%" else DataElement.ValueType.NUMBER,
+            "value_type": DataElement.ValueType.PERCENTAGE
+            if entry.measure == "%"
+            else DataElement.ValueType.NUMBER,
             "measure": entry.measure,
             "aggregation": DataElement.Aggregation.NONE,
         },
@@ -346,12 +405,21 @@ def _delete_indicator(writer: _Writer, indicator: Indicator) -> None:
             writer.delete(value)
 
 
-def _write_responsibilities(writer: _Writer, *, owner: dict[str, Any], wanted: list[tuple[str, str]], units, groups) -> None:
+def _write_responsibilities(
+    writer: _Writer, *, owner: dict[str, Any], wanted: list[tuple[str, str]], units, groups
+) -> None:
     current = list(Responsibility.objects.filter(**owner).order_by("role", "sort"))
     desired = []
     for sort, (role, ref) in enumerate(wanted):
         holder = _resolve_refs([ref], units=units, groups=groups)[0]
-        desired.append((role, holder if isinstance(holder, OrgUnit) else None, holder if isinstance(holder, UnitGroup) else None, sort))
+        desired.append(
+            (
+                role,
+                holder if isinstance(holder, OrgUnit) else None,
+                holder if isinstance(holder, UnitGroup) else None,
+                sort,
+            )
+        )
     current_keys = [(r.role, r.unit_id, r.group_id, r.sort) for r in current]
     desired_keys = [(role, u.pk if u else None, g.pk if g else None, sort) for role, u, g, sort in desired]
     if sorted(current_keys, key=str) == sorted(desired_keys, key=str):
@@ -359,7 +427,11 @@ def _write_responsibilities(writer: _Writer, *, owner: dict[str, Any], wanted: l
     for responsibility in current:
         writer.delete(responsibility)
     for role, unit, group, sort in desired:
-        writer.upsert(Responsibility, lookup={**owner, "role": role, "unit": unit, "group": group, "sort": sort}, values={})
+        writer.upsert(
+            Responsibility,
+            lookup={**owner, "role": role, "unit": unit, "group": group, "sort": sort},
+            values={},
+        )
 
 
 def _write_task_items(writer: _Writer, *, task: Task, texts: list[str]) -> None:

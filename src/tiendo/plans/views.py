@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -20,7 +19,11 @@ def plan_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "plans/plan_detail.html",
-        {"plan": plan, "overview": plan_overview(user=request.user, plan=plan), "tasks": task_list(user=request.user, plan=plan)},
+        {
+            "plan": plan,
+            "overview": plan_overview(user=request.user, plan=plan),
+            "tasks": task_list(user=request.user, plan=plan),
+        },
     )
 
 
@@ -47,4 +50,3 @@ def indicator_detail(request: HttpRequest, indicator_id: int) -> HttpResponse:
             "stated_verdicts": indicator.stated_verdicts.order_by("-period"),
         },
     )
-

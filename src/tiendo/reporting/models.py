@@ -61,7 +61,9 @@ class DataValue(models.Model):
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="data_values")
     period = models.CharField(max_length=12, help_text="DHIS2 period identifier")
     value = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
-    text_value = models.TextField(blank=True, help_text="the value as written (e.g. the result text of a plan)")
+    text_value = models.TextField(
+        blank=True, help_text="the value as written (e.g. the result text of a plan)"
+    )
     source = models.CharField(max_length=20, choices=Source.choices)
     source_detail = models.CharField(max_length=500, blank=True)
     comment = models.TextField(blank=True)
@@ -72,7 +74,9 @@ class DataValue(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["data_element", "unit", "period"], name="datavalue_element_unit_period_unique")
+            models.UniqueConstraint(
+                fields=["data_element", "unit", "period"], name="datavalue_element_unit_period_unique"
+            )
         ]
         indexes = [models.Index(fields=["unit", "period"])]
 

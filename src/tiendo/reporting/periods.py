@@ -48,14 +48,29 @@ def parse_period(identifier: str) -> Period:
             if period_type == "sixmonthly":
                 first = 1 + 6 * (parts[1] - 1)
                 last = first + 5
-                return Period(identifier, period_type, date(year, first, 1), date(year, last, calendar.monthrange(year, last)[1]))
+                return Period(
+                    identifier,
+                    period_type,
+                    date(year, first, 1),
+                    date(year, last, calendar.monthrange(year, last)[1]),
+                )
             if period_type == "quarterly":
                 first = 1 + 3 * (parts[1] - 1)
                 last = first + 2
-                return Period(identifier, period_type, date(year, first, 1), date(year, last, calendar.monthrange(year, last)[1]))
+                return Period(
+                    identifier,
+                    period_type,
+                    date(year, first, 1),
+                    date(year, last, calendar.monthrange(year, last)[1]),
+                )
             if period_type == "monthly":
                 month = parts[1]
-                return Period(identifier, period_type, date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]))
+                return Period(
+                    identifier,
+                    period_type,
+                    date(year, month, 1),
+                    date(year, month, calendar.monthrange(year, month)[1]),
+                )
             if period_type == "weekly":
                 start = date.fromisocalendar(year, parts[1], 1)
                 return Period(identifier, period_type, start, start + timedelta(days=6))

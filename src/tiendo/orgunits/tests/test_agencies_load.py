@@ -67,7 +67,10 @@ def test_a_file_with_an_unknown_group_and_a_missing_name_is_refused_with_lines(t
 
 
 def test_a_file_for_a_province_not_loaded_is_refused(tmp_path, db):
-    path = write(tmp_path, "province: 1\ngroups:\n  - code: moi\n    name: Mới\nagencies:\n  - code: A1\n    name: Sở A\n")
+    path = write(
+        tmp_path,
+        "province: 1\ngroups:\n  - code: moi\n    name: Mới\nagencies:\n  - code: A1\n    name: Sở A\n",
+    )
     with pytest.raises(FileValidationError, match="province 1 is not loaded"):
         agencies_load(path=path)
     assert not UnitGroup.objects.filter(code="moi").exists()

@@ -26,7 +26,10 @@ def test_it_loads_quang_ngai_with_its_96_communes_and_their_official_codes(shipp
 
 
 def test_the_communes_carry_their_division_type_and_the_named_groups(shipped_data):
-    by_type = {t: OrgUnit.objects.filter(kind="commune", division_type=t).count() for t in ("xã", "phường", "đặc khu")}
+    by_type = {
+        t: OrgUnit.objects.filter(kind="commune", division_type=t).count()
+        for t in ("xã", "phường", "đặc khu")
+    }
     assert sum(by_type.values()) == 96
     assert by_type["đặc khu"] == 1
     assert OrgUnit.objects.get(kind="commune", division_type="đặc khu").name == "Đặc khu Lý Sơn"

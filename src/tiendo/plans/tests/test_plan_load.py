@@ -107,7 +107,12 @@ def test_an_edited_file_updates_the_plan_in_place_and_records_the_change(tmp_pat
     path = write(tmp_path, SMALL_PLAN)
     plan_load(path=path)
     indicator_id = Indicator.objects.get(plan__code="thu-nghiem-2027", number="1").pk
-    write(tmp_path, SMALL_PLAN.replace('target: "80%"\n        target_value: 80', 'target: "85%"\n        target_value: 85'))
+    write(
+        tmp_path,
+        SMALL_PLAN.replace(
+            'target: "80%"\n        target_value: 80', 'target: "85%"\n        target_value: 85'
+        ),
+    )
     report = plan_load(path=path)
     indicator = Indicator.objects.get(pk=indicator_id)
     assert (indicator.target_text, indicator.target_value) == ("85%", 85)
@@ -124,7 +129,9 @@ def test_an_indicator_removed_from_the_file_is_removed_from_the_plan(tmp_path, s
     data["groups"][0]["indicators"].pop()
     write(tmp_path, yaml.safe_dump(data, allow_unicode=True))
     report = plan_load(path=path)
-    assert list(Indicator.objects.filter(plan__code="thu-nghiem-2027").values_list("number", flat=True)) == ["1"]
+    assert list(Indicator.objects.filter(plan__code="thu-nghiem-2027").values_list("number", flat=True)) == [
+        "1"
+    ]
     assert any(line.startswith("indicator:") for line in report.deleted)
 
 
@@ -135,16 +142,22 @@ def test_a_missing_target_is_refused_with_its_line_and_field(tmp_path, shipped_d
 
 def test_an_unknown_unit_is_refused_with_its_line_and_field(tmp_path, shipped_data):
     errors = load_error(write(tmp_path, SMALL_PLAN.replace("lead: [VPUBND]", "lead: [SO-KHONG-CO]")))
-    assert errors == ["plan.yaml:25 groups[0].indicators[1].lead[0]: đơn vị không xác định / unknown unit: SO-KHONG-CO"]
+    assert errors == [
+        "plan.yaml:25 groups[0].indicators[1].lead[0]: đơn vị không xác định / unknown unit: SO-KHONG-CO"
+    ]
 
 
 def test_a_duplicate_number_is_refused_with_its_line_and_field(tmp_path, shipped_data):
     errors = load_error(write(tmp_path, SMALL_PLAN.replace('number: "2"', 'number: "1"')))
-    assert errors == ["plan.yaml:20 groups[0].indicators[1].number: trùng số thứ tự 1 trong nhóm / duplicate number in group"]
+    assert errors == [
+        "plan.yaml:20 groups[0].indicators[1].number: trùng số thứ tự 1 trong nhóm / duplicate number in group"
+    ]
 
 
 def test_broken_yaml_is_refused_with_its_line(tmp_path, shipped_data):
-    errors = load_error(write(tmp_path, SMALL_PLAN.replace("    name: Chính quyền số", "    name: [Chính quyền số")))
+    errors = load_error(
+        write(tmp_path, SMALL_PLAN.replace("    name: Chính quyền số", "    name: [Chính quyền số"))
+    )
     assert len(errors) == 1
     assert errors[0].startswith("plan.yaml:11: YAML không hợp lệ / broken YAML")
 
@@ -160,11 +173,16 @@ def test_every_problem_of_a_file_is_reported_at_once(tmp_path, shipped_data):
 
 def test_a_milestone_with_a_numeric_target_is_refused(tmp_path, shipped_data):
     errors = load_error(write(tmp_path, SMALL_PLAN.replace("target_value: null", "target_value: 1")))
-    assert errors == ["plan.yaml:23 groups[0].indicators[1].target_value: phải để trống (null) với chỉ tiêu mốc / must be null for a milestone"]
+    assert errors == [
+        "plan.yaml:23 groups[0].indicators[1].target_value: phải để trống (null) với chỉ tiêu mốc / must be null for a milestone"
+    ]
 
 
 def test_a_baseline_in_a_plan_not_loaded_is_refused(tmp_path, shipped_data):
-    text = SMALL_PLAN.replace("        co_lead: [group:communes]\n", "        co_lead: [group:communes]\n        baseline: {plan: khong-co, number: '1'}\n")
+    text = SMALL_PLAN.replace(
+        "        co_lead: [group:communes]\n",
+        "        co_lead: [group:communes]\n        baseline: {plan: khong-co, number: '1'}\n",
+    )
     errors = load_error(write(tmp_path, text))
     assert len(errors) == 1 and "groups[0].indicators[0].baseline" in errors[0]
 
@@ -194,7 +212,9 @@ def test_the_2025_results_are_stored_as_document_values_with_provenance(shipped_
 
 
 def test_the_command_lists_every_problem_and_says_nothing_was_loaded(tmp_path, shipped_data):
-    path = write(tmp_path, SMALL_PLAN.replace('        target: "80%"\n', "").replace("lead: [VPUBND]", "lead: [X1]"))
+    path = write(
+        tmp_path, SMALL_PLAN.replace('        target: "80%"\n', "").replace("lead: [VPUBND]", "lead: [X1]")
+    )
     with pytest.raises(CommandError) as error:
         call_command("load_plan", str(path), stdout=StringIO())
     message = str(error.value)

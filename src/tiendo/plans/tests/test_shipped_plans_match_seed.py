@@ -19,11 +19,37 @@ SEED = Path(__file__).resolve().parents[4].parent / "shared" / "seeds" / "004_a5
 # Phụ lục 2: group → (number, target as printed, lead units' codes or groups)
 TARGETS_2026 = {
     "I": [
-        ("1", "80%"), ("2", "100%"), ("3", "100%"), ("4", "100%"), ("5", "100%"), ("6", "95%"),
-        ("7", "30%"), ("8", "100%"), ("9", "100%"), ("10", "100%"), ("11", "100%"),
+        ("1", "80%"),
+        ("2", "100%"),
+        ("3", "100%"),
+        ("4", "100%"),
+        ("5", "100%"),
+        ("6", "95%"),
+        ("7", "30%"),
+        ("8", "100%"),
+        ("9", "100%"),
+        ("10", "100%"),
+        ("11", "100%"),
     ],
-    "II": [("1", "60%"), ("2", "Hoàn thành"), ("3", "90%"), ("4", "100%"), ("5", "50%"), ("6", "50%"), ("7", "20%")],
-    "III": [("9", "12%"), ("10", "80%"), ("11", "50%"), ("12", "87%"), ("13", "53%"), ("14", "15%"), ("15", "83%"), ("16", "100%")],
+    "II": [
+        ("1", "60%"),
+        ("2", "Hoàn thành"),
+        ("3", "90%"),
+        ("4", "100%"),
+        ("5", "50%"),
+        ("6", "50%"),
+        ("7", "20%"),
+    ],
+    "III": [
+        ("9", "12%"),
+        ("10", "80%"),
+        ("11", "50%"),
+        ("12", "87%"),
+        ("13", "53%"),
+        ("14", "15%"),
+        ("15", "83%"),
+        ("16", "100%"),
+    ],
     "IV": [("1", "100%"), ("2", "100%"), ("3", "100%")],
     "V": [("1", "100%"), ("2", "100%"), ("3", "100%"), ("4", "100%"), ("5", "100%")],
 }
@@ -36,10 +62,27 @@ GROUP_NAMES_2026 = {
 }
 # Phụ lục 2, the first unit of each "Cơ quan chủ trì/Đánh giá" cell
 FIRST_LEAD_2026 = {
-    "I.1": "TTPVHCC", "I.7": "TTPVHCC", "I.8": "VPUBND", "I.9": "VPUBND", "I.10": "VPUBND", "I.11": "VPTU",
-    "II.1": "SKHCN", "II.2": "group:so-ban-nganh", "II.4": "SVHTTDL", "III.9": "SKHCN", "III.10": "SCT",
-    "III.11": "STC", "III.12": "CAT", "III.13": "NHNN9", "III.15": "SYT", "III.16": "SGDDT",
-    "IV.1": "CAT", "IV.3": "CAT", "V.2": "group:communes", "V.3": "SGDDT", "V.5": "SNV",
+    "I.1": "TTPVHCC",
+    "I.7": "TTPVHCC",
+    "I.8": "VPUBND",
+    "I.9": "VPUBND",
+    "I.10": "VPUBND",
+    "I.11": "VPTU",
+    "II.1": "SKHCN",
+    "II.2": "group:so-ban-nganh",
+    "II.4": "SVHTTDL",
+    "III.9": "SKHCN",
+    "III.10": "SCT",
+    "III.11": "STC",
+    "III.12": "CAT",
+    "III.13": "NHNN9",
+    "III.15": "SYT",
+    "III.16": "SGDDT",
+    "IV.1": "CAT",
+    "IV.3": "CAT",
+    "V.2": "group:communes",
+    "V.3": "SGDDT",
+    "V.5": "SNV",
 }
 # Phụ lục 1: TT → (lead agency as printed, result as printed, verdict)
 RESULTS_2025 = {
@@ -57,7 +100,11 @@ RESULTS_2025 = {
     "12": ("Sở Tài chính", "65,47% DN sử dụng", "dat"),
     "13": ("Thuế tỉnh Quảng Ngãi", "Triển khai diện rộng", "dat"),
     "14": ("Sở Khoa học và Công nghệ", "10%", "chua_dat"),
-    "15": ("Sở Khoa học và Công nghệ; Văn phòng Tỉnh ủy; Văn phòng UBND tỉnh", "Vận hành ổn định, đa nền tảng", "dat"),
+    "15": (
+        "Sở Khoa học và Công nghệ; Văn phòng Tỉnh ủy; Văn phòng UBND tỉnh",
+        "Vận hành ổn định, đa nền tảng",
+        "dat",
+    ),
     "16": ("Sở Khoa học và Công nghệ", "532 trạm BTS 5G, IOC vận hành", "dat"),
     "17": ("Sở Khoa học và Công nghệ", None, "dat"),
     "18": ("Sở Văn hóa, Thể thao và Du lịch", "Đã triển khai số hóa", "dat"),
@@ -74,7 +121,11 @@ def seed_text() -> str:
 
 
 def indicators(code: str):
-    return Indicator.objects.filter(plan__code=code).select_related("group").prefetch_related("responsibilities__unit", "responsibilities__group")
+    return (
+        Indicator.objects.filter(plan__code=code)
+        .select_related("group")
+        .prefetch_related("responsibilities__unit", "responsibilities__group")
+    )
 
 
 def first_lead(indicator: Indicator) -> str:
@@ -86,7 +137,13 @@ def test_the_2026_plan_has_34_indicators_in_five_groups_numbered_as_printed(ship
     found = {}
     for indicator in indicators("quang-ngai-2026"):
         found.setdefault(indicator.group.code, []).append(indicator.number)
-    assert {group: len(numbers) for group, numbers in found.items()} == {"I": 11, "II": 7, "III": 8, "IV": 3, "V": 5}
+    assert {group: len(numbers) for group, numbers in found.items()} == {
+        "I": 11,
+        "II": 7,
+        "III": 8,
+        "IV": 3,
+        "V": 5,
+    }
     assert {group: [n for n, _ in rows] for group, rows in TARGETS_2026.items()} == found
 
 
@@ -115,7 +172,10 @@ def test_the_2026_lead_units_are_linked_to_unit_records(shipped_data):
 
 
 def test_the_2026_baselines_point_at_the_same_measure_in_2025(shipped_data):
-    baselines = {i.label: i.baseline_indicator for i in indicators("quang-ngai-2026").select_related("baseline_indicator")}
+    baselines = {
+        i.label: i.baseline_indicator
+        for i in indicators("quang-ngai-2026").select_related("baseline_indicator")
+    }
     assert baselines["I.1"].number == "2" and baselines["I.1"].plan.code == "quang-ngai-2025"
     assert baselines["I.5"].number == "4"
     assert baselines["III.14"].number == "14"
@@ -146,7 +206,9 @@ def test_every_indicator_name_and_result_appears_verbatim_in_the_seed(shipped_da
 
 
 def test_the_2026_tasks_are_the_nine_of_section_iii_due_at_the_end_of_2026(shipped_data):
-    tasks = list(Task.objects.filter(plan__code="quang-ngai-2026").prefetch_related("items", "responsibilities"))
+    tasks = list(
+        Task.objects.filter(plan__code="quang-ngai-2026").prefetch_related("items", "responsibilities")
+    )
     assert [t.number for t in tasks] == [str(n) for n in range(1, 10)]
     assert tasks[2].title == "Hạ tầng số"
     assert tasks[3].title == "Nhân lực số"

@@ -16,18 +16,26 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("--province", default=None, help="province code (default: the only province loaded)")
+        parser.add_argument(
+            "--province", default=None, help="province code (default: the only province loaded)"
+        )
         parser.add_argument("--email", default="")
         parser.add_argument(
-            "--password-env", default=None, help="read the password from this environment variable instead of asking"
+            "--password-env",
+            default=None,
+            help="read the password from this environment variable instead of asking",
         )
 
-    def handle(self, *args, username: str, province: str | None, email: str, password_env: str | None, **options):
+    def handle(
+        self, *args, username: str, province: str | None, email: str, password_env: str | None, **options
+    ):
         provinces = OrgUnit.objects.filter(kind=OrgUnit.Kind.PROVINCE)
         if province:
             provinces = provinces.filter(code=province)
         if provinces.count() != 1:
-            raise CommandError("Chọn một tỉnh đã nạp bằng --province / load a province first, or name it with --province")
+            raise CommandError(
+                "Chọn một tỉnh đã nạp bằng --province / load a province first, or name it with --province"
+            )
         unit = provinces.get()
         if password_env:
             password = os.environ.get(password_env, "")
@@ -49,6 +57,14 @@ class Command(BaseCommand):
             user.is_superuser = True
             user.set_password(password)
             user.save()
-            membership, _ = Membership.objects.update_or_create(user=user, unit=unit, defaults={"role": Membership.Role.ADMIN})
-            audit_record(actor=None, actor_label="tiendo createadmin", action="user.createadmin", obj=user, changes={"unit": unit.code})
+            membership, _ = Membership.objects.update_or_create(
+                user=user, unit=unit, defaults={"role": Membership.Role.ADMIN}
+            )
+            audit_record(
+                actor=None,
+                actor_label="tiendo createadmin",
+                action="user.createadmin",
+                obj=user,
+                changes={"unit": unit.code},
+            )
         self.stdout.write(f"{username}: quản trị Văn phòng CĐS / CĐS-office admin at {unit.name}")

@@ -37,7 +37,8 @@ class Command(BaseCommand):
         password = self._demo_users()
         credentials = settings.DATA_DIR / "demo-credentials.txt"
         credentials.write_text(
-            "".join(f"{u}\t{password}\t{code}\t{role}\n" for u, (code, role) in DEMO_USERS.items()), encoding="utf-8"
+            "".join(f"{u}\t{password}\t{code}\t{role}\n" for u, (code, role) in DEMO_USERS.items()),
+            encoding="utf-8",
         )
         credentials.chmod(0o600)
         self.stdout.write(
@@ -65,5 +66,11 @@ class Command(BaseCommand):
             user.save()
             unit = OrgUnit.objects.get(code=code)
             Membership.objects.update_or_create(user=user, unit=unit, defaults={"role": role})
-            audit_record(actor=None, actor_label="tiendo demo", action="user.demo", obj=user, changes={"unit": code, "role": role})
+            audit_record(
+                actor=None,
+                actor_label="tiendo demo",
+                action="user.demo",
+                obj=user,
+                changes={"unit": code, "role": role},
+            )
         return password

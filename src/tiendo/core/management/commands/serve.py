@@ -13,4 +13,11 @@ class Command(BaseCommand):
         import uvicorn
 
         self.stdout.write(f"tiendo: http://{host}:{port}/  (Ctrl+C to stop)")
-        uvicorn.run("tiendo.asgi:application", host=host, port=port, workers=workers, log_level="warning", lifespan="off")
+        uvicorn.run(
+            "tiendo.asgi:application",
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            lifespan="off",
+        )

@@ -20,7 +20,8 @@ class Command(BaseCommand):
         except FileValidationError as exc:
             count = len(exc.errors)
             raise CommandError(
-                f"{file}: {count} lỗi, không nạp gì / {count} problem(s), nothing loaded\n" + "\n".join(exc.errors)
+                f"{file}: {count} lỗi, không nạp gì / {count} problem(s), nothing loaded\n"
+                + "\n".join(exc.errors)
             ) from None
         except ApplicationError as exc:
             raise CommandError(str(exc)) from None

@@ -1,0 +1,81 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_units_list_shows_the_96_communes_with_codes_over_pages(client, shipped_data):
+    response = client.get("/units/")
+    html = response.content.decode()
+    assert "96 đơn vị" in html
+    assert "<code>21211</code>" in html or "21211" in html
+    assert response.context["page"].paginator.num_pages == 2
+
+
+def test_the_units_list_searches_without_diacritics_and_answers_htmx_with_rows_only(client, shipped_data):
+    response = client.get("/units/", {"q": "ly son"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "Đặc khu Lý Sơn" in html
+    assert "<html" not in html
+    assert "1 đơn vị" in html
+
+
+def test_the_units_list_sorts_by_code(client, shipped_data):
+    response = client.get("/units/", {"sort": "-code"})
+    codes = [u.code for u in response.context["page"]]
+    assert codes == sorted(codes, reverse=True)
+
+
+def test_a_unit_page_shows_its_indicators_and_tasks(client, shipped_data):
+    html = client.get("/units/SKHCN/").content.decode()
+    assert "Sở Khoa học và Công nghệ" in html
+    assert "Tỷ lệ phủ sóng 5G trên địa bàn (dân số)" in html
+    assert "Hạ tầng số" in html
+
+
+def test_a_commune_page_lists_what_the_plan_assigns_to_all_communes(client, shipped_data):
+    html = client.get("/units/21211/").content.decode()
+    assert "Tỷ lệ Tổ công nghệ số cộng đồng hoạt động hiệu quả, duy trì tập huấn" in html
+
+
+def test_a_viewer_sees_their_own_communes_private_section(client, tinhkhe_viewer):
+    client.force_login(tinhkhe_viewer)
+    html = client.get("/units/21211/").content.decode()
+    assert 'id="unit-values"' in html
+    assert "tinhkhe.viewer" in html
+
+
+def test_a_viewer_does_not_see_another_communes_private_section(client, tinhkhe_viewer, other_viewer):
+    client.force_login(tinhkhe_viewer)
+    html = client.get("/units/21172/").content.decode()
+    assert 'id="private-hidden"' in html
+    assert 'id="unit-values"' not in html
+    assert "other.viewer" not in html
+
+
+def test_an_anonymous_visitor_is_invited_to_log_in_for_private_data(client, shipped_data):
+    html = client.get("/units/21211/").content.decode()
+    assert 'id="private-hidden"' in html
+    assert "/accounts/login/?next=" in html
+
+
+def test_the_office_admin_sees_the_provinces_document_values(client, office_admin):
+    client.force_login(office_admin)
+    html = client.get("/units/51/").content.decode()
+    assert 'id="unit-values"' in html
+    assert "Văn bản ban hành" in html
+
+
+def test_an_unknown_unit_is_a_404(client, shipped_data):
+    assert client.get("/units/00000/").status_code == 404
+
+
+def test_logging_in_with_a_wrong_password_says_so_in_both_languages(client, tinhkhe_viewer):
+    html = client.post("/accounts/login/", {"username": "tinhkhe.viewer", "password": "sai"}).content.decode()
+    assert "Wrong username or password" in html
+
+
+def test_logging_in_lands_on_the_home_page(client, tinhkhe_viewer):
+    response = client.post(
+        "/accounts/login/", {"username": "tinhkhe.viewer", "password": "pw-tinhkhe.viewer"}
+    )
+    assert response.status_code == 302 and response.url == "/"
