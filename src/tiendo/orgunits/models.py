@@ -54,7 +54,6 @@ class OrgUnit(models.Model):
         return f"{self.parent.path if self.parent else '/'}{self.code}/"
 
 
-
 class UnitGroup(models.Model):
     """A named set of units ("xã", "phường", "Các sở, ban, ngành") that plans can name collectively."""
 

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The second command: install what the tests need and run everything — lint, migrations check,
+# the suite on SQLite, then on PostgreSQL, browser tests in Chromium included.
+#
+# PostgreSQL: TIENDO_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; the
+# suite creates and drops its own test_* database). Chromium: /usr/bin/chromium (Debian's package).
+# On a developer's machine a missing PostgreSQL or Chromium is skipped with a message; under
+# CI=true it is a failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh --test
+
+export TIENDO_DATA_DIR=${TIENDO_DATA_DIR:-$(mktemp -d)}
+in_ci=false
+[ "${CI:-}" = "true" ] && in_ci=true
+
+echo "==> ruff check, ruff format --check, makemigrations --check"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/tiendo makemigrations --check --dry-run
+
+echo "==> test suite on SQLite"
+env -u DATABASE_URL TIENDO_EXPECT_DB=sqlite .venv/bin/pytest -q "$@"
+
+PG_URL=${TIENDO_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+if .venv/bin/python - "$PG_URL" <<'PY'
+import sys
+import psycopg
+try:
+    psycopg.connect(sys.argv[1].replace("postgres://", "postgresql://", 1), connect_timeout=3).close()
+except Exception as exc:
+    print(f"PostgreSQL not reachable: {exc}", file=sys.stderr)
+    sys.exit(1)
+PY
+then
+  echo "==> test suite on PostgreSQL ($PG_URL)"
+  DATABASE_URL=$PG_URL TIENDO_EXPECT_DB=postgresql .venv/bin/pytest -q "$@"
+elif $in_ci; then
+  echo "CI=true and PostgreSQL is not reachable at $PG_URL: failing." >&2
+  exit 1
+else
+  echo "==> SKIPPED the PostgreSQL run: no server at $PG_URL (set TIENDO_TEST_DATABASE_URL)." >&2
+fi
