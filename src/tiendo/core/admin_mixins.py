@@ -12,7 +12,12 @@ class AuditedAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         changes = {name: str(value) for name, value in model_to_dict(obj, fields=form.changed_data).items()}
-        audit_record(actor=request.user, action=f"{obj._meta.model_name}.{'update' if change else 'create'}.admin", obj=obj, changes=changes)
+        audit_record(
+            actor=request.user,
+            action=f"{obj._meta.model_name}.{'update' if change else 'create'}.admin",
+            obj=obj,
+            changes=changes,
+        )
 
     def delete_model(self, request, obj):
         audit_record(actor=request.user, action=f"{obj._meta.model_name}.delete.admin", obj=obj)

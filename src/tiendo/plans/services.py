@@ -39,7 +39,9 @@ class PlanLoadReport:
     def summary(self) -> str:
         if not self.changed:
             return _("%(plan)s: không có thay đổi / no changes") % {"plan": self.plan.code}
-        return _("%(plan)s: %(c)d tạo mới, %(u)d cập nhật, %(d)d xóa / %(c)d created, %(u)d updated, %(d)d deleted") % {
+        return _(
+            "%(plan)s: %(c)d tạo mới, %(u)d cập nhật, %(d)d xóa / %(c)d created, %(u)d updated, %(d)d deleted"
+        ) % {
             "plan": self.plan.code,
             "c": len(self.created),
             "u": len(self.updated),

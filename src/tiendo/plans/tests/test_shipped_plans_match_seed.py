@@ -4,17 +4,22 @@ Expected values here are typed independently from ../shared/seeds/004_a51d19eae1
 (Phụ lục 1 and Phụ lục 2), so a typo in a YAML file fails a test.
 """
 
+import os
 import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from tiendo.conftest import IN_CI
 from tiendo.plans.models import Indicator, Plan, Task
 
 pytestmark = pytest.mark.django_db
 
-SEED = Path(__file__).resolve().parents[4].parent / "shared" / "seeds" / "004_a51d19eae1efd1eb.txt"
+SEED_DIR = Path(
+    os.environ.get("TIENDO_SEED_DIR", Path(__file__).resolve().parents[4].parent / "shared" / "seeds")
+)
+SEED = SEED_DIR / "004_a51d19eae1efd1eb.txt"
 
 # Phụ lục 2: group → (number, target as printed, lead units' codes or groups)
 TARGETS_2026 = {
@@ -117,6 +122,12 @@ RESULTS_2025 = {
 
 
 def seed_text() -> str:
+    """The seed document beside the checkout (../shared/seeds); CI always has it."""
+    if not SEED.exists():
+        message = f"the seed document is not at {SEED} (set TIENDO_SEED_DIR)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
     return " ".join(SEED.read_text(encoding="utf-8").split())
 
 
@@ -195,8 +206,6 @@ def test_the_2025_plan_has_the_23_indicators_of_phu_luc_1_with_lead_result_and_v
 
 
 def test_every_indicator_name_and_result_appears_verbatim_in_the_seed(shipped_data):
-    if not SEED.exists():
-        pytest.fail(f"the seed document is missing: {SEED}")
     text = seed_text()
     # undo the PDF's page breaks inside two table rows and the glued footnote marker
     text = re.sub(r" TT Chỉ tiêu Cơ quan chủ trì Kết quả thực hiện năm 2025 Đánh giá", "", text)
