@@ -14,9 +14,10 @@ export TIENDO_DATA_DIR=${TIENDO_DATA_DIR:-$(mktemp -d)}
 in_ci=false
 [ "${CI:-}" = "true" ] && in_ci=true
 
-echo "==> ruff check, ruff format --check, makemigrations --check"
+echo "==> ruff check, ruff format --check, mypy (services, selectors, schemas), makemigrations --check"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/mypy
 .venv/bin/tiendo makemigrations --check --dry-run
 
 echo "==> test suite on SQLite"

@@ -115,7 +115,9 @@ def evaluate_many(indicators: Iterable[Indicator], *, as_of: date) -> dict[int, 
     return {
         i.pk: evaluate(
             i,
-            values=[v for v in values_by_element.get(i.numerator_id, []) if v.unit_id == i.plan.province_id],
+            values=[
+                v for v in values_by_element.get(i.numerator_id or 0, []) if v.unit_id == i.plan.province_id
+            ],
             stated=stated_by_indicator.get(i.pk, []),
             as_of=as_of,
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.utils import timezone
 
 from tiendo.analytics.evaluation import (
@@ -16,12 +15,13 @@ from tiendo.analytics.evaluation import (
     evaluate_many,
     verdict_counts,
 )
+from tiendo.core.types import Actor
 from tiendo.plans.models import Indicator, IndicatorGroup, Plan
 from tiendo.plans.selectors import group_list, indicator_list
 from tiendo.reporting.models import DataValue
 from tiendo.reporting.periods import parse_period
 
-User = AbstractBaseUser | AnonymousUser
+User = Actor
 
 
 @dataclass

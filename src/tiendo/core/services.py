@@ -2,14 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
 from tiendo.core.models import AuditLog
+from tiendo.core.types import Actor
 
 
 def audit_record(
     *,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: Actor | None,
     actor_label: str = "",
     action: str,
     obj: Any,
@@ -17,7 +16,7 @@ def audit_record(
     reason: str = "",
 ) -> AuditLog:
     """Write one audit row. Call it inside the transaction of the change it records."""
-    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    user = actor if actor is not None and actor.is_authenticated else None
     return AuditLog.objects.create(
         actor=user,
         actor_label=actor_label or (str(user) if user else "system"),

@@ -6,14 +6,14 @@ the units above it: its members and its data values (see `unit_can_view_private`
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
 from tiendo.core.exceptions import NotFoundError
 from tiendo.core.text import fold_for_search
+from tiendo.core.types import Actor
 from tiendo.orgunits.models import Membership, OrgUnit
 
-User = AbstractBaseUser | AnonymousUser
+User = Actor
 
 
 def user_is_office_admin(user: User) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -215,9 +215,7 @@ def shipped_agencies_file(province_code: int) -> Path | None:
 
 
 @transaction.atomic
-def membership_set(
-    *, actor: AbstractBaseUser, user: AbstractBaseUser, unit: OrgUnit, role: str
-) -> Membership:
+def membership_set(*, actor: User, user: User, unit: OrgUnit, role: str) -> Membership:
     """Give `user` a role in `unit` (replacing the role they had there). Office admins only."""
     if not user_is_office_admin(actor):
         raise PermissionDeniedError(

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 
 from tiendo.core.exceptions import NotFoundError
+from tiendo.core.types import Actor
 from tiendo.orgunits.models import OrgUnit
 from tiendo.plans.models import Indicator, IndicatorGroup, Plan, Responsibility, Task
 
-User = AbstractBaseUser | AnonymousUser
+User = Actor
 
 _RESPONSIBILITIES = Prefetch(
     "responsibilities",

@@ -5,21 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from tiendo.core.exceptions import PermissionDeniedError
 from tiendo.core.services import audit_record
+from tiendo.core.types import Actor
 from tiendo.orgunits.models import OrgUnit, UnitGroup
 from tiendo.orgunits.selectors import user_is_office_admin
 from tiendo.plans.models import Indicator, IndicatorGroup, Plan, Responsibility, StatedVerdict, Task, TaskItem
 from tiendo.plans.planfile import IndicatorEntry, PlanFile, parse_plan_file
 from tiendo.reporting.models import DataElement, DataValue
 from tiendo.reporting.periods import parse_period
+
+M = TypeVar("M", bound=Model)
 
 SHIPPED_PLANS_DIR = Path(__file__).resolve().parent / "data"
 SHIPPED_PLANS = ["quang-ngai-2025.yaml", "quang-ngai-2026.yaml"]  # in load order (2026 refers to 2025)
@@ -52,15 +54,13 @@ class PlanLoadReport:
 class _Writer:
     """Upserts rows, compares field by field, and audits what actually changed."""
 
-    def __init__(
-        self, *, actor: AbstractBaseUser | None, actor_label: str, report: PlanLoadReport | None
-    ) -> None:
+    def __init__(self, *, actor: Actor | None, actor_label: str, report: PlanLoadReport | None) -> None:
         self.actor = actor
         self.actor_label = actor_label
         self.report = report
 
-    def upsert(self, model: type[Model], *, lookup: dict[str, Any], values: dict[str, Any]) -> Model:
-        obj = model.objects.filter(**lookup).first()
+    def upsert(self, model: type[M], *, lookup: dict[str, Any], values: dict[str, Any]) -> M:
+        obj = model._default_manager.filter(**lookup).first()
         if obj is None:
             obj = model(**lookup, **values)
             obj.full_clean(validate_unique=False, validate_constraints=False)
@@ -235,9 +235,7 @@ def _check_indicator(document, loc: tuple, entry: IndicatorEntry, *, units, grou
     return errors
 
 
-def plan_load(
-    *, path: Path, actor: AbstractBaseUser | AnonymousUser | None = None, actor_label: str = ""
-) -> PlanLoadReport:
+def plan_load(*, path: Path, actor: Actor | None = None, actor_label: str = "") -> PlanLoadReport:
     """Validate a plan file completely, then create or update the plan in one transaction.
 
     A file with any problem raises FileValidationError listing all of them and writes nothing.
@@ -357,7 +355,7 @@ def _write_indicator(
     baseline = None
     if entry.baseline is not None:
         baseline = Indicator.objects.get(plan__code=entry.baseline.plan, number=entry.baseline.number)
-    indicator = Indicator.objects.filter(plan=plan, group=group, number=entry.number).first()
+    existing = Indicator.objects.filter(plan=plan, group=group, number=entry.number).first()
     indicator = writer.upsert(
         Indicator,
         lookup={"plan": plan, "group": group, "number": entry.number},
@@ -372,8 +370,8 @@ def _write_indicator(
             "lead_text": entry.lead_text,
             "baseline_indicator": baseline,
             "numerator": element,
-            "denominator": indicator.denominator if indicator else None,
-            "factor": indicator.factor if indicator else Decimal(1),
+            "denominator": existing.denominator if existing else None,
+            "factor": existing.factor if existing else Decimal(1),
             "note": entry.note or "",
         },
     )

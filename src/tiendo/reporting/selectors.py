@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
 from tiendo.core.exceptions import NotFoundError
+from tiendo.core.types import Actor
 from tiendo.orgunits.models import OrgUnit
 from tiendo.orgunits.selectors import unit_can_view_private
 from tiendo.reporting.models import DataValue
 
-User = AbstractBaseUser | AnonymousUser
+User = Actor
 
 
 def datavalues_for_unit(*, user: User, unit: OrgUnit) -> QuerySet[DataValue]:
