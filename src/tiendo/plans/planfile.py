@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tiendo.core.yamlfile import YamlDocument
 
-UNIT_REF = re.compile(r"^(group:[a-z0-9-]+|[A-Za-z0-9]+)$")
+# Limits mirror the model fields, so a value the database cannot hold is reported with its line.
+Text = Annotated[str, Field(max_length=300)]
+Number = Annotated[Decimal, Field(max_digits=20, decimal_places=6, allow_inf_nan=False)]
+
+
+def _as_text(value: object) -> object:
+    """YAML reads `number: 1` and `lead: [21211]` as integers; they are identifiers, i.e. text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, list):
+        return [str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value]
+    return value
 
 
 class _Strict(BaseModel):
@@ -24,53 +33,53 @@ class PlanHeader(_Strict):
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)
     year: int = Field(ge=2000, le=2100)
     title: str = Field(min_length=1, max_length=300)
-    title_en: str = ""
-    symbol: str = ""
-    issuer: str = ""
+    title_en: Text = ""
+    symbol: str = Field(default="", max_length=60)
+    issuer: str = Field(default="", max_length=200)
     issued_on: date | None = None
     starts_on: date
     ends_on: date
     province: int
-    source: str = ""
+    source: str = Field(default="", max_length=500)
 
 
 class BaselineRef(_Strict):
-    plan: str
-    number: str
+    plan: str = Field(max_length=60)
+    group: str = Field(pattern=r"^[IVX]+$")
+    number: str = Field(max_length=10)
+
+    _text = field_validator("number", mode="before")(_as_text)
 
 
 class Result(_Strict):
     text: str = Field(min_length=1)
-    value: Decimal | None = None
+    value: Number | None = None
     verdict: Literal["dat", "chua_dat"]
-    period: str
+    period: str = Field(max_length=12)
 
 
 class IndicatorEntry(_Strict):
     number: str = Field(min_length=1, max_length=10)
-    name: str = Field(min_length=1)
-    name_en: str = ""
-    measure: str = ""
+    name: str = Field(min_length=1, max_length=500)
+    name_en: str = Field(default="", max_length=500)
+    measure: str = Field(default="", max_length=40)
     target: str = Field(min_length=1, max_length=300)
-    target_value: Decimal | None
+    target_value: Number | None
     direction: Literal["higher", "lower", "milestone"]
-    lead_text: str = ""
+    lead_text: Text = ""
     lead: list[str] = Field(min_length=1)
     co_lead: list[str] = []
     baseline: BaselineRef | None = None
     result: Result | None = None
     note: str | None = None
 
-    @field_validator("number", mode="before")
-    @classmethod
-    def number_as_text(cls, value: object) -> object:
-        return str(value) if isinstance(value, int) else value
+    _text = field_validator("number", "lead", "co_lead", mode="before")(_as_text)
 
 
 class GroupEntry(_Strict):
-    code: str = Field(pattern=r"^[IVX]+$")
-    name: str = Field(min_length=1)
-    name_en: str = ""
+    code: str = Field(pattern=r"^[IVX]+$", max_length=10)
+    name: Text = Field(min_length=1)
+    name_en: Text = ""
     indicators: list[IndicatorEntry] = Field(min_length=1)
 
 
@@ -82,10 +91,7 @@ class TaskEntry(_Strict):
     due_on: date
     items: list[str] = []
 
-    @field_validator("number", mode="before")
-    @classmethod
-    def number_as_text(cls, value: object) -> object:
-        return str(value) if isinstance(value, int) else value
+    _text = field_validator("number", "owners", mode="before")(_as_text)
 
 
 class PlanFile(_Strict):
@@ -110,6 +116,18 @@ _PYDANTIC_MESSAGES = {
     "string_pattern_mismatch": "sai định dạng / wrong format",
     "list_type": "phải là danh sách / must be a list",
     "model_type": "phải là một bảng (mapping) / must be a mapping",
+    "dict_type": "phải là một bảng (mapping) / must be a mapping",
+    "string_too_long": "quá dài (tối đa {max_length} ký tự) / too long (at most {max_length} characters)",
+    "too_long": "quá nhiều phần tử / too many items",
+    "greater_than_equal": "phải ≥ {ge} / must be at least {ge}",
+    "less_than_equal": "phải ≤ {le} / must be at most {le}",
+    "decimal_max_places": "tối đa {decimal_places} chữ số thập phân / at most {decimal_places} decimal places",
+    "decimal_max_digits": "tối đa {max_digits} chữ số / at most {max_digits} digits",
+    "decimal_whole_digits": "phần nguyên quá lớn / too many digits before the decimal point",
+    "finite_number": "phải là số hữu hạn / must be a finite number",
+    "int_type": "phải là số nguyên / must be an integer",
+    "int_from_float": "phải là số nguyên / must be an integer",
+    "bool_type": "phải là true/false / must be true or false",
 }
 
 
@@ -121,11 +139,13 @@ def parse_plan_file(path: Path) -> tuple[YamlDocument, PlanFile]:
     except ValidationError as exc:
         errors = []
         for error in exc.errors():
-            message = _PYDANTIC_MESSAGES.get(error["type"], error["msg"])
+            template = _PYDANTIC_MESSAGES.get(error["type"])
+            context = error.get("ctx") or {}
+            message = template.format(**context) if template else f"không hợp lệ / invalid: {error['msg']}"
             if error["type"] == "literal_error" and "expected" in (error.get("ctx") or {}):
                 message += f" ({error['ctx']['expected']})"
             if error["type"] == "string_pattern_mismatch":
                 message += f" ({error['ctx']['pattern']})"
-            errors.append(document.error(error["loc"], _(message)))
+            errors.append(document.error(error["loc"], message))
         document.fail(errors)
         raise AssertionError("unreachable") from None

@@ -7,11 +7,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.utils.translation import gettext as _
 
-from tiendo.core.exceptions import PermissionDeniedError
+from tiendo.core.exceptions import ApplicationError, PermissionDeniedError
 from tiendo.core.services import audit_record
 from tiendo.core.types import Actor
 from tiendo.orgunits.models import OrgUnit, UnitGroup
@@ -29,7 +30,7 @@ SHIPPED_PLANS = ["quang-ngai-2025.yaml", "quang-ngai-2026.yaml"]  # in load orde
 
 @dataclass
 class PlanLoadReport:
-    plan: Plan
+    plan: Plan | None
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
@@ -39,12 +40,13 @@ class PlanLoadReport:
         return bool(self.created or self.updated or self.deleted)
 
     def summary(self) -> str:
+        code = self.plan.code if self.plan else "?"
         if not self.changed:
-            return _("%(plan)s: không có thay đổi / no changes") % {"plan": self.plan.code}
+            return _("%(plan)s: không có thay đổi / no changes") % {"plan": code}
         return _(
             "%(plan)s: %(c)d tạo mới, %(u)d cập nhật, %(d)d xóa / %(c)d created, %(u)d updated, %(d)d deleted"
         ) % {
-            "plan": self.plan.code,
+            "plan": code,
             "c": len(self.created),
             "u": len(self.updated),
             "d": len(self.deleted),
@@ -167,7 +169,28 @@ def _check_semantics(document, plan_file: PlanFile) -> list[str]:
                     )
                 )
             seen_numbers.add(entry.number)
-            errors.extend(_check_indicator(document, loc, entry, units=units, groups=groups))
+            errors.extend(
+                _check_indicator(
+                    document, loc, entry, units=units, groups=groups, plan_year=plan_file.plan.year
+                )
+            )
+    kept = {(g.code, i.number) for g in plan_file.groups for i in g.indicators}
+    followers = Indicator.objects.filter(baseline_indicator__plan__code=header.code).select_related(
+        "plan", "group", "baseline_indicator__group"
+    )
+    for follower in followers:
+        used = follower.baseline_indicator
+        if used is not None and (used.group.code, used.number) not in kept:
+            errors.append(
+                document.error(
+                    ("groups",),
+                    _(
+                        "không thể xóa chỉ tiêu %(used)s: chỉ tiêu %(follower)s của kế hoạch %(plan)s dùng nó làm số liệu gốc / "
+                        "cannot remove indicator %(used)s: it is the baseline of %(follower)s in plan %(plan)s"
+                    )
+                    % {"used": used.label, "follower": follower.label, "plan": follower.plan.code},
+                )
+            )
     seen_tasks: set[str] = set()
     for t_index, task in enumerate(plan_file.tasks):
         if task.number in seen_tasks:
@@ -188,7 +211,9 @@ def _check_semantics(document, plan_file: PlanFile) -> list[str]:
     return errors
 
 
-def _check_indicator(document, loc: tuple, entry: IndicatorEntry, *, units, groups) -> list[str]:
+def _check_indicator(
+    document, loc: tuple, entry: IndicatorEntry, *, units, groups, plan_year: int
+) -> list[str]:
     errors: list[str] = []
     if entry.direction == "milestone" and entry.target_value is not None:
         errors.append(
@@ -214,25 +239,44 @@ def _check_indicator(document, loc: tuple, entry: IndicatorEntry, *, units, grou
                     document.error((*loc, role, r_index), _("đơn vị không xác định / unknown unit: %s") % ref)
                 )
     if entry.baseline is not None:
-        exists = Indicator.objects.filter(
-            plan__code=entry.baseline.plan, number=entry.baseline.number
-        ).exists()
-        if not exists:
+        if _baseline_query(entry).count() != 1:
             errors.append(
                 document.error(
                     (*loc, "baseline"),
                     _(
-                        "không tìm thấy chỉ tiêu %(number)s của kế hoạch %(plan)s (nạp kế hoạch đó trước) / baseline indicator not found"
+                        "không tìm thấy chỉ tiêu %(group)s.%(number)s của kế hoạch %(plan)s (nạp kế hoạch đó trước) / baseline indicator not found"
                     )
-                    % {"number": entry.baseline.number, "plan": entry.baseline.plan},
+                    % {
+                        "group": entry.baseline.group,
+                        "number": entry.baseline.number,
+                        "plan": entry.baseline.plan,
+                    },
                 )
             )
     if entry.result is not None:
         try:
-            parse_period(entry.result.period)
-        except Exception as exc:  # ApplicationError carries the bilingual message
+            period = parse_period(entry.result.period)
+        except ApplicationError as exc:
             errors.append(document.error((*loc, "result", "period"), str(exc)))
+        else:
+            if period.end.year != plan_year:
+                errors.append(
+                    document.error(
+                        (*loc, "result", "period"),
+                        _(
+                            "kỳ phải thuộc năm %(year)s của kế hoạch / the period must fall in the plan year %(year)s"
+                        )
+                        % {"year": plan_year},
+                    )
+                )
     return errors
+
+
+def _baseline_query(entry: IndicatorEntry):
+    assert entry.baseline is not None
+    return Indicator.objects.filter(
+        plan__code=entry.baseline.plan, group__code=entry.baseline.group, number=entry.baseline.number
+    )
 
 
 def plan_load(*, path: Path, actor: Actor | None = None, actor_label: str = "") -> PlanLoadReport:
@@ -250,10 +294,15 @@ def plan_load(*, path: Path, actor: Actor | None = None, actor_label: str = "") 
     errors = _check_semantics(document, plan_file)
     if errors:
         document.fail(errors)
-    with transaction.atomic():
-        return _write_plan(
-            plan_file, path=path, actor=actor, actor_label=actor_label or f"tiendo load-plan {path.name}"
-        )
+    try:
+        with transaction.atomic():
+            return _write_plan(
+                plan_file, path=path, actor=actor, actor_label=actor_label or "tiendo load-plan"
+            )
+    except DjangoValidationError as exc:  # a limit the schema missed: still a clear, complete refusal
+        problems = [f"{field}: {'; '.join(messages)}" for field, messages in exc.message_dict.items()]
+        document.fail([f"{path.name}: {problem}" for problem in problems])
+        raise AssertionError("unreachable") from None
 
 
 def _write_plan(plan_file: PlanFile, *, path: Path, actor, actor_label: str) -> PlanLoadReport:
@@ -261,10 +310,11 @@ def _write_plan(plan_file: PlanFile, *, path: Path, actor, actor_label: str) -> 
     province = OrgUnit.objects.get(code=str(header.province))
     units = {u.code: u for u in OrgUnit.objects.all()}
     groups_by_code = {g.code: g for g in UnitGroup.objects.all()}
+    report = PlanLoadReport(plan=None)
     writer = _Writer(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         actor_label=actor_label,
-        report=None,
+        report=report,
     )
     plan = writer.upsert(
         Plan,
@@ -283,8 +333,7 @@ def _write_plan(plan_file: PlanFile, *, path: Path, actor, actor_label: str) -> 
             "source_file": path.name,
         },
     )
-    report = PlanLoadReport(plan=plan)
-    writer.report = report
+    report.plan = plan
     kept_indicators: set[int] = set()
     for g_sort, group_entry in enumerate(plan_file.groups):
         group = writer.upsert(
@@ -354,7 +403,7 @@ def _write_indicator(
     )
     baseline = None
     if entry.baseline is not None:
-        baseline = Indicator.objects.get(plan__code=entry.baseline.plan, number=entry.baseline.number)
+        baseline = _baseline_query(entry).get()
     existing = Indicator.objects.filter(plan=plan, group=group, number=entry.number).first()
     indicator = writer.upsert(
         Indicator,
@@ -375,8 +424,12 @@ def _write_indicator(
             "note": entry.note or "",
         },
     )
+    source = plan.source or plan.title
+    stated_values = DataValue.objects.filter(
+        data_element=element, unit=province, source=DataValue.Source.DOCUMENT
+    )
+    stated_verdicts = StatedVerdict.objects.filter(indicator=indicator, stated_by__isnull=True, source=source)
     if entry.result is not None:
-        source = plan.source or plan.title
         writer.upsert(
             DataValue,
             lookup={"data_element": element, "unit": province, "period": entry.result.period},
@@ -386,23 +439,44 @@ def _write_indicator(
                 "source": DataValue.Source.DOCUMENT,
                 "source_detail": source,
                 "comment": entry.note or "",
+                "is_simulated": False,
+                "stored_by": None,  # the document, not whoever last edited the row by hand
                 "stored_by_label": writer.actor_label,
             },
         )
-        writer.upsert(
-            StatedVerdict,
-            lookup={"indicator": indicator, "period": entry.result.period},
-            values={"verdict": entry.result.verdict, "source": source, "reason": entry.result.text},
-        )
+        hand_set = StatedVerdict.objects.filter(
+            indicator=indicator, period=entry.result.period, stated_by__isnull=False
+        ).exists()
+        if not hand_set:  # a verdict a person set (with who and why) is never overwritten by a reload
+            writer.upsert(
+                StatedVerdict,
+                lookup={"indicator": indicator, "period": entry.result.period},
+                values={"verdict": entry.result.verdict, "source": source, "reason": entry.result.text},
+            )
+        stated_values = stated_values.exclude(period=entry.result.period)
+        stated_verdicts = stated_verdicts.exclude(period=entry.result.period)
+    # a result the file no longer states is withdrawn (values from reports or people are kept)
+    for stale in [*stated_values, *stated_verdicts]:
+        writer.delete(stale)
     return indicator
 
 
 def _delete_indicator(writer: _Writer, indicator: Indicator) -> None:
+    """Remove an indicator the file no longer lists, auditing each row that goes with it."""
     element = indicator.numerator
+    for row in [*indicator.responsibilities.all(), *indicator.stated_verdicts.all()]:
+        writer.delete(row)
     writer.delete(indicator)
-    if element is not None:
-        for value in DataValue.objects.filter(data_element=element, source=DataValue.Source.DOCUMENT):
-            writer.delete(value)
+    if element is None:
+        return
+    for value in DataValue.objects.filter(data_element=element, source=DataValue.Source.DOCUMENT):
+        writer.delete(value)
+    in_use = (
+        DataValue.objects.filter(data_element=element).exists()
+        or Indicator.objects.filter(Q(numerator=element) | Q(denominator=element)).exists()
+    )
+    if not in_use:
+        writer.delete(element)
 
 
 def _write_responsibilities(

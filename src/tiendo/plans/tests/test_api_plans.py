@@ -72,7 +72,7 @@ def test_one_indicator_has_its_baseline_history_and_provenance(client, shipped_d
             "unit": "51",
             "source": "document",
             "source_detail": "Kế hoạch Chuyển đổi số tỉnh Quảng Ngãi năm 2026, Phụ lục 1: Đánh giá kết quả thực hiện năm 2025",
-            "stored_by": "tiendo load-plan quang-ngai-2025.yaml",
+            "stored_by": "tiendo load-plan",
             "stored_at": body["history"][0]["stored_at"],
             "is_simulated": False,
         }

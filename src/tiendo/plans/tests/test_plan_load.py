@@ -119,7 +119,7 @@ def test_an_edited_file_updates_the_plan_in_place_and_records_the_change(tmp_pat
     assert report.updated == [f"indicator: {indicator}"]
     audit = AuditLog.objects.filter(action="indicator.update", object_id=str(indicator_id)).get()
     assert audit.changes == {"target_text": ["80%", "85%"], "target_value": ["80", "85"]}
-    assert audit.actor_label == "tiendo load-plan plan.yaml"
+    assert audit.actor_label == "tiendo load-plan"
 
 
 def test_an_indicator_removed_from_the_file_is_removed_from_the_plan(tmp_path, shipped_data):
@@ -181,7 +181,7 @@ def test_a_milestone_with_a_numeric_target_is_refused(tmp_path, shipped_data):
 def test_a_baseline_in_a_plan_not_loaded_is_refused(tmp_path, shipped_data):
     text = SMALL_PLAN.replace(
         "        co_lead: [group:communes]\n",
-        "        co_lead: [group:communes]\n        baseline: {plan: khong-co, number: '1'}\n",
+        "        co_lead: [group:communes]\n        baseline: {plan: khong-co, group: I, number: '1'}\n",
     )
     errors = load_error(write(tmp_path, text))
     assert len(errors) == 1 and "groups[0].indicators[0].baseline" in errors[0]
@@ -228,3 +228,94 @@ def test_the_command_reports_no_changes_on_a_second_load(tmp_path, shipped_data)
     out = StringIO()
     call_command("load_plan", str(path), stdout=out)
     assert "thu-nghiem-2027: không có thay đổi / no changes" in out.getvalue()
+
+
+def test_a_value_the_database_cannot_hold_is_refused_with_its_line_not_a_traceback(tmp_path, shipped_data):
+    text = SMALL_PLAN.replace('measure: "%"', 'measure: "' + "x" * 41 + '"').replace(
+        "target_value: 80", "target_value: 80.1234567"
+    )
+    errors = load_error(write(tmp_path, text))
+    assert errors == [
+        "plan.yaml:14 groups[0].indicators[0].measure: quá dài (tối đa 40 ký tự) / too long (at most 40 characters)",
+        "plan.yaml:16 groups[0].indicators[0].target_value: tối đa 6 chữ số thập phân / at most 6 decimal places",
+    ]
+
+
+def test_a_commune_code_written_as_a_number_is_accepted(tmp_path, shipped_data):
+    plan_load(path=write(tmp_path, SMALL_PLAN.replace("lead: [VPUBND]", "lead: [21211]")))
+    indicator = Indicator.objects.get(plan__code="thu-nghiem-2027", number="2")
+    assert indicator.responsibilities.get().unit.code == "21211"
+
+
+def test_a_result_outside_the_plan_year_is_refused(tmp_path, shipped_data):
+    text = SMALL_PLAN.replace(
+        "        lead: [VPUBND]\n",
+        "        lead: [VPUBND]\n        result: {text: Xong, verdict: dat, period: '2026'}\n",
+    )
+    errors = load_error(write(tmp_path, text))
+    assert errors == [
+        "plan.yaml:26 groups[0].indicators[1].result.period: kỳ phải thuộc năm 2027 của kế hoạch / the period must fall in the plan year 2027"
+    ]
+
+
+def test_a_result_removed_from_the_file_withdraws_the_documents_figure_and_verdict(tmp_path, shipped_data):
+    with_result = SMALL_PLAN.replace(
+        "        co_lead: [group:communes]\n",
+        "        co_lead: [group:communes]\n        result: {text: '81%', value: 81, verdict: dat, period: '2027'}\n",
+    )
+    path = write(tmp_path, with_result)
+    plan_load(path=path)
+    indicator = Indicator.objects.get(plan__code="thu-nghiem-2027", number="1")
+    assert DataValue.objects.filter(data_element=indicator.numerator).count() == 1
+    write(tmp_path, SMALL_PLAN)
+    report = plan_load(path=path)
+    assert not DataValue.objects.filter(data_element=indicator.numerator).exists()
+    assert not indicator.stated_verdicts.exists()
+    assert len(report.deleted) == 2
+
+
+def test_a_verdict_set_by_a_person_survives_reloading_the_document(office_admin):
+    indicator = Indicator.objects.get(plan__code="quang-ngai-2025", number="6")
+    indicator.stated_verdicts.filter(period="2025").update(
+        verdict="chua_dat", stated_by=office_admin, reason="kiểm tra lại"
+    )
+    assert not plan_load(path=SHIPPED_PLANS_DIR / "quang-ngai-2025.yaml").changed
+    kept = indicator.stated_verdicts.get(period="2025")
+    assert (kept.verdict, kept.stated_by, kept.reason) == ("chua_dat", office_admin, "kiểm tra lại")
+
+
+def test_an_indicator_another_plan_uses_as_its_baseline_cannot_be_removed(tmp_path, shipped_data):
+    data = yaml.safe_load((SHIPPED_PLANS_DIR / "quang-ngai-2025.yaml").read_text(encoding="utf-8"))
+    data["groups"][0]["indicators"] = [i for i in data["groups"][0]["indicators"] if i["number"] != "2"]
+    errors = load_error(write(tmp_path, yaml.safe_dump(data, allow_unicode=True), "quang-ngai-2025.yaml"))
+    assert len(errors) == 1
+    assert "cannot remove indicator I.2: it is the baseline of I.1 in plan quang-ngai-2026" in errors[0]
+
+
+def test_removing_an_indicator_removes_its_rows_and_its_data_element_with_audit(tmp_path, shipped_data):
+    path = write(tmp_path, SMALL_PLAN)
+    plan_load(path=path)
+    removed = Indicator.objects.get(plan__code="thu-nghiem-2027", number="1")
+    element_code = removed.numerator.code
+    data = yaml.safe_load(SMALL_PLAN)
+    data["groups"][0]["indicators"].pop(0)
+    write(tmp_path, yaml.safe_dump(data, allow_unicode=True))
+    plan_load(path=path)
+    from tiendo.reporting.models import DataElement
+
+    assert not DataElement.objects.filter(code=element_code).exists()
+    assert AuditLog.objects.filter(action="responsibility.delete").count() == 2
+    assert AuditLog.objects.filter(
+        action="dataelement.delete", object_label__startswith=element_code
+    ).exists()
+
+
+def test_a_header_only_edit_is_reported_as_a_change(tmp_path, shipped_data):
+    path = write(tmp_path, SMALL_PLAN)
+    plan_load(path=path)
+    write(
+        tmp_path,
+        SMALL_PLAN.replace("title: Kế hoạch thử nghiệm năm 2027", "title: Kế hoạch thử nghiệm (sửa)"),
+    )
+    report = plan_load(path=path)
+    assert report.changed and report.updated[0].startswith("plan:")
