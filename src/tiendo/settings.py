@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.humanize",
     "django.contrib.staticfiles",
+    "ninja",  # serves its bundled Swagger UI from static files instead of a CDN
     "tiendo.core",
     "tiendo.orgunits",
     "tiendo.plans",

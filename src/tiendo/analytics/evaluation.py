@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
+from tiendo.core.text import fold_for_search
 from tiendo.plans.models import Indicator, Plan, StatedVerdict
 from tiendo.reporting.models import DataValue
 from tiendo.reporting.periods import parse_period
@@ -31,6 +32,7 @@ VERDICT_LABELS = {
     THIEU_SO_LIEU: _("Thiếu số liệu"),
 }
 VERDICT_ORDER = [DAT, CHUA_DAT, CHUA_DEN_HAN, THIEU_SO_LIEU]
+MILESTONE_DONE = "Hoàn thành"
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,13 @@ def evaluate(
     in_plan.sort(key=lambda v: parse_period(v.period).end)
     latest = in_plan[-1] if in_plan else None
     stated_for_year = next((s for s in stated if parse_period(s.period).end.year == plan.year), None)
+    milestone = indicator.direction == Indicator.Direction.MILESTONE
+    if (
+        milestone
+        and latest is not None
+        and fold_for_search(latest.text_value) == fold_for_search(MILESTONE_DONE)
+    ):
+        return Evaluation(DAT, "computed", None, latest.text_value, latest.period, latest, stated_for_year)
     if latest is not None and latest.value is not None and indicator.target_value is not None:
         met = compare(value=latest.value, target=indicator.target_value, direction=indicator.direction)
         verdict = DAT if met else (CHUA_DAT if due else CHUA_DEN_HAN)
@@ -90,6 +99,8 @@ def evaluate(
             stated_for_year,
         )
     if latest is not None:
+        if milestone and latest.text_value and due:  # the year is over and the milestone is not "Hoàn thành"
+            return Evaluation(CHUA_DAT, "computed", None, latest.text_value, latest.period, latest)
         return Evaluation(
             CHUA_DEN_HAN if not due else THIEU_SO_LIEU,
             "none",

@@ -19,6 +19,11 @@ class AuditedAdmin(admin.ModelAdmin):
             changes=changes,
         )
 
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            audit_record(actor=request.user, action=f"{obj._meta.model_name}.delete.admin", obj=obj)
+        super().delete_queryset(request, queryset)
+
     def delete_model(self, request, obj):
         audit_record(actor=request.user, action=f"{obj._meta.model_name}.delete.admin", obj=obj)
         super().delete_model(request, obj)

@@ -12,6 +12,11 @@ class OrgUnitAdmin(AuditedAdmin):
     readonly_fields = ["path", "source"]
     autocomplete_fields = ["parent"]
 
+    def get_readonly_fields(self, request, obj=None):
+        """Code and parent define the tree paths that permissions use: fixed once a unit exists."""
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "code", "parent"] if obj is not None else fields
+
 
 @admin.register(UnitGroup)
 class UnitGroupAdmin(AuditedAdmin):

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from tiendo.core.exceptions import ApplicationError, PermissionDeniedError
@@ -74,11 +75,44 @@ def values_for_audit(values: dict[str, Any]) -> dict[str, Any]:
     return {k: _plain(v) for k, v in values.items()}
 
 
-def _ensure_group(*, code: str, name: str, name_en: str) -> UnitGroup:
-    group, _created = UnitGroup.objects.update_or_create(
-        code=code, defaults={"name": name, "name_en": name_en}
-    )
+def _ensure_group(*, code: str, name: str, name_en: str, actor_label: str) -> UnitGroup:
+    group = UnitGroup.objects.filter(code=code).first()
+    if group is None:
+        group = UnitGroup.objects.create(code=code, name=name, name_en=name_en)
+        audit_record(
+            actor=None, actor_label=actor_label, action="unitgroup.create", obj=group, changes={"name": name}
+        )
+    elif (group.name, group.name_en) != (name, name_en):
+        changes = {"name": [group.name, name], "name_en": [group.name_en, name_en]}
+        group.name, group.name_en = name, name_en
+        group.save(update_fields=["name", "name_en"])
+        audit_record(
+            actor=None, actor_label=actor_label, action="unitgroup.update", obj=group, changes=changes
+        )
     return group
+
+
+def _sync_group_members(
+    *, group: UnitGroup, desired: set[OrgUnit], scope: QuerySet[OrgUnit], actor_label: str
+) -> None:
+    """Make the group's members within `scope` (one province's communes or agencies) exactly `desired`.
+
+    Members outside the scope (another province's units) are left alone, so one group such as
+    "communes" can serve a nationwide tree.
+    """
+    current = set(group.members.filter(pk__in=scope.values("pk")))
+    added, removed = desired - current, current - desired
+    if not added and not removed:
+        return
+    group.members.add(*added)
+    group.members.remove(*removed)
+    audit_record(
+        actor=None,
+        actor_label=actor_label,
+        action="unitgroup.members",
+        obj=group,
+        changes={"added": sorted(u.code for u in added), "removed": sorted(u.code for u in removed)},
+    )
 
 
 @transaction.atomic
@@ -116,7 +150,11 @@ def units_load_province(*, province_code: int, actor_label: str = "tiendo load-u
         report=report,
         actor_label=actor_label,
     )
-    groups = {code: _ensure_group(code=code, name=n, name_en=e) for code, (n, e) in COMMUNE_GROUPS.items()}
+    groups = {
+        code: _ensure_group(code=code, name=n, name_en=e, actor_label=actor_label)
+        for code, (n, e) in COMMUNE_GROUPS.items()
+    }
+    desired: dict[str, set[OrgUnit]] = {code: set() for code in COMMUNE_GROUPS}
     seen: set[str] = set()
     for ward in vp.Ward.iter_by_province(province.code):
         code = f"{ward.code.value:05d}"
@@ -134,10 +172,13 @@ def units_load_province(*, province_code: int, actor_label: str = "tiendo load-u
             report=report,
             actor_label=actor_label,
         )
-        groups["communes"].members.add(unit)
+        desired["communes"].add(unit)
         group_code = _DIVISION_GROUP.get(ward.division_type.value)
         if group_code:
-            groups[group_code].members.add(unit)
+            desired[group_code].add(unit)
+    communes = OrgUnit.objects.filter(parent=root, kind=OrgUnit.Kind.COMMUNE)
+    for code, group in groups.items():
+        _sync_group_members(group=group, desired=desired[code], scope=communes, actor_label=actor_label)
     stale = OrgUnit.objects.filter(parent=root, kind=OrgUnit.Kind.COMMUNE).exclude(code__in=seen)
     for unit in stale:
         report.messages.append(f"{unit.code} {unit.name}: not in {source} (kept)")
@@ -186,9 +227,13 @@ def agencies_load(*, path: Path, actor_label: str = "tiendo load-units") -> Load
         document.fail(errors)
     report = LoadReport()
     groups = {
-        g["code"]: _ensure_group(code=g["code"], name=g["name"], name_en=g.get("name_en", ""))
+        g["code"]: _ensure_group(
+            code=g["code"], name=g["name"], name_en=g.get("name_en", ""), actor_label=actor_label
+        )
         for g in data.get("groups") or []
     }
+    groups.update({g.code: g for g in UnitGroup.objects.filter(code__in=COMMUNE_GROUPS)})
+    desired: dict[str, set[OrgUnit]] = {code: set() for code in groups}
     for agency in data.get("agencies") or []:
         unit = _upsert_unit(
             code=agency["code"],
@@ -205,7 +250,10 @@ def agencies_load(*, path: Path, actor_label: str = "tiendo load-units") -> Load
             actor_label=actor_label,
         )
         for group_code in agency.get("groups") or []:
-            groups[group_code].members.add(unit)
+            desired[group_code].add(unit)
+    agencies = OrgUnit.objects.filter(parent=root, kind=OrgUnit.Kind.AGENCY)
+    for code, group in groups.items():
+        _sync_group_members(group=group, desired=desired[code], scope=agencies, actor_label=actor_label)
     return report
 
 

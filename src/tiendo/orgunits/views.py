@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 
 from tiendo.analytics.selectors import evaluate_indicators
 from tiendo.orgunits.models import OrgUnit
@@ -16,14 +17,16 @@ SORTS = {"name": "name", "-name": "-name", "code": "code", "-code": "-code"}
 
 
 def unit_index(request: HttpRequest) -> HttpResponse:
-    kind = request.GET.get("kind") or OrgUnit.Kind.COMMUNE
-    if kind not in OrgUnit.Kind.values:
+    parent = request.GET.get("parent") or None
+    kind = request.GET.get("kind") or ("" if parent else OrgUnit.Kind.COMMUNE)
+    if kind and kind not in OrgUnit.Kind.values:
         kind = OrgUnit.Kind.COMMUNE
     q = request.GET.get("q", "").strip()
     sort = SORTS.get(request.GET.get("sort", ""), "name")
-    units = unit_list(user=request.user, kind=kind, q=q).order_by(sort)
+    units = unit_list(user=request.user, kind=kind or None, q=q, parent_code=parent).order_by(sort)
     page = Paginator(units, 50).get_page(request.GET.get("page"))
     context = {
+        "parent": parent,
         "page": page,
         "kind": kind,
         "kinds": KINDS,
@@ -32,7 +35,9 @@ def unit_index(request: HttpRequest) -> HttpResponse:
         "kind_labels": dict(OrgUnit.Kind.choices),
     }
     template = "orgunits/_unit_rows.html" if request.headers.get("HX-Request") else "orgunits/unit_list.html"
-    return render(request, template, context)
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])  # the fragment and the page must not share a cache entry
+    return response
 
 
 @not_found_on_error

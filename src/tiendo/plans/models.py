@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tiendo.orgunits.models import OrgUnit, UnitGroup
 from tiendo.reporting.models import DataElement
+from tiendo.reporting.periods import validate_period
 
 
 class Plan(models.Model):
@@ -170,7 +171,7 @@ class StatedVerdict(models.Model):
         CHUA_DAT = "chua_dat", _("Chưa đạt")
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="stated_verdicts")
-    period = models.CharField(max_length=12)
+    period = models.CharField(max_length=12, validators=[validate_period])
     verdict = models.CharField(max_length=10, choices=Verdict.choices)
     source = models.CharField(max_length=500, help_text="the document or person that states it")
     reason = models.TextField(blank=True)

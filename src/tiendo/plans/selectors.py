@@ -67,7 +67,14 @@ def group_list(*, user: User, plan: Plan) -> QuerySet[IndicatorGroup]:
 
 
 def _held_by(unit: OrgUnit) -> Q:
-    return Q(responsibilities__unit=unit) | Q(responsibilities__group__members=unit)
+    """Named directly, or as a member of a named group within the plan's own province.
+
+    Groups such as "communes" span every loaded province; a plan only reaches its own.
+    """
+    province_code = unit.path.strip("/").split("/")[0]
+    return Q(responsibilities__unit=unit) | Q(
+        responsibilities__group__members=unit, plan__province__code=province_code
+    )
 
 
 def indicators_for_unit(*, user: User, unit: OrgUnit, plan: Plan | None = None) -> QuerySet[Indicator]:

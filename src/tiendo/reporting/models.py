@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from tiendo.orgunits.models import OrgUnit
+from tiendo.reporting.periods import validate_period
 
 
 class DataElement(models.Model):
@@ -59,7 +60,9 @@ class DataValue(models.Model):
 
     data_element = models.ForeignKey(DataElement, on_delete=models.PROTECT, related_name="values")
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="data_values")
-    period = models.CharField(max_length=12, help_text="DHIS2 period identifier")
+    period = models.CharField(
+        max_length=12, validators=[validate_period], help_text="DHIS2 period identifier"
+    )
     value = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
     text_value = models.TextField(
         blank=True, help_text="the value as written (e.g. the result text of a plan)"

@@ -83,3 +83,13 @@ def parse_period(identifier: str) -> Period:
         f"Mã kỳ không hợp lệ / invalid period identifier: {identifier!r} (2026, 2026S1, 2026Q1, 202601, 2026W05, 20260115)",
         field="period",
     )
+
+
+def validate_period(identifier: str) -> None:
+    """A model-field validator: the admin and forms refuse a period DHIS2 would not understand."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        parse_period(identifier)
+    except ApplicationError as exc:
+        raise ValidationError(str(exc.message)) from None

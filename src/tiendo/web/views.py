@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.defaults import page_not_found
 
 from tiendo import __version__
 from tiendo.analytics.selectors import plan_overview
@@ -14,6 +15,14 @@ def home(request: HttpRequest) -> HttpResponse:
     """The province's progress at a glance: every plan, latest first, with its verdicts and risks."""
     overviews = [plan_overview(user=request.user, plan=plan) for plan in plan_list(user=request.user)]
     return render(request, "web/home.html", {"overviews": overviews})
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 everywhere; under /api/ in the API's one error shape rather than an HTML page."""
+    if request.path.startswith("/api/"):
+        body = {"error": {"code": "not_found", "message": "Không tìm thấy / Not found", "field": None}}
+        return JsonResponse(body, status=404)
+    return page_not_found(request, exception or Http404())
 
 
 @never_cache

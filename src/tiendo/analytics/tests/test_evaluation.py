@@ -163,3 +163,15 @@ def test_evaluating_a_whole_plan_takes_a_fixed_number_of_queries(shipped_data, d
         rows = indicator_rows(user=AnonymousUser(), plan=plan, as_of=date(2026, 11, 22))
         assert len(rows) == 34
         assert all(row.leads for row in rows)
+
+
+def test_a_milestone_written_hoan_thanh_is_dat_and_anything_else_after_the_deadline_is_chua_dat():
+    milestone = indicator(target=None, direction="milestone")
+    done = evaluate(milestone, values=[value(None, text="Hoàn thành")], stated=[], as_of=BEFORE_END_2026)
+    assert (done.verdict, done.basis) == ("dat", "computed")
+    late = evaluate(milestone, values=[value(None, text="Đang triển khai")], stated=[], as_of=AFTER_END_2026)
+    assert late.verdict == "chua_dat"
+    early = evaluate(
+        milestone, values=[value(None, text="Đang triển khai")], stated=[], as_of=BEFORE_END_2026
+    )
+    assert early.verdict == "chua_den_han"

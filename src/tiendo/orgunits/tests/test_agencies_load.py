@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from tiendo.core.yamlfile import FileValidationError
 from tiendo.orgunits.models import OrgUnit, UnitGroup
@@ -75,3 +76,35 @@ def test_a_file_for_a_province_not_loaded_is_refused(tmp_path, db):
         agencies_load(path=path)
     assert not UnitGroup.objects.filter(code="moi").exists()
     assert not OrgUnit.objects.filter(code="A1").exists()
+
+
+def test_an_agency_dropped_from_a_group_in_the_file_leaves_the_group_with_an_audit_row(
+    tmp_path, shipped_data
+):
+    from tiendo.core.models import AuditLog
+    from tiendo.orgunits.services import shipped_agencies_file
+
+    text = shipped_agencies_file(51).read_text(encoding="utf-8")
+    edited = text.replace(
+        "    aliases: [Sở tài chính]\n    groups: [so-ban-nganh, co-quan-cap-tinh]",
+        "    aliases: [Sở tài chính]\n    groups: [co-quan-cap-tinh]",
+    )
+    assert edited != text
+    agencies_load(path=write(tmp_path, edited))
+    assert not UnitGroup.objects.get(code="so-ban-nganh").members.filter(code="STC").exists()
+    row = (
+        AuditLog.objects.filter(action="unitgroup.members", object_label="Các sở, ban, ngành")
+        .order_by("-id")
+        .first()
+    )
+    assert row.changes == {"added": [], "removed": ["STC"]}
+
+
+def test_a_commune_of_another_province_does_not_inherit_quang_ngais_plan(client, shipped_data):
+    units_load_province(province_code=1)
+    hanoi_commune = OrgUnit.objects.filter(parent__code="1", kind="commune").first()
+    assert UnitGroup.objects.get(code="communes").members.filter(pk=hanoi_commune.pk).exists()
+    from tiendo.plans.selectors import indicators_for_unit
+
+    assert not indicators_for_unit(user=AnonymousUser(), unit=hanoi_commune).exists()
+    assert indicators_for_unit(user=AnonymousUser(), unit=OrgUnit.objects.get(code="21211")).exists()

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from tiendo.core.exceptions import ApplicationError
 from tiendo.orgunits.services import agencies_load, shipped_agencies_file, units_load_province
@@ -15,18 +16,22 @@ class Command(BaseCommand):
 
     def handle(self, *args, province: int, agencies: Path | None, **options):
         try:
-            report = units_load_province(province_code=province)
-            self.stdout.write(
-                f"province {province}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged"
-            )
-            for message in report.messages:
-                self.stdout.write(f"  {message}")
-            agencies = agencies or shipped_agencies_file(province)
-            if agencies:
-                agency_report = agencies_load(path=agencies)
-                self.stdout.write(
-                    f"agencies ({agencies.name}): {agency_report.created} created, "
-                    f"{agency_report.updated} updated, {agency_report.unchanged} unchanged"
-                )
+            with transaction.atomic():  # the province and its agencies load together or not at all
+                self._load(province, agencies)
         except ApplicationError as exc:
             raise CommandError(str(exc)) from None
+
+    def _load(self, province: int, agencies: Path | None) -> None:
+        report = units_load_province(province_code=province)
+        self.stdout.write(
+            f"province {province}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged"
+        )
+        for message in report.messages:
+            self.stdout.write(f"  {message}")
+        agencies = agencies or shipped_agencies_file(province)
+        if agencies:
+            agency_report = agencies_load(path=agencies)
+            self.stdout.write(
+                f"agencies ({agencies.name}): {agency_report.created} created, "
+                f"{agency_report.updated} updated, {agency_report.unchanged} unchanged"
+            )
