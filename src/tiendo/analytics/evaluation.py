@@ -72,7 +72,8 @@ def evaluate(
     plan = indicator.plan
     due = as_of > plan.ends_on
     in_plan = [v for v in values if parse_period(v.period).end.year == plan.year]
-    in_plan.sort(key=lambda v: parse_period(v.period).end)
+    # latest period last; for the same period a computed value (from approved reports) comes last and wins
+    in_plan.sort(key=lambda v: (parse_period(v.period).end, v.source == DataValue.Source.COMPUTED))
     latest = in_plan[-1] if in_plan else None
     stated_for_year = next((s for s in stated if parse_period(s.period).end.year == plan.year), None)
     milestone = indicator.direction == Indicator.Direction.MILESTONE
@@ -113,25 +114,39 @@ def evaluate(
 
 
 def evaluate_many(indicators: Iterable[Indicator], *, as_of: date) -> dict[int, Evaluation]:
-    """Evaluate indicators with two queries in all (values and stated verdicts), whatever their number."""
+    """Evaluate indicators with a fixed number of queries, whatever their number.
+
+    Values: the indicator's own element at the province (documents, the CĐS office) and the values
+    its formula computes from approved reports (analytics.formulas).
+    """
+    from tiendo.analytics.formulas import computed_values
+
     indicators = list(indicators)
-    province_ids = {i.plan.province_id for i in indicators}
-    element_ids = {i.numerator_id for i in indicators if i.numerator_id}
-    values_by_element: dict[int, list[DataValue]] = {}
-    for value in DataValue.objects.filter(data_element_id__in=element_ids, unit_id__in=province_ids):
-        values_by_element.setdefault(value.data_element_id, []).append(value)
+    values = indicator_values(indicators)
     stated_by_indicator: dict[int, list[StatedVerdict]] = {}
     for stated in StatedVerdict.objects.filter(indicator__in=indicators):
         stated_by_indicator.setdefault(stated.indicator_id, []).append(stated)
+    computed = computed_values(indicators)
     return {
         i.pk: evaluate(
             i,
-            values=[
-                v for v in values_by_element.get(i.numerator_id or 0, []) if v.unit_id == i.plan.province_id
-            ],
+            values=values.get(i.pk, []) + computed.get(i.pk, []),
             stated=stated_by_indicator.get(i.pk, []),
             as_of=as_of,
         )
+        for i in indicators
+    }
+
+
+def indicator_values(indicators: list[Indicator]) -> dict[int, list[DataValue]]:
+    """Values stated for the indicators themselves (own element, province level), in one query."""
+    province_ids = {i.plan.province_id for i in indicators}
+    element_ids = {i.own_element_id for i in indicators if i.own_element_id}
+    by_element: dict[int, list[DataValue]] = {}
+    for value in DataValue.objects.filter(data_element_id__in=element_ids, unit_id__in=province_ids):
+        by_element.setdefault(value.data_element_id, []).append(value)
+    return {
+        i.pk: [v for v in by_element.get(i.own_element_id or 0, []) if v.unit_id == i.plan.province_id]
         for i in indicators
     }
 

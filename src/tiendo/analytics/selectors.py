@@ -115,16 +115,20 @@ class HistoryPoint:
 
 
 def indicator_history(*, user: User, indicator: Indicator) -> list[HistoryPoint]:
-    """Province-level values of this indicator and of its baseline chain (earlier plans), oldest first."""
+    """Province-level values of this indicator and of its baseline chain (earlier plans), oldest first.
+
+    Includes the values its formula computes from approved reports (source "computed").
+    """
+    from tiendo.analytics.evaluation import indicator_values
+    from tiendo.analytics.formulas import computed_values
+
     chain: list[Indicator] = []
     current: Indicator | None = indicator
     while current is not None and current not in chain and len(chain) < 20:
         chain.append(current)
         current = current.baseline_indicator
-    by_element = {i.numerator_id: i for i in chain if i.numerator_id}
-    values = DataValue.objects.filter(
-        data_element_id__in=by_element, unit_id=indicator.plan.province_id
-    ).select_related("unit", "stored_by", "data_element")
-    points = [HistoryPoint(by_element[v.data_element_id], v) for v in values]
-    points.sort(key=lambda p: p.period_end)
+    stated = indicator_values(chain)
+    computed = computed_values(chain)
+    points = [HistoryPoint(i, v) for i in chain for v in stated.get(i.pk, []) + computed.get(i.pk, [])]
+    points.sort(key=lambda p: (p.period_end, p.data_value.source == DataValue.Source.COMPUTED))
     return points

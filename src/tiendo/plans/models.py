@@ -6,7 +6,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from tiendo.orgunits.models import OrgUnit, UnitGroup
-from tiendo.reporting.models import DataElement
+from tiendo.reporting.models import DataElement, DataSet
 from tiendo.reporting.periods import validate_period
 
 
@@ -62,10 +62,16 @@ class IndicatorGroup(models.Model):
 class Indicator(models.Model):
     """An indicator (chỉ tiêu) with its target as printed, the numeric target and direction.
 
-    The value comes from a formula over data elements: numerator / denominator × factor, or the
-    numerator alone when there is no denominator. A shipped plan gives each indicator its own data
-    element so stated results and, later, approved reports land in the same place.
+    Values come from two places: the indicator's own data element (results a document states, or
+    the CĐS office enters), and a formula over reported data: Σ numerator / Σ denominator × factor
+    (or Σ numerator alone), summed over the plan's province, from approved submissions only.
     """
+
+    class Source(models.TextChoices):
+        DOCUMENT = "document", _("Văn bản")
+        FORM = "form", _("Biểu mẫu báo cáo")
+        FEED = "feed", _("Luồng dữ liệu")
+        MANUAL = "manual", _("Văn phòng CĐS nhập")
 
     class Direction(models.TextChoices):
         HIGHER = "higher", _("Càng cao càng tốt (≥)")
@@ -86,13 +92,33 @@ class Indicator(models.Model):
     baseline_indicator = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="followed_by"
     )
+    own_element = models.ForeignKey(
+        DataElement,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="holds values stated for the indicator itself (documents, manual entries)",
+    )
+    # the formula over reported data: Σ numerator / Σ denominator × factor (forms file, `indicator_sources`)
     numerator = models.ForeignKey(
         DataElement, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     denominator = models.ForeignKey(
         DataElement, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    denominator_units = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="instead of a denominator element: units:<reference>, a count of units",
+    )
     factor = models.DecimalField(max_digits=12, decimal_places=4, default=1)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.DOCUMENT)
+    source_form = models.ForeignKey(
+        DataSet, null=True, blank=True, on_delete=models.SET_NULL, related_name="indicators"
+    )
+    source_feed = models.CharField(max_length=40, blank=True)
+    source_note = models.TextField(blank=True)
     note = models.TextField(blank=True)
 
     class Meta:

@@ -404,7 +404,6 @@ def _write_indicator(
     baseline = None
     if entry.baseline is not None:
         baseline = _baseline_query(entry).get()
-    existing = Indicator.objects.filter(plan=plan, group=group, number=entry.number).first()
     indicator = writer.upsert(
         Indicator,
         lookup={"plan": plan, "group": group, "number": entry.number},
@@ -418,9 +417,7 @@ def _write_indicator(
             "direction": entry.direction,
             "lead_text": entry.lead_text,
             "baseline_indicator": baseline,
-            "numerator": element,
-            "denominator": existing.denominator if existing else None,
-            "factor": existing.factor if existing else Decimal(1),
+            "own_element": element,  # the formula (numerator, denominator) belongs to the forms file
             "note": entry.note or "",
         },
     )
@@ -463,7 +460,7 @@ def _write_indicator(
 
 def _delete_indicator(writer: _Writer, indicator: Indicator) -> None:
     """Remove an indicator the file no longer lists, auditing each row that goes with it."""
-    element = indicator.numerator
+    element = indicator.own_element
     for row in [*indicator.responsibilities.all(), *indicator.stated_verdicts.all()]:
         writer.delete(row)
     writer.delete(indicator)
@@ -473,7 +470,9 @@ def _delete_indicator(writer: _Writer, indicator: Indicator) -> None:
         writer.delete(value)
     in_use = (
         DataValue.objects.filter(data_element=element).exists()
-        or Indicator.objects.filter(Q(numerator=element) | Q(denominator=element)).exists()
+        or Indicator.objects.filter(
+            Q(own_element=element) | Q(numerator=element) | Q(denominator=element)
+        ).exists()
     )
     if not in_use:
         writer.delete(element)

@@ -69,6 +69,14 @@ class DataValue(models.Model):
     )
     source = models.CharField(max_length=20, choices=Source.choices)
     source_detail = models.CharField(max_length=500, blank=True)
+    submission = models.ForeignKey(
+        "Submission",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="values",
+        help_text="set for reported values: they count once the submission is approved",
+    )
     comment = models.TextField(blank=True)
     is_simulated = models.BooleanField(default=False)
     stored_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -85,3 +93,173 @@ class DataValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.data_element.code} {self.unit.code} {self.period} = {self.value if self.value is not None else self.text_value}"
+
+
+class DataSet(models.Model):
+    """A reporting form (biểu mẫu): data elements, one period type, the units that report it."""
+
+    class PeriodType(models.TextChoices):
+        MONTHLY = "monthly", _("Hằng tháng")
+        QUARTERLY = "quarterly", _("Hằng quý")
+        SIXMONTHLY = "sixmonthly", _("6 tháng")
+        YEARLY = "yearly", _("Hằng năm")
+
+    code = models.CharField(max_length=40, unique=True, help_text="ASCII id, the dataSet of dataValueSets")
+    symbol = models.CharField(max_length=100, help_text="as printed, e.g. Biểu số 01/CĐS")
+    title = models.CharField(max_length=300)
+    title_en = models.CharField(max_length=300, blank=True)
+    period_type = models.CharField(max_length=20, choices=PeriodType.choices)
+    deadline_days = models.PositiveSmallIntegerField(default=5)
+    working_days = models.BooleanField(default=True)
+    legal_basis = models.TextField(blank=True)
+    reviewer_unit = models.ForeignKey(
+        OrgUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="whose reviewers approve; empty: the CĐS office of the province",
+    )
+    units = models.ManyToManyField(OrgUnit, related_name="datasets", blank=True)
+    assigned_refs = models.JSONField(
+        default=list, blank=True, help_text="the assignment as written in the forms file"
+    )
+    source_file = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.symbol} – {self.title}"
+
+    @property
+    def display_title(self) -> str:
+        return self.title_en if get_language() == "en" and self.title_en else self.title
+
+
+class DataSetSection(models.Model):
+    dataset = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="sections")
+    title = models.CharField(max_length=300)
+    title_en = models.CharField(max_length=300, blank=True)
+    sort = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["dataset", "sort"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def display_title(self) -> str:
+        return self.title_en if get_language() == "en" and self.title_en else self.title
+
+
+class DataSetElement(models.Model):
+    dataset = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="form_elements")
+    section = models.ForeignKey(DataSetSection, on_delete=models.CASCADE, related_name="form_elements")
+    element = models.ForeignKey(DataElement, on_delete=models.PROTECT, related_name="form_elements")
+    sort = models.PositiveSmallIntegerField(default=0)
+    required = models.BooleanField(default=False)
+    min_value = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
+    max_value = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
+
+    class Meta:
+        ordering = ["dataset", "section__sort", "sort"]
+        constraints = [models.UniqueConstraint(fields=["dataset", "element"], name="datasetelement_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.dataset.code}:{self.element.code}"
+
+
+class ValidationRule(models.Model):
+    class Severity(models.TextChoices):
+        ERROR = "error", _("Lỗi (chặn gửi)")
+        WARNING = "warning", _("Cảnh báo (cần giải trình)")
+
+    dataset = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="rules")
+    code = models.CharField(max_length=40)
+    expression = models.CharField(max_length=500)
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.ERROR)
+    message = models.CharField(max_length=500)
+    message_en = models.CharField(max_length=500, blank=True)
+    sort = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["dataset", "sort"]
+        constraints = [models.UniqueConstraint(fields=["dataset", "code"], name="validationrule_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.expression}"
+
+
+class Submission(models.Model):
+    """One unit's report of one form for one period, with its workflow (DHIS2: data set registration + approval)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Nháp")
+        SUBMITTED = "submitted", _("Đã gửi")
+        RETURNED = "returned", _("Bị trả lại")
+        APPROVED = "approved", _("Đã duyệt")
+
+    dataset = models.ForeignKey(DataSet, on_delete=models.PROTECT, related_name="submissions")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="submissions")
+    period = models.CharField(max_length=12, validators=[validate_period])
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    version = models.PositiveIntegerField(default=1, help_text="optimistic lock: bumped by every change")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(blank=True, help_text="why it was returned or reopened")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "unit", "period"], name="submission_unique")
+        ]
+        indexes = [models.Index(fields=["dataset", "period", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.dataset.code} {self.unit.code} {self.period} ({self.status})"
+
+
+class SubmissionEvent(models.Model):
+    """The submission's trail: every workflow step and every value change (who, when, old → new, why)."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_label = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12, blank=True)
+    reason = models.TextField(blank=True)
+    changes = models.JSONField(default=list, blank=True, help_text="[{element, old, new, comment}]")
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.submission} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ApiToken(models.Model):
+    """A personal access token for systems (`Authorization: ApiToken d2pat_…`, as DHIS2). Only a hash is kept."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, db_index=True)
+    token_hash = models.CharField(max_length=128, unique=True)
+    scopes = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -266,10 +266,10 @@ def test_a_result_removed_from_the_file_withdraws_the_documents_figure_and_verdi
     path = write(tmp_path, with_result)
     plan_load(path=path)
     indicator = Indicator.objects.get(plan__code="thu-nghiem-2027", number="1")
-    assert DataValue.objects.filter(data_element=indicator.numerator).count() == 1
+    assert DataValue.objects.filter(data_element=indicator.own_element).count() == 1
     write(tmp_path, SMALL_PLAN)
     report = plan_load(path=path)
-    assert not DataValue.objects.filter(data_element=indicator.numerator).exists()
+    assert not DataValue.objects.filter(data_element=indicator.own_element).exists()
     assert not indicator.stated_verdicts.exists()
     assert len(report.deleted) == 2
 
@@ -296,7 +296,7 @@ def test_removing_an_indicator_removes_its_rows_and_its_data_element_with_audit(
     path = write(tmp_path, SMALL_PLAN)
     plan_load(path=path)
     removed = Indicator.objects.get(plan__code="thu-nghiem-2027", number="1")
-    element_code = removed.numerator.code
+    element_code = removed.own_element.code
     data = yaml.safe_load(SMALL_PLAN)
     data["groups"][0]["indicators"].pop(0)
     write(tmp_path, yaml.safe_dump(data, allow_unicode=True))
