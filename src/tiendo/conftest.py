@@ -3,7 +3,7 @@
 Personas (healthchecks' alice/bob/charlie idea, with our roles):
   office_admin    – CĐS office, admin at the province (sees everything)
   skhcn_reviewer  – reviewer at Sở Khoa học và Công nghệ
-  tinhkhe_reporter, tinhkhe_viewer – reporter and viewer at Xã Tịnh Khê (21211)
+  tinhkhe_reporter, tinhkhe_reviewer, tinhkhe_viewer – reporter, reviewer (leader), viewer at Xã Tịnh Khê (21211)
   other_viewer    – viewer at another commune (Phường Trương Quang Trọng, 21172)
 """
 
@@ -63,6 +63,11 @@ def skhcn_reviewer(shipped_data):
 @pytest.fixture
 def tinhkhe_reporter(shipped_data):
     return make_user("tinhkhe.reporter", "21211", Membership.Role.REPORTER)
+
+
+@pytest.fixture
+def tinhkhe_reviewer(shipped_data):
+    return make_user("tinhkhe.reviewer", "21211", Membership.Role.REVIEWER)
 
 
 @pytest.fixture

@@ -107,7 +107,7 @@ def computed_values(indicators: Iterable[Indicator]) -> dict[int, list[DataValue
                 continue
             value = Decimal(num) / Decimal(den) * indicator.factor
             if indicator.factor != 1:
-                detail += f" × {indicator.factor.normalize()}"
+                detail += f" × {format(indicator.factor.normalize(), 'f')}"
             points.append(
                 DataValue(
                     data_element_id=indicator.numerator_id,

@@ -9,8 +9,39 @@ from typing import Any
 
 import yaml
 from django.utils.translation import gettext as _
+from pydantic import ValidationError
 
 from tiendo.core.exceptions import ApplicationError
+
+PYDANTIC_MESSAGES = {
+    "missing": "bắt buộc / required",
+    "extra_forbidden": "trường không được phép / unknown field",
+    "string_type": "phải là chuỗi / must be text",
+    "decimal_parsing": "phải là số / must be a number",
+    "decimal_type": "phải là số / must be a number",
+    "int_parsing": "phải là số nguyên / must be an integer",
+    "date_from_datetime_parsing": "ngày không hợp lệ (YYYY-MM-DD) / invalid date (YYYY-MM-DD)",
+    "date_parsing": "ngày không hợp lệ (YYYY-MM-DD) / invalid date (YYYY-MM-DD)",
+    "date_type": "ngày không hợp lệ (YYYY-MM-DD) / invalid date (YYYY-MM-DD)",
+    "literal_error": "giá trị không hợp lệ / invalid value",
+    "too_short": "không được để trống / must not be empty",
+    "string_too_short": "không được để trống / must not be empty",
+    "string_pattern_mismatch": "sai định dạng / wrong format",
+    "list_type": "phải là danh sách / must be a list",
+    "model_type": "phải là một bảng (mapping) / must be a mapping",
+    "dict_type": "phải là một bảng (mapping) / must be a mapping",
+    "string_too_long": "quá dài (tối đa {max_length} ký tự) / too long (at most {max_length} characters)",
+    "too_long": "quá nhiều phần tử / too many items",
+    "greater_than_equal": "phải ≥ {ge} / must be at least {ge}",
+    "less_than_equal": "phải ≤ {le} / must be at most {le}",
+    "decimal_max_places": "tối đa {decimal_places} chữ số thập phân / at most {decimal_places} decimal places",
+    "decimal_max_digits": "tối đa {max_digits} chữ số / at most {max_digits} digits",
+    "decimal_whole_digits": "phần nguyên quá lớn / too many digits before the decimal point",
+    "finite_number": "phải là số hữu hạn / must be a finite number",
+    "int_type": "phải là số nguyên / must be an integer",
+    "int_from_float": "phải là số nguyên / must be an integer",
+    "bool_type": "phải là true/false / must be true or false",
+}
 
 
 class FileValidationError(ApplicationError):
@@ -91,6 +122,20 @@ class YamlDocument:
         where = f"{self.path.name}:{line}" if line else self.path.name
         field = format_loc(loc)
         return f"{where} {field}: {message}" if field else f"{where}: {message}"
+
+    def pydantic_errors(self, exc: ValidationError) -> list[str]:
+        """Every schema problem as "file:line field: rule", in Vietnamese and English."""
+        errors = []
+        for error in exc.errors():
+            template = PYDANTIC_MESSAGES.get(error["type"])
+            context = error.get("ctx") or {}
+            message = template.format(**context) if template else f"không hợp lệ / invalid: {error['msg']}"
+            if error["type"] == "literal_error" and "expected" in context:
+                message += f" ({context['expected']})"
+            if error["type"] == "string_pattern_mismatch":
+                message += f" ({context['pattern']})"
+            errors.append(self.error(error["loc"], message))
+        return errors
 
     def fail(self, errors: list[str]) -> None:
         raise FileValidationError(errors)

@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from tiendo.core.exceptions import NotFoundError
 from tiendo.core.text import fold_for_search
 from tiendo.core.types import Actor
-from tiendo.orgunits.models import Membership, OrgUnit
+from tiendo.orgunits.models import Membership, OrgUnit, UnitGroup
 
 User = Actor
 
@@ -84,3 +84,23 @@ def user_memberships(*, user: User) -> QuerySet[Membership]:
     if not user.is_authenticated:
         return Membership.objects.none()
     return Membership.objects.filter(user=user).select_related("unit")
+
+
+def resolve_unit_references(
+    refs: list[str], *, units: dict[str, OrgUnit], groups: dict[str, UnitGroup]
+) -> list[OrgUnit | UnitGroup | None]:
+    """Files name units by code ("SKHCN", "21211") or groups ("group:communes"); None when unknown."""
+    resolved: list[OrgUnit | UnitGroup | None] = []
+    for ref in refs:
+        if ref.startswith("group:"):
+            resolved.append(groups.get(ref.removeprefix("group:")))
+        else:
+            resolved.append(units.get(ref))
+    return resolved
+
+
+def units_named_by(holder: OrgUnit | UnitGroup, *, within: OrgUnit) -> list[OrgUnit]:
+    """The units a reference stands for inside a province: the unit itself, or the group's members."""
+    if isinstance(holder, OrgUnit):
+        return [holder] if holder.path.startswith(within.path) else []
+    return list(holder.members.filter(path__startswith=within.path))

@@ -100,52 +100,11 @@ class PlanFile(_Strict):
     tasks: list[TaskEntry] = []
 
 
-_PYDANTIC_MESSAGES = {
-    "missing": "bắt buộc / required",
-    "extra_forbidden": "trường không được phép / unknown field",
-    "string_type": "phải là chuỗi / must be text",
-    "decimal_parsing": "phải là số / must be a number",
-    "decimal_type": "phải là số / must be a number",
-    "int_parsing": "phải là số nguyên / must be an integer",
-    "date_from_datetime_parsing": "ngày không hợp lệ (YYYY-MM-DD) / invalid date (YYYY-MM-DD)",
-    "date_parsing": "ngày không hợp lệ (YYYY-MM-DD) / invalid date (YYYY-MM-DD)",
-    "date_type": "ngày không hợp lệ (YYYY-MM-DD) / invalid date (YYYY-MM-DD)",
-    "literal_error": "giá trị không hợp lệ / invalid value",
-    "too_short": "không được để trống / must not be empty",
-    "string_too_short": "không được để trống / must not be empty",
-    "string_pattern_mismatch": "sai định dạng / wrong format",
-    "list_type": "phải là danh sách / must be a list",
-    "model_type": "phải là một bảng (mapping) / must be a mapping",
-    "dict_type": "phải là một bảng (mapping) / must be a mapping",
-    "string_too_long": "quá dài (tối đa {max_length} ký tự) / too long (at most {max_length} characters)",
-    "too_long": "quá nhiều phần tử / too many items",
-    "greater_than_equal": "phải ≥ {ge} / must be at least {ge}",
-    "less_than_equal": "phải ≤ {le} / must be at most {le}",
-    "decimal_max_places": "tối đa {decimal_places} chữ số thập phân / at most {decimal_places} decimal places",
-    "decimal_max_digits": "tối đa {max_digits} chữ số / at most {max_digits} digits",
-    "decimal_whole_digits": "phần nguyên quá lớn / too many digits before the decimal point",
-    "finite_number": "phải là số hữu hạn / must be a finite number",
-    "int_type": "phải là số nguyên / must be an integer",
-    "int_from_float": "phải là số nguyên / must be an integer",
-    "bool_type": "phải là true/false / must be true or false",
-}
-
-
 def parse_plan_file(path: Path) -> tuple[YamlDocument, PlanFile]:
     """Parse and validate the structure of a plan file; raise FileValidationError listing every problem."""
     document = YamlDocument.load(path)
     try:
         return document, PlanFile.model_validate(document.data)
     except ValidationError as exc:
-        errors = []
-        for error in exc.errors():
-            template = _PYDANTIC_MESSAGES.get(error["type"])
-            context = error.get("ctx") or {}
-            message = template.format(**context) if template else f"không hợp lệ / invalid: {error['msg']}"
-            if error["type"] == "literal_error" and "expected" in (error.get("ctx") or {}):
-                message += f" ({error['ctx']['expected']})"
-            if error["type"] == "string_pattern_mismatch":
-                message += f" ({error['ctx']['pattern']})"
-            errors.append(document.error(error["loc"], message))
-        document.fail(errors)
+        document.fail(document.pydantic_errors(exc))
         raise AssertionError("unreachable") from None

@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Model, Q
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from tiendo.core.exceptions import ApplicationError, PermissionDeniedError
-from tiendo.core.services import audit_record
 from tiendo.core.types import Actor
+from tiendo.core.writer import AuditedWriter
 from tiendo.orgunits.models import OrgUnit, UnitGroup
-from tiendo.orgunits.selectors import user_is_office_admin
+from tiendo.orgunits.selectors import resolve_unit_references, user_is_office_admin
 from tiendo.plans.models import Indicator, IndicatorGroup, Plan, Responsibility, StatedVerdict, Task, TaskItem
 from tiendo.plans.planfile import IndicatorEntry, PlanFile, parse_plan_file
 from tiendo.reporting.models import DataElement, DataValue
 from tiendo.reporting.periods import parse_period
-
-M = TypeVar("M", bound=Model)
 
 SHIPPED_PLANS_DIR = Path(__file__).resolve().parent / "data"
 SHIPPED_PLANS = ["quang-ngai-2025.yaml", "quang-ngai-2026.yaml"]  # in load order (2026 refers to 2025)
@@ -51,85 +48,6 @@ class PlanLoadReport:
             "u": len(self.updated),
             "d": len(self.deleted),
         }
-
-
-class _Writer:
-    """Upserts rows, compares field by field, and audits what actually changed."""
-
-    def __init__(self, *, actor: Actor | None, actor_label: str, report: PlanLoadReport | None) -> None:
-        self.actor = actor
-        self.actor_label = actor_label
-        self.report = report
-
-    def upsert(self, model: type[M], *, lookup: dict[str, Any], values: dict[str, Any]) -> M:
-        obj = model._default_manager.filter(**lookup).first()
-        if obj is None:
-            obj = model(**lookup, **values)
-            obj.full_clean(validate_unique=False, validate_constraints=False)
-            obj.save()
-            self._audit(obj, "create", {k: _plain(v) for k, v in {**lookup, **values}.items()})
-            self._note("created", obj)
-            return obj
-        changes = {}
-        for key, value in values.items():
-            current = getattr(obj, key)
-            if _normalise(current) != _normalise(value):
-                changes[key] = [_plain(current), _plain(value)]
-                setattr(obj, key, value)
-        if changes:
-            obj.full_clean(validate_unique=False, validate_constraints=False)
-            obj.save()
-            self._audit(obj, "update", changes)
-            self._note("updated", obj)
-        return obj
-
-    def delete(self, obj: Model) -> None:
-        self._audit(obj, "delete", {})
-        self._note("deleted", obj)
-        obj.delete()
-
-    def _audit(self, obj: Model, verb: str, changes: dict[str, Any]) -> None:
-        audit_record(
-            actor=self.actor,
-            actor_label=self.actor_label,
-            action=f"{obj._meta.model_name}.{verb}",
-            obj=obj,
-            changes=changes,
-        )
-
-    def _note(self, bucket: str, obj: Model) -> None:
-        if self.report is not None:
-            getattr(self.report, bucket).append(f"{obj._meta.model_name}: {obj}")
-
-
-def _normalise(value: Any) -> Any:
-    if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
-        return Decimal(value).normalize()
-    if isinstance(value, Model):
-        return (type(value), value.pk)
-    return value
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Model):
-        return str(value.pk)
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
-def _resolve_refs(
-    refs: list[str], *, units: dict[str, OrgUnit], groups: dict[str, UnitGroup]
-) -> list[OrgUnit | UnitGroup | None]:
-    resolved: list[OrgUnit | UnitGroup | None] = []
-    for ref in refs:
-        if ref.startswith("group:"):
-            resolved.append(groups.get(ref.removeprefix("group:")))
-        else:
-            resolved.append(units.get(ref))
-    return resolved
 
 
 def _check_semantics(document, plan_file: PlanFile) -> list[str]:
@@ -199,7 +117,7 @@ def _check_semantics(document, plan_file: PlanFile) -> list[str]:
             )
         seen_tasks.add(task.number)
         for r_index, (ref, holder) in enumerate(
-            zip(task.owners, _resolve_refs(task.owners, units=units, groups=groups), strict=True)
+            zip(task.owners, resolve_unit_references(task.owners, units=units, groups=groups), strict=True)
         ):
             if holder is None:
                 errors.append(
@@ -232,7 +150,7 @@ def _check_indicator(
     for role in ("lead", "co_lead"):
         refs = getattr(entry, role)
         for r_index, (ref, holder) in enumerate(
-            zip(refs, _resolve_refs(refs, units=units, groups=groups), strict=True)
+            zip(refs, resolve_unit_references(refs, units=units, groups=groups), strict=True)
         ):
             if holder is None:
                 errors.append(
@@ -311,7 +229,7 @@ def _write_plan(plan_file: PlanFile, *, path: Path, actor, actor_label: str) -> 
     units = {u.code: u for u in OrgUnit.objects.all()}
     groups_by_code = {g.code: g for g in UnitGroup.objects.all()}
     report = PlanLoadReport(plan=None)
-    writer = _Writer(
+    writer = AuditedWriter(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         actor_label=actor_label,
         report=report,
@@ -386,7 +304,13 @@ def _write_plan(plan_file: PlanFile, *, path: Path, actor, actor_label: str) -> 
 
 
 def _write_indicator(
-    writer: _Writer, *, plan: Plan, group: IndicatorGroup, entry: IndicatorEntry, sort: int, province: OrgUnit
+    writer: AuditedWriter,
+    *,
+    plan: Plan,
+    group: IndicatorGroup,
+    entry: IndicatorEntry,
+    sort: int,
+    province: OrgUnit,
 ) -> Indicator:
     element = writer.upsert(
         DataElement,
@@ -458,7 +382,7 @@ def _write_indicator(
     return indicator
 
 
-def _delete_indicator(writer: _Writer, indicator: Indicator) -> None:
+def _delete_indicator(writer: AuditedWriter, indicator: Indicator) -> None:
     """Remove an indicator the file no longer lists, auditing each row that goes with it."""
     element = indicator.own_element
     for row in [*indicator.responsibilities.all(), *indicator.stated_verdicts.all()]:
@@ -479,12 +403,12 @@ def _delete_indicator(writer: _Writer, indicator: Indicator) -> None:
 
 
 def _write_responsibilities(
-    writer: _Writer, *, owner: dict[str, Any], wanted: list[tuple[str, str]], units, groups
+    writer: AuditedWriter, *, owner: dict[str, Any], wanted: list[tuple[str, str]], units, groups
 ) -> None:
     current = list(Responsibility.objects.filter(**owner).order_by("role", "sort"))
     desired = []
     for sort, (role, ref) in enumerate(wanted):
-        holder = _resolve_refs([ref], units=units, groups=groups)[0]
+        holder = resolve_unit_references([ref], units=units, groups=groups)[0]
         desired.append(
             (
                 role,
@@ -507,7 +431,7 @@ def _write_responsibilities(
         )
 
 
-def _write_task_items(writer: _Writer, *, task: Task, texts: list[str]) -> None:
+def _write_task_items(writer: AuditedWriter, *, task: Task, texts: list[str]) -> None:
     current = list(task.items.order_by("sort"))
     if [item.text for item in current] == texts:
         return

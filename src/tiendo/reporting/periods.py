@@ -93,3 +93,83 @@ def validate_period(identifier: str) -> None:
         parse_period(identifier)
     except ApplicationError as exc:
         raise ValidationError(str(exc.message)) from None
+
+
+# Nghị định 09/2019/NĐ-CP: the data of a report is cut off from the 15th of the month before the
+# period to the 14th of its last month (monthly 15/(M-1) → 14/M; quarterly 15/12 → 14/03 for Q1;
+# six-monthly 15/12 → 14/06 and 15/06 → 14/12; yearly 15/12 → 14/12).
+CUTOFF_DAY = 15
+
+PERIOD_TYPES = ("monthly", "quarterly", "sixmonthly", "yearly")
+
+
+def _shift_month(year: int, month: int, delta: int) -> tuple[int, int]:
+    index = year * 12 + (month - 1) + delta
+    return index // 12, index % 12 + 1
+
+
+def cutoff_window(period: Period) -> tuple[date, date]:
+    """The dates whose data the report covers (Nghị định 09/2019, Điều 12); calendar range for others."""
+    if period.period_type not in PERIOD_TYPES:
+        return period.start, period.end
+    first_year, first_month = _shift_month(period.start.year, period.start.month, -1)
+    return date(first_year, first_month, CUTOFF_DAY), date(period.end.year, period.end.month, CUTOFF_DAY - 1)
+
+
+def add_days(start: date, days: int, *, working_days: bool) -> date:
+    """`days` after `start`, counting Monday–Friday only when `working_days` (public holidays are not modelled)."""
+    if not working_days:
+        return start + timedelta(days=days)
+    current = start
+    remaining = days
+    while remaining > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            remaining -= 1
+    return current
+
+
+def deadline(period: Period, *, days: int, working_days: bool) -> date:
+    return add_days(cutoff_window(period)[1], days, working_days=working_days)
+
+
+def periods_of_year(period_type: str, year: int) -> list[Period]:
+    identifiers = {
+        "monthly": [f"{year}{m:02d}" for m in range(1, 13)],
+        "quarterly": [f"{year}Q{q}" for q in range(1, 5)],
+        "sixmonthly": [f"{year}S1", f"{year}S2"],
+        "yearly": [str(year)],
+    }[period_type]
+    return [parse_period(identifier) for identifier in identifiers]
+
+
+def period_containing(period_type: str, day: date) -> Period:
+    """The period whose cut-off window contains `day` (what a unit is collecting data for now)."""
+    for year in (day.year, day.year + 1):
+        for period in periods_of_year(period_type, year):
+            start, end = cutoff_window(period)
+            if start <= day <= end:
+                return period
+    raise AssertionError(f"no {period_type} period contains {day}")  # windows tile the calendar
+
+
+def period_label(period: Period, *, language: str = "vi") -> str:
+    number = {
+        "monthly": period.start.month,
+        "quarterly": (period.start.month - 1) // 3 + 1,
+        "sixmonthly": 1 if period.start.month == 1 else 2,
+    }.get(period.period_type)
+    year = period.start.year
+    if language == "en":
+        return {
+            "monthly": f"{period.start:%B} {year}",
+            "quarterly": f"Q{number} {year}",
+            "sixmonthly": f"H{number} {year}",
+            "yearly": f"Year {year}",
+        }.get(period.period_type, period.identifier)
+    return {
+        "monthly": f"Tháng {number:02d}/{year}" if number else "",
+        "quarterly": f"Quý {number}/{year}",
+        "sixmonthly": f"6 tháng {'đầu' if number == 1 else 'cuối'} năm {year}",
+        "yearly": f"Năm {year}",
+    }.get(period.period_type, period.identifier)

@@ -1,12 +1,18 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from tiendo.core.exceptions import NotFoundError
 from tiendo.core.types import Actor
-from tiendo.orgunits.models import OrgUnit
-from tiendo.orgunits.selectors import unit_can_view_private
-from tiendo.reporting.models import DataValue
+from tiendo.orgunits.models import Membership, OrgUnit
+from tiendo.orgunits.selectors import scope_filter, unit_can_view_private, user_is_office_admin
+from tiendo.reporting import permissions
+from tiendo.reporting.models import DataSet, DataValue, Submission
+from tiendo.reporting.periods import deadline, parse_period, period_label, periods_of_year
 
 User = Actor
 
@@ -20,3 +26,175 @@ def datavalues_for_unit(*, user: User, unit: OrgUnit) -> QuerySet[DataValue]:
         .select_related("data_element", "stored_by")
         .order_by("-period", "data_element__code")
     )
+
+
+def submission_get(*, user: User, submission_id: int) -> Submission:
+    """One submission, if the user may read it (404 otherwise, so existence is not revealed)."""
+    submission = (
+        Submission.objects.select_related("dataset", "unit", "submitted_by", "decided_by")
+        .filter(pk=submission_id)
+        .first()
+    )
+    if submission is None or not permissions.can_read(user, submission.dataset, submission.unit):
+        raise NotFoundError(field="id")
+    return submission
+
+
+def submission_list(
+    *, user: User, dataset: DataSet | None = None, period: str | None = None, status: str | None = None
+) -> QuerySet[Submission]:
+    submissions = Submission.objects.select_related("dataset", "unit")
+    if not user_is_office_admin(user):
+        reviewer_units = (
+            list(
+                Membership.objects.filter(user=user, role=Membership.Role.REVIEWER).values_list(
+                    "unit_id", flat=True
+                )
+            )
+            if user.is_authenticated
+            else []
+        )
+        submissions = submissions.filter(
+            scope_filter(user, field="unit__path") | Q(dataset__reviewer_unit_id__in=reviewer_units)
+        )
+    if dataset is not None:
+        submissions = submissions.filter(dataset=dataset)
+    if period:
+        submissions = submissions.filter(period=period)
+    if status:
+        submissions = submissions.filter(status=status)
+    return submissions.order_by("-period", "dataset__code", "unit__name")
+
+
+def dataset_list(*, user: User) -> QuerySet[DataSet]:
+    """Forms are public (their titles, elements and legal basis are not secret)."""
+    return DataSet.objects.order_by("code")
+
+
+def dataset_get(*, user: User, code: str) -> DataSet:
+    dataset = DataSet.objects.filter(code=code).first()
+    if dataset is None:
+        raise NotFoundError(field="dataSet")
+    return dataset
+
+
+@dataclass
+class Assignment:
+    """A form a user's unit must report, with its periods of the year and their state."""
+
+    dataset: DataSet
+    unit: OrgUnit
+    periods: list[dict]
+
+
+def assignments_for_user(*, user: User, year: int, today: date) -> list[Assignment]:
+    """What the user's units report this year: each form × unit × period, with status and deadline."""
+    if not user.is_authenticated:
+        return []
+    # the office's scope is everything; its own forms are those of the units it belongs to
+    scope = Q(memberships__user=user) if user_is_office_admin(user) else scope_filter(user)
+    units = OrgUnit.objects.filter(scope)
+    datasets = DataSet.objects.filter(units__in=units).distinct().prefetch_related("units")
+    submissions = {
+        (s.dataset_id, s.unit_id, s.period): s
+        for s in Submission.objects.filter(dataset__in=datasets, unit__in=units)
+    }
+    result = []
+    unit_ids = set(units.values_list("pk", flat=True))
+    for dataset in datasets:
+        for unit in dataset.units.all():
+            if unit.pk not in unit_ids:
+                continue
+            periods = []
+            for period in periods_of_year(dataset.period_type, year):
+                if period.start > today:
+                    continue
+                submission = submissions.get((dataset.pk, unit.pk, period.identifier))
+                due = deadline(period, days=dataset.deadline_days, working_days=dataset.working_days)
+                periods.append(
+                    {
+                        "period": period,
+                        "label": period_label(period),
+                        "due": due,
+                        "submission": submission,
+                        "overdue": (submission is None or submission.status in ("draft", "returned"))
+                        and today > due,
+                    }
+                )
+            result.append(Assignment(dataset, unit, periods))
+    return result
+
+
+@dataclass
+class CompletenessRow:
+    unit: OrgUnit
+    submission: Submission | None
+    on_time: bool | None
+
+    @property
+    def state(self) -> str:
+        if self.submission is None or self.submission.status in ("draft",):
+            return "missing"
+        if self.submission.status == "returned":
+            return "returned"
+        return "on_time" if self.on_time else "late"
+
+
+@dataclass
+class Completeness:
+    """DHIS2's reporting rates for one form and period: expected, actual, on time, late, missing."""
+
+    dataset: DataSet
+    period: str
+    due: date
+    rows: list[CompletenessRow]
+
+    @property
+    def expected(self) -> int:
+        return len(self.rows)
+
+    @property
+    def submitted(self) -> int:
+        return sum(1 for r in self.rows if r.state in ("on_time", "late"))
+
+    @property
+    def on_time(self) -> int:
+        return sum(1 for r in self.rows if r.state == "on_time")
+
+    @property
+    def late(self) -> int:
+        return sum(1 for r in self.rows if r.state == "late")
+
+    @property
+    def missing(self) -> int:
+        return self.expected - self.submitted
+
+    @property
+    def approved(self) -> int:
+        return sum(1 for r in self.rows if r.submission is not None and r.submission.status == "approved")
+
+    @property
+    def rate(self) -> float:
+        return 100 * self.submitted / self.expected if self.expected else 0.0
+
+    @property
+    def timely_rate(self) -> float:
+        return 100 * self.on_time / self.expected if self.expected else 0.0
+
+
+def completeness(*, user: User, dataset: DataSet, period: str) -> Completeness:
+    """For each unit the form is assigned to (within the user's scope): submitted, on time, late, missing."""
+    parsed = parse_period(period)
+    due = deadline(parsed, days=dataset.deadline_days, working_days=dataset.working_days)
+    units = dataset.units.all().order_by("name")
+    if not user_is_office_admin(user):
+        units = units.filter(scope_filter(user))
+    submissions = {s.unit_id: s for s in Submission.objects.filter(dataset=dataset, period=period)}
+    rows = []
+    for unit in units:
+        submission = submissions.get(unit.pk)
+        on_time = None
+        if submission is not None and submission.submitted_at is not None:
+            on_time = timezone.localtime(submission.submitted_at).date() <= due
+        rows.append(CompletenessRow(unit, submission, on_time))
+    return Completeness(dataset, period, due, rows)
