@@ -266,11 +266,12 @@ def submission_save(
             "old": _show(existing.value, existing.text_value) if existing else None,
             "new": _show(new_value, new_text),
         }
-        if existing is not None and existing.comment != new_comment or (existing is None and new_comment):
+        if (existing.comment if existing else "") != new_comment:
             change["comment"] = new_comment
         changes.append(change)
         if new_value is None and not new_text and not new_comment:
-            existing.delete()
+            if existing is not None:  # a cleared cell removes the value; the trail keeps what it was
+                existing.delete()
             continue
         DataValue.objects.update_or_create(
             data_element=elements[code],
