@@ -18,6 +18,7 @@ from django.core.management import call_command
 
 from tiendo.orgunits.models import Membership, OrgUnit
 from tiendo.plans.services import SHIPPED_PLANS, SHIPPED_PLANS_DIR, plan_load
+from tiendo.reporting.forms_load import SHIPPED_FORMS, forms_load
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -26,6 +27,7 @@ def load_shipped_data() -> None:
     call_command("load_units", province=51, stdout=StringIO())
     for name in SHIPPED_PLANS:
         plan_load(path=SHIPPED_PLANS_DIR / name)
+    forms_load(path=SHIPPED_FORMS)
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from django.urls import include, path
 from tiendo.api.api import api
 from tiendo.orgunits import views as unit_views
 from tiendo.plans import views as plan_views
+from tiendo.reporting import views as reporting_views
 from tiendo.web import views as web_views
 
 urlpatterns = [
@@ -15,6 +16,29 @@ urlpatterns = [
     path("indicators/<int:indicator_id>/", plan_views.indicator_detail, name="indicator-detail"),
     path("units/", unit_views.unit_index, name="unit-list"),
     path("units/<str:code>/", unit_views.unit_detail, name="unit-detail"),
+    path("reports/", reporting_views.my_reports, name="my-reports"),
+    path(
+        "reports/<str:dataset_code>/<str:unit_code>/<str:period>/",
+        reporting_views.submission_page,
+        name="submission",
+    ),
+    path(
+        "reports/<str:dataset_code>/<str:unit_code>/<str:period>/action",
+        reporting_views.submission_action,
+        name="submission-action",
+    ),
+    path(
+        "reports/<str:dataset_code>/<str:unit_code>/<str:period>/check",
+        reporting_views.submission_check,
+        name="submission-check",
+    ),
+    path(
+        "reports/<str:dataset_code>/<str:unit_code>/<str:period>/xlsx",
+        reporting_views.submission_xlsx,
+        name="submission-xlsx",
+    ),
+    path("forms/", reporting_views.form_index, name="form-list"),
+    path("forms/<str:code>/", reporting_views.form_detail, name="form-detail"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

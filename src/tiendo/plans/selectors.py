@@ -37,7 +37,7 @@ def plan_current(*, user: User) -> Plan | None:
 def indicator_list(*, user: User, plan: Plan) -> QuerySet[Indicator]:
     return (
         Indicator.objects.filter(plan=plan)
-        .select_related("group", "plan", "own_element", "numerator", "denominator")
+        .select_related("group", "plan__province", "own_element", "numerator", "denominator")
         .prefetch_related(_RESPONSIBILITIES)
         .order_by("group__sort", "sort")
     )
@@ -85,7 +85,7 @@ def indicators_for_unit(*, user: User, unit: OrgUnit, plan: Plan | None = None) 
         indicators = indicators.filter(plan=plan)
     return (
         indicators.distinct()
-        .select_related("group", "plan", "own_element", "numerator", "denominator")
+        .select_related("group", "plan__province", "own_element", "numerator", "denominator")
         .prefetch_related(_RESPONSIBILITIES)
         .order_by("-plan__year", "group__sort", "sort")
     )

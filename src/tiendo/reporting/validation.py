@@ -43,6 +43,16 @@ def parse_value(raw: object, element: DataElement) -> tuple[Decimal | None, str]
     """
     if raw is None:
         return None, ""
+    if isinstance(raw, int | float | Decimal) and not isinstance(raw, bool):  # a number cell of a workbook
+        if element.value_type == DataElement.ValueType.TEXT:
+            return None, str(raw)
+        if element.value_type != DataElement.ValueType.BOOLEAN:
+            number = Decimal(str(raw))
+            if not number.is_finite():
+                raise ApplicationError(
+                    f"{element.code}: “{raw}” không phải là số / is not a number", field=element.code
+                )
+            return number, ""
     text = str(raw).strip()
     if text == "":
         return None, ""

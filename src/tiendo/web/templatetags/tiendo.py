@@ -58,3 +58,21 @@ def verdict_badge(verdict: str):
 def display(obj) -> str:
     """Name in the active language for anything with `display_name`, else str()."""
     return getattr(obj, "display_name", None) or str(obj)
+
+
+_STATUS_CLASSES = {
+    "draft": "text-bg-light border",
+    "submitted": "text-bg-info",
+    "returned": "text-bg-warning",
+    "approved": "text-bg-success",
+}
+
+
+@register.simple_tag
+def status_badge(status: str):
+    from tiendo.reporting.models import Submission
+
+    label = dict(Submission.Status.choices).get(status, status)
+    return format_html(
+        '<span class="badge status status-{} {}">{}</span>', status, _STATUS_CLASSES.get(status, ""), label
+    )

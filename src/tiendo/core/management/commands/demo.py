@@ -9,6 +9,7 @@ from django.db import transaction
 from tiendo.core.services import audit_record
 from tiendo.orgunits.models import Membership, OrgUnit
 from tiendo.plans.services import SHIPPED_PLANS, SHIPPED_PLANS_DIR
+from tiendo.reporting.forms_load import SHIPPED_FORMS
 
 DEMO_PROVINCE = 51
 # username → (unit code, role, is office admin)
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         call_command("load_units", province=DEMO_PROVINCE, stdout=self.stdout)
         for name in SHIPPED_PLANS:
             call_command("load_plan", str(SHIPPED_PLANS_DIR / name), stdout=self.stdout)
+        call_command("load_forms", str(SHIPPED_FORMS), stdout=self.stdout)
         password = self._demo_users()
         credentials = settings.DATA_DIR / "demo-credentials.txt"
         credentials.write_text(

@@ -1,0 +1,331 @@
+"""Reporting pages: my reports, the entry grid with its workflow, Excel round trip, completeness."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.views.decorators.http import require_POST
+
+from tiendo.core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
+from tiendo.orgunits.selectors import unit_get, user_is_office_admin
+from tiendo.reporting import permissions, xlsx
+from tiendo.reporting.models import Submission
+from tiendo.reporting.periods import parse_period, period_containing, period_label, periods_of_year
+from tiendo.reporting.selectors import (
+    assignments_for_user,
+    completeness,
+    dataset_get,
+    dataset_list,
+    submission_list,
+)
+from tiendo.reporting.services import (
+    ConflictError,
+    SubmissionInvalidError,
+    current_values,
+    due_date,
+    form_layout,
+    parse_inputs,
+    previous_values,
+    submission_approve,
+    submission_open,
+    submission_reopen,
+    submission_return,
+    submission_save,
+    submission_submit,
+    submission_validate,
+)
+from tiendo.reporting.validation import check_values
+from tiendo.web.errors import not_found_on_error
+
+
+@login_required
+def my_reports(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    year = int(request.GET.get("year") or today.year)
+    to_review = [
+        s
+        for s in submission_list(user=request.user, status=Submission.Status.SUBMITTED)
+        if permissions.can_review(request.user, s.dataset, s.unit)
+    ]
+    return render(
+        request,
+        "reporting/my_reports.html",
+        {
+            "assignments": assignments_for_user(user=request.user, year=year, today=today),
+            "to_review": to_review,
+            "year": year,
+            "is_office": user_is_office_admin(request.user),
+        },
+    )
+
+
+def _submission(request: HttpRequest, dataset_code: str, unit_code: str, period: str) -> Submission:
+    dataset = dataset_get(user=request.user, code=dataset_code)
+    unit = unit_get(user=request.user, code=unit_code)
+    existing = (
+        Submission.objects.filter(dataset=dataset, unit=unit, period=period)
+        .select_related("dataset", "unit")
+        .first()
+    )
+    if existing is not None:
+        if not permissions.can_read(request.user, dataset, unit):
+            raise NotFoundError()
+        return existing
+    try:
+        return submission_open(actor=request.user, dataset=dataset, unit=unit, period=period)
+    except PermissionDeniedError:
+        raise NotFoundError() from None
+
+
+def _grid(submission: Submission, *, typed: dict | None = None, comments: dict | None = None):
+    form_elements, rules = form_layout(submission.dataset)
+    stored = current_values(submission)
+    previous = previous_values(submission)
+    rows, section = [], None
+    for form_element in form_elements:
+        code = form_element.element.code
+        value = stored.get(code)
+        rows.append(
+            {
+                "section": form_element.section if form_element.section_id != section else None,
+                "fe": form_element,
+                "element": form_element.element,
+                "stored": value,
+                "typed": (typed or {}).get(code),
+                "comment": (comments or {}).get(code, value.comment if value else ""),
+                "previous": previous.get(code),
+            }
+        )
+        section = form_element.section_id
+    return rows, rules
+
+
+@login_required
+@not_found_on_error
+def submission_page(request: HttpRequest, dataset_code: str, unit_code: str, period: str) -> HttpResponse:
+    try:
+        submission = _submission(request, dataset_code, unit_code, period)
+    except ApplicationError as exc:
+        if isinstance(exc, NotFoundError):
+            raise
+        messages.error(request, str(exc.message))
+        return redirect("my-reports")
+    return _render_submission(request, submission)
+
+
+def _render_submission(request, submission, *, violations=None, typed=None, comments=None, status=200):
+    rows, _rules = _grid(submission, typed=typed, comments=comments)
+    if violations is None:
+        violations = submission_validate(submission=submission)
+    marked = {v.element for v in violations if v.element}
+    parsed = parse_period(submission.period)
+    context = {
+        "submission": submission,
+        "dataset": submission.dataset,
+        "unit": submission.unit,
+        "period_label": period_label(parsed, language=get_language() or "vi"),
+        "due": due_date(submission.dataset, submission.period),
+        "rows": rows,
+        "violations": violations,
+        "marked": marked,
+        "events": submission.events.select_related("actor").order_by("-at", "-id"),
+        "can_edit": permissions.can_report(request.user, submission.unit)
+        and submission.status in (Submission.Status.DRAFT, Submission.Status.RETURNED),
+        "can_review": permissions.can_review(request.user, submission.dataset, submission.unit)
+        and submission.status == Submission.Status.SUBMITTED,
+        "can_reopen": permissions.can_reopen(request.user, submission)
+        and submission.status == Submission.Status.APPROVED,
+    }
+    return render(request, "reporting/submission.html", context, status=status)
+
+
+def _typed(request: HttpRequest) -> tuple[dict, dict]:
+    values = {key[2:]: value for key, value in request.POST.items() if key.startswith("v_")}
+    comments = {key[2:]: value for key, value in request.POST.items() if key.startswith("c_")}
+    return values, comments
+
+
+@login_required
+@require_POST
+@not_found_on_error
+def submission_action(request: HttpRequest, dataset_code: str, unit_code: str, period: str) -> HttpResponse:
+    submission = _submission(request, dataset_code, unit_code, period)
+    action = request.POST.get("action", "")
+    version = _version(request)
+    values, comments = _typed(request)
+    here = reverse("submission", args=[dataset_code, unit_code, period])
+    try:
+        if action in ("save", "submit") and (values or comments):
+            result = submission_save(
+                actor=request.user, submission=submission, values=values, comments=comments, version=version
+            )
+            submission, version = result.submission, result.submission.version
+        if action == "save":
+            messages.success(request, "Đã lưu nháp / draft saved")
+        elif action == "submit":
+            submission_submit(actor=request.user, submission=submission, version=version)
+            messages.success(request, "Đã gửi báo cáo / report submitted")
+        elif action == "approve":
+            submission_approve(actor=request.user, submission=submission, version=version)
+            messages.success(request, "Đã duyệt / approved")
+        elif action == "return":
+            submission_return(
+                actor=request.user,
+                submission=submission,
+                version=version,
+                reason=request.POST.get("reason", ""),
+            )
+            messages.success(request, "Đã trả lại báo cáo / report returned")
+        elif action == "reopen":
+            submission_reopen(
+                actor=request.user,
+                submission=submission,
+                version=version,
+                reason=request.POST.get("reason", ""),
+            )
+            messages.success(request, "Đã mở lại báo cáo / report reopened")
+        elif action not in ("save",):
+            raise ApplicationError(f"Thao tác không hợp lệ / unknown action: {action}", field="action")
+    except SubmissionInvalidError as exc:
+        submission.refresh_from_db()
+        messages.error(request, "Chưa gửi được: sửa các lỗi dưới đây / not submitted: fix the problems below")
+        return _render_submission(request, submission, violations=exc.violations, status=422)
+    except ConflictError as exc:
+        messages.error(request, str(exc.message))
+        submission.refresh_from_db()
+        return _render_submission(request, submission, typed=values, comments=comments, status=409)
+    except (ApplicationError, PermissionDeniedError) as exc:
+        messages.error(request, str(exc.message))
+        submission.refresh_from_db()
+        return _render_submission(
+            request, submission, typed=values, comments=comments, status=exc.status_code
+        )
+    return redirect(here)
+
+
+def _version(request: HttpRequest) -> int | None:
+    try:
+        return int(request.POST["version"])
+    except (KeyError, ValueError):
+        raise ApplicationError(
+            "Thiếu phiên bản của báo cáo / the form's version is missing", field="version"
+        ) from None
+
+
+@login_required
+@require_POST
+@not_found_on_error
+def submission_check(request: HttpRequest, dataset_code: str, unit_code: str, period: str) -> HttpResponse:
+    """Inline validation (htmx): check what is typed, without saving it."""
+    submission = _submission(request, dataset_code, unit_code, period)
+    values, comments = _typed(request)
+    form_elements, rules = form_layout(submission.dataset)
+    try:
+        numbers, texts = parse_inputs(submission.dataset, values)
+    except ApplicationError as exc:
+        return render(
+            request,
+            "reporting/_violations.html",
+            {"problems": str(exc.message).split("\n"), "violations": []},
+        )
+    violations = check_values(
+        form_elements=form_elements,
+        rules=rules,
+        values=numbers,
+        texts=texts,
+        previous=previous_values(submission),
+    )
+    return render(request, "reporting/_violations.html", {"violations": violations, "problems": []})
+
+
+@login_required
+@not_found_on_error
+def submission_xlsx(request: HttpRequest, dataset_code: str, unit_code: str, period: str) -> HttpResponse:
+    submission = _submission(request, dataset_code, unit_code, period)
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, "Chọn tệp XLSX để tải lên / choose an XLSX file to upload")
+            return redirect("submission", dataset_code, unit_code, period)
+        try:
+            data = xlsx.read_upload(submission, upload.read())
+            result = submission_save(
+                actor=request.user,
+                submission=submission,
+                values=data.values,
+                comments=data.comments,
+                version=data.version,
+            )
+        except ConflictError:
+            messages.error(
+                request,
+                "Tệp được tải về trước lần sửa gần nhất; tải lại biểu mẫu và nhập lại — không có gì bị ghi đè / "
+                "the workbook predates the latest change; download it again — nothing was overwritten",
+            )
+            return redirect("submission", dataset_code, unit_code, period)
+        except (ApplicationError, PermissionDeniedError) as exc:
+            problems = str(exc.message).split("\n")
+            messages.error(
+                request,
+                f"Không nhập được tệp, không có gì thay đổi ({len(problems)} lỗi) / nothing was imported ({len(problems)} problems)",
+            )
+            for problem in problems:
+                messages.error(request, problem)
+            return redirect("submission", dataset_code, unit_code, period)
+        messages.success(
+            request,
+            f"Đã nhập {len(result.changes)} giá trị từ tệp / imported {len(result.changes)} values from the file",
+        )
+        return redirect("submission", dataset_code, unit_code, period)
+    content = xlsx.workbook_for(submission)
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{dataset_code}_{unit_code}_{period}.xlsx"'
+    return response
+
+
+def form_index(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "reporting/form_list.html",
+        {"datasets": dataset_list(user=request.user).prefetch_related("units")},
+    )
+
+
+@not_found_on_error
+def form_detail(request: HttpRequest, code: str) -> HttpResponse:
+    dataset = dataset_get(user=request.user, code=code)
+    today = timezone.localdate()
+    periods = [p for p in periods_of_year(dataset.period_type, today.year) if p.start <= today]
+    period = request.GET.get("period") or (
+        periods[-1].identifier if periods else period_containing(dataset.period_type, today).identifier
+    )
+    try:
+        parse_period(period)
+    except ApplicationError:
+        raise Http404 from None
+    form_elements, rules = form_layout(dataset)
+    report = (
+        completeness(user=request.user, dataset=dataset, period=period)
+        if request.user.is_authenticated
+        else None
+    )
+    return render(
+        request,
+        "reporting/form_detail.html",
+        {
+            "dataset": dataset,
+            "form_elements": form_elements,
+            "rules": rules,
+            "periods": [(p.identifier, period_label(p, language=get_language() or "vi")) for p in periods],
+            "period": period,
+            "report": report,
+            "today": today,
+        },
+    )
