@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
 from typing import Any
+from zipfile import BadZipFile
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -130,7 +131,7 @@ def read_upload(submission: Submission, content: bytes) -> UploadedValues:
     """Read a filled workbook. Every unreadable cell is reported (sheet, cell, rule); nothing is partial."""
     try:
         book = load_workbook(BytesIO(content), data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
         raise ApplicationError(
             f"Tệp không phải XLSX hợp lệ / not a valid XLSX file ({exc.__class__.__name__})", field="file"
         ) from None

@@ -1,0 +1,139 @@
+import pytest
+
+from tiendo.reporting.models import DataValue, Submission
+
+pytestmark = pytest.mark.django_db
+
+URL = "/reports/T-XA-Q/21211/2026Q1/"
+
+
+def test_a_reporter_sees_the_forms_of_their_unit_with_periods_and_deadlines(
+    client, small_forms, tinhkhe_reporter
+):
+    client.force_login(tinhkhe_reporter)
+    html = client.get("/reports/").content.decode()
+    assert "Biểu số 99/TEST" in html
+    assert "Quý 1/2026" in html and "20/03/2026" in html  # Q1 cut off 14/03 (Saturday) + 5 working days
+
+
+def test_a_reporter_fills_the_grid_saves_a_draft_and_submits(client, small_forms, tinhkhe_reporter):
+    client.force_login(tinhkhe_reporter)
+    page = client.get(URL)
+    assert page.status_code == 200
+    assert 'name="v_T_TRAINED"' in page.content.decode()
+    submission = Submission.objects.get(dataset__code="T-XA-Q", unit__code="21211", period="2026Q1")
+    response = client.post(
+        URL + "action",
+        {
+            "action": "save",
+            "version": submission.version,
+            "v_T_LAN_OK": "1",
+            "v_T_TRAINED": "12",
+            "v_T_STAFF": "40",
+        },
+    )
+    assert response.status_code == 302
+    submission.refresh_from_db()
+    response = client.post(URL + "action", {"action": "submit", "version": submission.version})
+    assert response.status_code == 302
+    assert Submission.objects.get(pk=submission.pk).status == "submitted"
+    html = client.get(URL).content.decode()
+    assert "T_TRAINED</code>: — → 12" in html
+
+
+def test_submitting_with_errors_shows_them_and_keeps_the_draft(client, small_forms, tinhkhe_reporter):
+    client.force_login(tinhkhe_reporter)
+    client.get(URL)
+    submission = Submission.objects.get(dataset__code="T-XA-Q", unit__code="21211")
+    response = client.post(
+        URL + "action",
+        {"action": "submit", "version": submission.version, "v_T_TRAINED": "50", "v_T_STAFF": "40"},
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "T-R1: Số cán bộ được bồi dưỡng không được lớn hơn tổng số cán bộ" in html
+    assert "T_LAN_OK “Mạng LAN hoạt động thông suốt”: bắt buộc nhập / required" in html
+    assert Submission.objects.get(pk=submission.pk).status == "draft"
+
+
+def test_a_stale_page_is_refused_with_a_clear_message_and_the_typed_values_kept(
+    client, small_forms, tinhkhe_reporter
+):
+    client.force_login(tinhkhe_reporter)
+    client.get(URL)
+    submission = Submission.objects.get(dataset__code="T-XA-Q", unit__code="21211")
+    client.post(URL + "action", {"action": "save", "version": submission.version, "v_T_TRAINED": "5"})
+    response = client.post(
+        URL + "action", {"action": "save", "version": submission.version, "v_T_TRAINED": "9"}
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "nothing was overwritten" in html
+    assert 'value="9"' in html  # what the person typed is not lost
+    assert DataValue.objects.get(submission=submission, data_element__code="T_TRAINED").value == 5
+
+
+def test_inline_check_reports_problems_without_saving(client, small_forms, tinhkhe_reporter):
+    client.force_login(tinhkhe_reporter)
+    client.get(URL)
+    response = client.post(
+        URL + "check", {"v_T_TRAINED": "50", "v_T_STAFF": "40", "v_T_LAN_OK": "1"}, HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert "T-R1" in html
+    assert not DataValue.objects.filter(data_element__code="T_TRAINED").exists()
+    unreadable = client.post(URL + "check", {"v_T_TRAINED": "abc"}).content.decode()
+    assert "is not a number" in unreadable
+
+
+def test_the_reviewer_approves_from_the_page(client, small_forms, tinhkhe_reporter, tinhkhe_reviewer):
+    client.force_login(tinhkhe_reporter)
+    client.get(URL)
+    submission = Submission.objects.get(dataset__code="T-XA-Q", unit__code="21211")
+    client.post(
+        URL + "action",
+        {
+            "action": "submit",
+            "version": submission.version,
+            "v_T_LAN_OK": "1",
+            "v_T_TRAINED": "1",
+            "v_T_STAFF": "2",
+        },
+    )
+    client.force_login(tinhkhe_reviewer)
+    assert "Chờ duyệt (1)" in client.get("/reports/").content.decode()
+    submission.refresh_from_db()
+    page = client.get(URL).content.decode()
+    assert 'value="approve"' in page
+    client.post(URL + "action", {"action": "approve", "version": submission.version})
+    assert Submission.objects.get(pk=submission.pk).status == "approved"
+
+
+def test_another_communes_viewer_gets_a_404(client, small_forms, tinhkhe_reporter, other_viewer):
+    client.force_login(tinhkhe_reporter)
+    client.get(URL)
+    client.force_login(other_viewer)
+    assert client.get(URL).status_code == 404
+    assert client.post(URL + "action", {"action": "save", "version": 1}).status_code == 404
+
+
+def test_the_form_page_shows_completeness_for_the_period(client, small_forms, office_admin, tinhkhe_reporter):
+    client.force_login(tinhkhe_reporter)
+    client.get(URL)
+    submission = Submission.objects.get(dataset__code="T-XA-Q", unit__code="21211")
+    client.post(
+        URL + "action",
+        {
+            "action": "submit",
+            "version": submission.version,
+            "v_T_LAN_OK": "1",
+            "v_T_TRAINED": "1",
+            "v_T_STAFF": "2",
+        },
+    )
+    client.force_login(office_admin)
+    response = client.get("/forms/T-XA-Q/", {"period": "2026Q1"})
+    report = response.context["report"]
+    assert (report.expected, report.submitted, report.missing) == (96, 1, 95)
+    assert report.late == 1  # submitted in November, the Q1 deadline was 20/03/2026
+    assert "Phải nộp" in response.content.decode()
