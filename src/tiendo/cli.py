@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "load-units": ("load_units", "load a province and its communes (vietnam-provinces) and its agencies"),
     "load-plan": ("load_plan", "validate and load a plan file (YAML); reports every problem with its line"),
     "load-forms": ("load_forms", "validate and load a forms file: data elements, forms, indicator sources"),
+    "create-token": ("create_token", "create a personal access token for a system (ApiToken …)"),
     "createadmin": ("createadmin", "create a CĐS-office administrator (asks for a password)"),
     "check": ("check", "report misconfiguration (add --deploy for production checks)"),
     "migrate": ("migrate", "create or update the database tables"),

@@ -85,3 +85,14 @@ def other_viewer(shipped_data):
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only, tests only
+
+
+@pytest.fixture
+def small_forms(tmp_path, shipped_data):
+    """The sample forms file (reporting/tests/sample_forms.py) loaded over the shipped ones."""
+    from tiendo.reporting.tests.sample_forms import SMALL_FORMS
+
+    path = tmp_path / "forms.yaml"
+    path.write_text(SMALL_FORMS, encoding="utf-8")
+    forms_load(path=path)
+    return path

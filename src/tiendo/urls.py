@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from tiendo.api.api import api
+from tiendo.api.dhis2 import data_value_sets
 from tiendo.orgunits import views as unit_views
 from tiendo.plans import views as plan_views
 from tiendo.reporting import views as reporting_views
@@ -43,6 +44,10 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    # DHIS2 clients call /api/dataValueSets, /api/dataValueSets.json or /api/<version>/dataValueSets
+    re_path(
+        r"^api/(?:(?P<version>\d{2})/)?dataValueSets(?:\.json)?$", data_value_sets, name="dhis2-datavaluesets"
+    ),
     path("admin/", admin.site.urls),
 ]
 

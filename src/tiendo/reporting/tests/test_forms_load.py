@@ -7,7 +7,7 @@ from tiendo.core.yamlfile import FileValidationError
 from tiendo.plans.models import Indicator
 from tiendo.reporting.forms_load import forms_load
 from tiendo.reporting.models import DataElement, DataSet, ValidationRule
-from tiendo.reporting.tests.conftest import SMALL_FORMS
+from tiendo.reporting.tests.sample_forms import SMALL_FORMS
 
 pytestmark = pytest.mark.django_db
 

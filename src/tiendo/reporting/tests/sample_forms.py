@@ -1,8 +1,4 @@
-from pathlib import Path
-
-import pytest
-
-from tiendo.reporting.forms_load import forms_load
+"""A small forms file for tests: one commune form, four elements, one rule, two indicator sources."""
 
 SMALL_FORMS = """\
 data_elements:
@@ -64,11 +60,3 @@ indicator_sources:
       denominator: T_STAFF
       factor: 100
 """
-
-
-@pytest.fixture
-def small_forms(tmp_path, shipped_data) -> Path:
-    path = tmp_path / "forms.yaml"
-    path.write_text(SMALL_FORMS, encoding="utf-8")
-    forms_load(path=path)
-    return path
