@@ -10,6 +10,8 @@ from tiendo import __version__
 from tiendo.core.exceptions import ApplicationError
 from tiendo.orgunits.api import router as orgunits_router
 from tiendo.plans.api import router as plans_router
+from tiendo.reporting.api import router as reporting_router
+from tiendo.reporting.services import SubmissionInvalidError
 
 api = NinjaAPI(
     title="tiendo API",
@@ -22,6 +24,7 @@ api = NinjaAPI(
 logger = logging.getLogger(__name__)
 api.add_router("", plans_router)
 api.add_router("", orgunits_router)
+api.add_router("", reporting_router)
 
 
 def error_response(
@@ -30,6 +33,22 @@ def error_response(
     return api.create_response(
         request, {"error": {"code": code, "message": message, "field": field}}, status=status
     )
+
+
+@api.exception_handler(SubmissionInvalidError)
+def on_invalid_submission(request: HttpRequest, exc: SubmissionInvalidError) -> HttpResponse:
+    body = {
+        "error": {
+            "code": exc.code,
+            "message": "Báo cáo chưa hợp lệ / the report does not pass its checks",
+            "field": None,
+            "violations": [
+                {"severity": v.severity, "message": v.message, "element": v.element, "rule": v.rule}
+                for v in exc.violations
+            ],
+        }
+    }
+    return api.create_response(request, body, status=exc.status_code)
 
 
 @api.exception_handler(ApplicationError)

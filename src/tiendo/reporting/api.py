@@ -1,0 +1,273 @@
+from django.http import HttpRequest
+from django.utils.translation import get_language
+from ninja import Router
+from ninja.pagination import PageNumberPagination, paginate
+from ninja.responses import Status
+
+from tiendo.api.auth import SystemOrSessionAuth, token_allows
+from tiendo.core.exceptions import PermissionDeniedError
+from tiendo.orgunits.selectors import unit_get
+from tiendo.reporting.models import DataSet, Submission
+from tiendo.reporting.periods import cutoff_window, deadline, period_label, periods_of_year
+from tiendo.reporting.schemas import (
+    FormDetailOut,
+    FormOut,
+    PeriodOut,
+    ReasonIn,
+    SubmissionDetailOut,
+    SubmissionOpenIn,
+    SubmissionOut,
+    ValuesIn,
+    VersionIn,
+)
+from tiendo.reporting.selectors import dataset_get, dataset_list, submission_get, submission_list
+from tiendo.reporting.services import (
+    current_values,
+    form_layout,
+    submission_approve,
+    submission_open,
+    submission_reopen,
+    submission_return,
+    submission_save,
+    submission_submit,
+    submission_validate,
+)
+
+router = Router(tags=["reporting"])
+auth = SystemOrSessionAuth()
+
+
+def _form(dataset: DataSet) -> dict:
+    return {
+        "code": dataset.code,
+        "symbol": dataset.symbol,
+        "title": dataset.title,
+        "title_en": dataset.title_en,
+        "period_type": dataset.period_type,
+        "deadline_days": dataset.deadline_days,
+        "working_days": dataset.working_days,
+        "legal_basis": dataset.legal_basis,
+        "units": dataset.units.count(),
+    }
+
+
+def _submission(s: Submission) -> dict:
+    return {
+        "id": s.pk,
+        "form": s.dataset.code,
+        "unit": s.unit.code,
+        "period": s.period,
+        "status": s.status,
+        "version": s.version,
+        "submitted_at": s.submitted_at,
+        "decided_at": s.decided_at,
+        "reason": s.reason,
+    }
+
+
+def _detail(s: Submission) -> dict:
+    values = []
+    for code, v in sorted(current_values(s).items()):
+        shown = format(v.value.normalize(), "f") if v.value is not None else (v.text_value or None)
+        values.append(
+            {
+                "element": code,
+                "value": shown,
+                "comment": v.comment,
+                "stored_by": v.stored_by_label,
+                "stored_at": v.stored_at,
+            }
+        )
+    return {
+        **_submission(s),
+        "values": values,
+        "violations": [
+            {"severity": v.severity, "message": v.message, "element": v.element, "rule": v.rule}
+            for v in submission_validate(submission=s)
+        ],
+        "events": [
+            {
+                "at": e.at,
+                "actor": e.actor_label,
+                "action": e.action,
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "reason": e.reason,
+                "changes": e.changes,
+            }
+            for e in s.events.order_by("at", "id")
+        ],
+    }
+
+
+def _writer(request: HttpRequest) -> None:
+    if not token_allows(getattr(request, "api_token", None), "write"):
+        raise PermissionDeniedError("Mã truy cập không có quyền ghi / the token has no write scope")
+
+
+@router.get("/forms", response=list[FormOut], summary="Reporting forms (biểu mẫu)")
+@paginate(PageNumberPagination, page_size=100)
+def forms_list(request: HttpRequest):
+    return [_form(d) for d in dataset_list(user=request.user).prefetch_related("units")]
+
+
+@router.get("/forms/{code}", response=FormDetailOut, summary="A form with its elements and rules")
+def forms_get(request: HttpRequest, code: str):
+    dataset = dataset_get(user=request.user, code=code)
+    form_elements, rules = form_layout(dataset)
+    return {
+        **_form(dataset),
+        "elements": [
+            {
+                "code": fe.element.code,
+                "name": fe.element.name,
+                "name_en": fe.element.name_en,
+                "value_type": fe.element.value_type,
+                "measure": fe.element.measure,
+                "section": fe.section.title,
+                "required": fe.required,
+                "min": fe.min_value,
+                "max": fe.max_value,
+            }
+            for fe in form_elements
+        ],
+        "rules": [
+            {
+                "code": r.code,
+                "expression": r.expression,
+                "severity": r.severity,
+                "message": r.message,
+                "message_en": r.message_en,
+            }
+            for r in rules
+        ],
+    }
+
+
+@router.get(
+    "/forms/{code}/periods",
+    response=list[PeriodOut],
+    summary="A form's periods of a year, with cut-off and deadline",
+)
+def forms_periods(request: HttpRequest, code: str, year: int):
+    dataset = dataset_get(user=request.user, code=code)
+    result = []
+    for period in periods_of_year(dataset.period_type, year):
+        first, last = cutoff_window(period)
+        result.append(
+            {
+                "id": period.identifier,
+                "label": period_label(period, language=get_language() or "vi"),
+                "start": period.start,
+                "end": period.end,
+                "cutoff_start": first,
+                "cutoff_end": last,
+                "deadline": deadline(period, days=dataset.deadline_days, working_days=dataset.working_days),
+            }
+        )
+    return result
+
+
+@router.get("/submissions", response=list[SubmissionOut], auth=auth, summary="Submissions the user may see")
+@paginate(PageNumberPagination, page_size=100)
+def submissions_list(
+    request: HttpRequest, form: str | None = None, period: str | None = None, status: str | None = None
+):
+    dataset = dataset_get(user=request.user, code=form) if form else None
+    return [
+        _submission(s)
+        for s in submission_list(user=request.user, dataset=dataset, period=period, status=status)
+    ]
+
+
+@router.post(
+    "/submissions",
+    response={200: SubmissionOut, 201: SubmissionOut},
+    auth=auth,
+    summary="Open (create) the unit's submission",
+)
+def submissions_open(request: HttpRequest, body: SubmissionOpenIn):
+    _writer(request)
+    dataset = dataset_get(user=request.user, code=body.form)
+    unit = unit_get(user=request.user, code=body.unit)
+    existed = Submission.objects.filter(dataset=dataset, unit=unit, period=body.period).exists()
+    submission = submission_open(actor=request.user, dataset=dataset, unit=unit, period=body.period)
+    return Status(200 if existed else 201, _submission(submission))
+
+
+@router.get(
+    "/submissions/{submission_id}",
+    response=SubmissionDetailOut,
+    auth=auth,
+    summary="A submission with values, checks and trail",
+)
+def submissions_get(request: HttpRequest, submission_id: int):
+    return _detail(submission_get(user=request.user, submission_id=submission_id))
+
+
+@router.put(
+    "/submissions/{submission_id}/values",
+    response=SubmissionDetailOut,
+    auth=auth,
+    summary="Save values (a draft)",
+)
+def submissions_save(request: HttpRequest, submission_id: int, body: ValuesIn):
+    _writer(request)
+    submission = submission_get(user=request.user, submission_id=submission_id)
+    result = submission_save(
+        actor=request.user,
+        submission=submission,
+        values=body.values,
+        comments=body.comments,
+        version=body.version,
+    )
+    return _detail(result.submission)
+
+
+@router.post(
+    "/submissions/{submission_id}/submit", response=SubmissionOut, auth=auth, summary="Submit for review"
+)
+def submissions_submit(request: HttpRequest, submission_id: int, body: VersionIn):
+    _writer(request)
+    submission = submission_get(user=request.user, submission_id=submission_id)
+    return _submission(submission_submit(actor=request.user, submission=submission, version=body.version))
+
+
+@router.post(
+    "/submissions/{submission_id}/approve",
+    response=SubmissionOut,
+    auth=auth,
+    summary="Approve (locks the values)",
+)
+def submissions_approve(request: HttpRequest, submission_id: int, body: VersionIn):
+    _writer(request)
+    submission = submission_get(user=request.user, submission_id=submission_id)
+    return _submission(submission_approve(actor=request.user, submission=submission, version=body.version))
+
+
+@router.post(
+    "/submissions/{submission_id}/return",
+    response=SubmissionOut,
+    auth=auth,
+    summary="Return to the unit with a reason",
+)
+def submissions_return(request: HttpRequest, submission_id: int, body: ReasonIn):
+    _writer(request)
+    submission = submission_get(user=request.user, submission_id=submission_id)
+    return _submission(
+        submission_return(actor=request.user, submission=submission, version=body.version, reason=body.reason)
+    )
+
+
+@router.post(
+    "/submissions/{submission_id}/reopen",
+    response=SubmissionOut,
+    auth=auth,
+    summary="Reopen an approved report (CĐS office)",
+)
+def submissions_reopen(request: HttpRequest, submission_id: int, body: ReasonIn):
+    _writer(request)
+    submission = submission_get(user=request.user, submission_id=submission_id)
+    return _submission(
+        submission_reopen(actor=request.user, submission=submission, version=body.version, reason=body.reason)
+    )
