@@ -24,7 +24,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "createadmin": ("createadmin", "create a CĐS-office administrator (asks for a password)"),
     "check": ("check", "report misconfiguration (add --deploy for production checks)"),
     "migrate": ("migrate", "create or update the database tables"),
-    "worker": ("worker", "run background tasks (arrives with the Reporting issue: reminders)"),
+    "worker": ("worker", "run background tasks and enqueue deadline reminders (--batch: once, then exit)"),
+    "send-reminders": ("send_reminders", "send the deadline reminders due today, once each (cron-friendly)"),
 }
 
 
@@ -42,11 +43,6 @@ def main(argv: list[str] | None = None) -> None:
         print(usage())
         return
     name = argv[1]
-    if name == "worker":
-        print(
-            "tiendo worker: no background tasks are defined yet (reminders arrive with the Reporting issue)."
-        )
-        return
     command = COMMANDS.get(name, (name.replace("-", "_"), ""))[0]
     from django.core.management import execute_from_command_line
 

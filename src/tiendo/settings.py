@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.staticfiles",
     "ninja",  # serves its bundled Swagger UI from static files instead of a CDN
+    "django_tasks",
+    "django_tasks_db",
     "tiendo.core",
     "tiendo.orgunits",
     "tiendo.plans",
@@ -122,3 +124,10 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 100
+
+# Background work: Django 6's tasks API through its backport; the queue lives in the database.
+TASKS = {"default": {"BACKEND": env_str("TIENDO_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+TIENDO_REMINDER_DAYS_BEFORE = int(env_str("TIENDO_REMINDER_DAYS_BEFORE", "3"))
+TIENDO_REMINDER_DAYS_AFTER = int(env_str("TIENDO_REMINDER_DAYS_AFTER", "1"))
+TIENDO_SITE_URL = env_str("TIENDO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+DEFAULT_FROM_EMAIL = env_str("TIENDO_FROM_EMAIL", "tiendo@localhost")

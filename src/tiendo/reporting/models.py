@@ -263,3 +263,43 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class Reminder(models.Model):
+    """A reminder sent for one unit's report; the unique key makes "once each" hold under retries."""
+
+    class Kind(models.TextChoices):
+        BEFORE = "before", _("Sắp đến hạn")
+        AFTER = "after", _("Quá hạn")
+
+    dataset = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="reminders")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="reminders")
+    period = models.CharField(max_length=12)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    sent_at = models.DateTimeField(auto_now_add=True)
+    recipients = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "unit", "period", "kind"], name="reminder_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.dataset.code} {self.unit.code} {self.period}"
+
+
+class Notification(models.Model):
+    """An in-app message to one user (reminders, returned reports)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    text = models.CharField(max_length=500)
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.text[:80]

@@ -11,7 +11,7 @@ from tiendo.core.types import Actor
 from tiendo.orgunits.models import Membership, OrgUnit
 from tiendo.orgunits.selectors import scope_filter, unit_can_view_private, user_is_office_admin
 from tiendo.reporting import permissions
-from tiendo.reporting.models import DataSet, DataValue, Submission
+from tiendo.reporting.models import DataSet, DataValue, Notification, Submission
 from tiendo.reporting.periods import deadline, parse_period, period_label, periods_of_year
 
 User = Actor
@@ -198,3 +198,9 @@ def completeness(*, user: User, dataset: DataSet, period: str) -> Completeness:
             on_time = timezone.localtime(submission.submitted_at).date() <= due
         rows.append(CompletenessRow(unit, submission, on_time))
     return Completeness(dataset, period, due, rows)
+
+
+def notifications_unread(*, user: User) -> QuerySet[Notification]:
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(user=user, read_at__isnull=True).order_by("-created_at")

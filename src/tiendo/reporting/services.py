@@ -435,3 +435,12 @@ def due_date(dataset: DataSet, period: str) -> date:
     from tiendo.reporting.periods import deadline
 
     return deadline(parse_period(period), days=dataset.deadline_days, working_days=dataset.working_days)
+
+
+def notifications_mark_read(*, actor: Actor) -> int:
+    """Mark every unread notification of the acting user as read (only their own)."""
+    from tiendo.reporting.models import Notification
+
+    if not actor.is_authenticated:
+        return 0
+    return Notification.objects.filter(user_id=actor.pk, read_at__isnull=True).update(read_at=timezone.now())

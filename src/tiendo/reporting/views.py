@@ -21,6 +21,7 @@ from tiendo.reporting.selectors import (
     completeness,
     dataset_get,
     dataset_list,
+    notifications_unread,
     submission_list,
 )
 from tiendo.reporting.services import (
@@ -29,6 +30,7 @@ from tiendo.reporting.services import (
     current_values,
     due_date,
     form_layout,
+    notifications_mark_read,
     parse_inputs,
     previous_values,
     submission_approve,
@@ -60,8 +62,16 @@ def my_reports(request: HttpRequest) -> HttpResponse:
             "to_review": to_review,
             "year": year,
             "is_office": user_is_office_admin(request.user),
+            "notifications": notifications_unread(user=request.user)[:20],
         },
     )
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    notifications_mark_read(actor=request.user)
+    return redirect("my-reports")
 
 
 def _submission(request: HttpRequest, dataset_code: str, unit_code: str, period: str) -> Submission:
