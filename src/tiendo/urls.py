@@ -18,6 +18,7 @@ urlpatterns = [
     path("units/", unit_views.unit_index, name="unit-list"),
     path("units/<str:code>/", unit_views.unit_detail, name="unit-detail"),
     path("reports/", reporting_views.my_reports, name="my-reports"),
+    path("reports/overdue/", reporting_views.overdue, name="overdue"),
     path("notifications/read", reporting_views.notifications_read, name="notifications-read"),
     path(
         "reports/<str:dataset_code>/<str:unit_code>/<str:period>/",

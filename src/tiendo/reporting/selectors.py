@@ -204,3 +204,53 @@ def notifications_unread(*, user: User) -> QuerySet[Notification]:
     if not user.is_authenticated:
         return Notification.objects.none()
     return Notification.objects.filter(user=user, read_at__isnull=True).order_by("-created_at")
+
+
+@dataclass
+class Overdue:
+    dataset: DataSet
+    unit: OrgUnit
+    period: str
+    label: str
+    due: date
+    days_late: int
+    submission: Submission | None
+
+
+def overdue_list(*, user: User, today: date) -> list[Overdue]:
+    """Reports past their deadline and not yet sent, this year and last, within the user's scope."""
+    if not user.is_authenticated:
+        return []
+    scope = Q() if user_is_office_admin(user) else scope_filter(user)
+    result: list[Overdue] = []
+    for dataset in DataSet.objects.prefetch_related("units"):
+        units = [u for u in dataset.units.filter(scope).order_by("name")]
+        if not units:
+            continue
+        sent = {(s.unit_id, s.period): s for s in Submission.objects.filter(dataset=dataset, unit__in=units)}
+        for period in periods_of_year(dataset.period_type, today.year - 1) + periods_of_year(
+            dataset.period_type, today.year
+        ):
+            due = deadline(period, days=dataset.deadline_days, working_days=dataset.working_days)
+            if due >= today:
+                continue
+            for unit in units:
+                submission = sent.get((unit.pk, period.identifier))
+                if submission is not None and submission.status in (
+                    Submission.Status.SUBMITTED,
+                    Submission.Status.APPROVED,
+                ):
+                    continue
+                result.append(
+                    Overdue(
+                        dataset,
+                        unit,
+                        period.identifier,
+                        period_label(period),
+                        due,
+                        (today - due).days,
+                        submission,
+                    )
+                )
+    result.sort(key=lambda o: (-o.days_late, o.dataset.code, o.unit.name))
+    return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +23,7 @@ from tiendo.reporting.selectors import (
     dataset_get,
     dataset_list,
     notifications_unread,
+    overdue_list,
     submission_list,
 )
 from tiendo.reporting.services import (
@@ -339,3 +341,10 @@ def form_detail(request: HttpRequest, code: str) -> HttpResponse:
             "today": today,
         },
     )
+
+
+@login_required
+def overdue(request: HttpRequest) -> HttpResponse:
+    rows = overdue_list(user=request.user, today=timezone.localdate())
+    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    return render(request, "reporting/overdue.html", {"page": page, "total": len(rows)})

@@ -137,3 +137,21 @@ def test_the_form_page_shows_completeness_for_the_period(client, small_forms, of
     assert (report.expected, report.submitted, report.missing) == (96, 1, 95)
     assert report.late == 1  # submitted in November, the Q1 deadline was 20/03/2026
     assert "Phải nộp" in response.content.decode()
+
+
+def test_the_overdue_list_shows_unsent_reports_past_their_deadline_in_the_users_scope(
+    client, small_forms, tinhkhe_reporter, office_admin
+):
+    from tiendo.reporting.models import DataSet
+
+    DataSet.objects.exclude(code="T-XA-Q").delete()
+    client.force_login(tinhkhe_reporter)
+    rows = client.get("/reports/overdue/").context["page"].object_list
+    assert {(r.unit.code, r.period) for r in rows} >= {
+        ("21211", "2026Q1"),
+        ("21211", "2026Q2"),
+        ("21211", "2026Q3"),
+    }
+    assert {r.unit.code for r in rows} == {"21211"}
+    client.force_login(office_admin)
+    assert client.get("/reports/overdue/").context["total"] > 96 * 3
