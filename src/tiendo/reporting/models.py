@@ -241,11 +241,25 @@ class SubmissionEvent(models.Model):
     reason = models.TextField(blank=True)
     changes = models.JSONField(default=list, blank=True, help_text="[{element, old, new, comment}]")
 
+    ACTION_LABELS = {
+        "create": _("Lập báo cáo"),
+        "save": _("Lưu số liệu"),
+        "import": _("Nhập qua API"),
+        "submit": _("Gửi"),
+        "approve": _("Duyệt"),
+        "return": _("Trả lại"),
+        "reopen": _("Mở lại"),
+    }
+
     class Meta:
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
         return f"{self.submission} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def action_label(self) -> str:
+        return str(self.ACTION_LABELS.get(self.action, self.action))
 
 
 class ApiToken(models.Model):

@@ -114,3 +114,59 @@ def test_a_commune_viewer_logs_in_and_sees_only_their_own_private_data(browser, 
     assert page.locator("#unit-values").count() == 0
     assert page.locator("#private-hidden").count() == 1
     page.close()
+
+
+def login(page, site: str, username: str, password: str) -> None:
+    page.goto(site + "/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url(site + "/")
+
+
+def test_a_commune_clerk_fills_the_quarterly_form_fixes_a_flagged_value_and_a_reviewer_approves(
+    browser, site, django_user_model
+):
+    from tiendo.orgunits.models import Membership, OrgUnit
+    from tiendo.reporting.models import Submission
+
+    clerk = django_user_model.objects.create_user(username="vanthu", password="mat-khau-dai-123")
+    Membership.objects.create(
+        user=clerk, unit=OrgUnit.objects.get(code="21211"), role=Membership.Role.REPORTER
+    )
+    leader = django_user_model.objects.create_user(username="lanhdao", password="mat-khau-dai-456")
+    Membership.objects.create(
+        user=leader, unit=OrgUnit.objects.get(code="SKHCN"), role=Membership.Role.REVIEWER
+    )
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    login(page, site, "vanthu", "mat-khau-dai-123")
+    page.goto(site + "/reports/")
+    page.locator("a[href='/reports/CDS-XA-Q/21211/2026Q1/']").first.click()
+    page.wait_for_selector("#entry-grid")
+    for select in page.locator("#entry-grid select").all():
+        select.select_option("1")
+    for field in page.locator("#entry-grid input[name^='v_']").all():
+        field.fill("10")
+    page.fill("input[name='v_DV_LAN_OK']", "12")  # more working networks than networks
+    page.get_by_role("button", name="Kiểm tra").click()
+    page.wait_for_function("document.querySelector('#violations').innerText.includes('XA-R01')")
+    assert "bắt buộc" not in page.locator("#violations").inner_text()  # every required value is typed
+    page.fill("input[name='v_DV_LAN_OK']", "9")
+    shot(page, "report-entry")
+    page.get_by_role("button", name="Gửi báo cáo").click()
+    page.wait_for_selector(".status-submitted")
+    assert (
+        Submission.objects.get(dataset__code="CDS-XA-Q", unit__code="21211", period="2026Q1").status
+        == "submitted"
+    )
+    page.context.clear_cookies()
+
+    login(page, site, "lanhdao", "mat-khau-dai-456")
+    page.goto(site + "/reports/")
+    page.get_by_role("link", name="Xem và duyệt").click()
+    page.get_by_role("button", name="Duyệt").click()
+    page.wait_for_selector(".status-approved")
+    assert "DV_LAN_OK</code>: — → 9" in page.content() or "DV_LAN_OK" in page.locator("#trail").inner_text()
+    shot(page, "report-approved")
+    page.close()
