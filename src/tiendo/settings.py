@@ -74,6 +74,15 @@ TEMPLATES = [
 
 _default_db = f"sqlite:///{DATA_DIR / 'tiendo.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL", _default_db), conn_max_age=0)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "TIENDO_DB_POOL", default=True
+):
+    # psycopg's connection pool (Django 5.1+): no new PostgreSQL connection per request
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": int(env_str("TIENDO_DB_POOL_MAX", "20")),
+        "timeout": 10,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     # WAL lets readers (dashboards) proceed while a writer (an import) holds the lock.
@@ -129,5 +138,6 @@ NINJA_PAGINATION_PER_PAGE = 100
 TASKS = {"default": {"BACKEND": env_str("TIENDO_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 TIENDO_REMINDER_DAYS_BEFORE = int(env_str("TIENDO_REMINDER_DAYS_BEFORE", "3"))
 TIENDO_REMINDER_DAYS_AFTER = int(env_str("TIENDO_REMINDER_DAYS_AFTER", "1"))
+TIENDO_DATAVALUESETS_MAX_BYTES = int(env_str("TIENDO_DATAVALUESETS_MAX_BYTES", str(64 * 1024 * 1024)))
 TIENDO_SITE_URL = env_str("TIENDO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env_str("TIENDO_FROM_EMAIL", "tiendo@localhost")

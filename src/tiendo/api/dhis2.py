@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
@@ -83,8 +84,16 @@ def data_value_sets(request: HttpRequest, version: str | None = None) -> JsonRes
         return web_message(
             400, f"Chỉ nhận JSON / only application/json is accepted (got {content_type or 'nothing'})"
         )
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    limit = settings.TIENDO_DATAVALUESETS_MAX_BYTES
+    if length > limit:
+        return web_message(
+            413,
+            f"Yêu cầu quá lớn ({length} byte, tối đa {limit}); chia nhỏ / request too large ({length} bytes, at most {limit}); split it",
+        )
     try:
-        payload = json.loads(request.body or b"{}")
+        # read the stream directly: Django's 2.5 MiB body limit suits forms, not a 100,000-value import
+        payload = json.loads(request.read(limit + 1) or b"{}")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         return web_message(400, f"JSON không hợp lệ / invalid JSON: {exc}")
     summary = datavalueset_import(
