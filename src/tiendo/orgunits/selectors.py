@@ -22,9 +22,13 @@ def user_is_office_admin(user: User) -> bool:
         return False
     if getattr(user, "is_superuser", False):
         return True
-    return Membership.objects.filter(
-        user=user, role=Membership.Role.ADMIN, unit__kind=OrgUnit.Kind.PROVINCE
-    ).exists()
+    cached = getattr(user, "_tiendo_is_office_admin", None)  # asked many times per request
+    if cached is None:
+        cached = Membership.objects.filter(
+            user=user, role=Membership.Role.ADMIN, unit__kind=OrgUnit.Kind.PROVINCE
+        ).exists()
+        user._tiendo_is_office_admin = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def user_scope_paths(user: User) -> list[str] | None:

@@ -192,11 +192,16 @@ def previous_values(submission: Submission) -> dict[str, Decimal | None]:
 
 
 def submission_validate(
-    *, submission: Submission, values: dict[str, Decimal | None] | None = None, texts=None
+    *,
+    submission: Submission,
+    values: dict[str, Decimal | None] | None = None,
+    texts=None,
+    stored: dict[str, DataValue] | None = None,
 ) -> list[Violation]:
+    """Check typed `values` (or, without them, the stored ones; pass `stored` if already read)."""
     form_elements, rules = form_layout(submission.dataset)
     if values is None:
-        stored = current_values(submission)
+        stored = current_values(submission) if stored is None else stored
         values = {code: v.value for code, v in stored.items()}
         texts = {code: v.text_value for code, v in stored.items()}
     return check_values(
@@ -313,7 +318,7 @@ def submission_submit(
     _editable(actor, submission)
     stored = current_values(submission)
     blocking = []
-    for violation in submission_validate(submission=submission):
+    for violation in submission_validate(submission=submission, stored=stored):
         if violation.is_error:
             blocking.append(violation)
         elif violation.element and not (stored.get(violation.element) and stored[violation.element].comment):
