@@ -30,6 +30,7 @@ class Violation:
     message: str  # "Vietnamese / English", naming the element or rule
     element: str | None = None  # element code, for marking the cell
     rule: str | None = None
+    kind: str = ""  # "required" for a missing required value
 
     @property
     def is_error(self) -> bool:
@@ -107,7 +108,9 @@ def check_values(
         label = f"{code} “{element.name}”"
         if value is None and not texts.get(code):
             if form_element.required:
-                violations.append(Violation(ERROR, f"{label}: bắt buộc nhập / required", code))
+                violations.append(
+                    Violation(ERROR, f"{label}: bắt buộc nhập / required", code, kind="required")
+                )
             continue
         if value is None:
             continue

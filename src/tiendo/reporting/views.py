@@ -132,8 +132,11 @@ def submission_page(request: HttpRequest, dataset_code: str, unit_code: str, per
 
 def _render_submission(request, submission, *, violations=None, typed=None, comments=None, status=200):
     rows, _rules = _grid(submission, typed=typed, comments=comments)
-    if violations is None:
+    missing_required = 0
+    if violations is None:  # opening the page: no wall of "required" for values not typed yet
         violations = submission_validate(submission=submission)
+        missing_required = sum(1 for v in violations if v.kind == "required")
+        violations = [v for v in violations if v.kind != "required"]
     marked = {v.element for v in violations if v.element}
     parsed = parse_period(submission.period)
     context = {
@@ -145,6 +148,7 @@ def _render_submission(request, submission, *, violations=None, typed=None, comm
         "rows": rows,
         "violations": violations,
         "marked": marked,
+        "missing_required": missing_required,
         "events": submission.events.select_related("actor").order_by("-at", "-id"),
         "can_edit": permissions.can_report(request.user, submission.unit)
         and submission.status in (Submission.Status.DRAFT, Submission.Status.RETURNED),

@@ -155,3 +155,12 @@ def test_the_overdue_list_shows_unsent_reports_past_their_deadline_in_the_users_
     assert {r.unit.code for r in rows} == {"21211"}
     client.force_login(office_admin)
     assert client.get("/reports/overdue/").context["total"] > 96 * 3
+
+
+def test_opening_an_empty_draft_counts_the_required_values_instead_of_listing_errors(
+    client, small_forms, tinhkhe_reporter
+):
+    client.force_login(tinhkhe_reporter)
+    html = client.get(URL).content.decode()
+    assert "Còn 3 chỉ số bắt buộc chưa nhập." in html
+    assert "bắt buộc nhập / required" not in html
