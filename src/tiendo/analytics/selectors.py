@@ -15,6 +15,7 @@ from tiendo.analytics.evaluation import (
     evaluate_many,
     verdict_counts,
 )
+from tiendo.analytics.progress import NOT_AVAILABLE, TARGET_ACHIEVED, Progress, progress_status, year_fraction
 from tiendo.core.types import Actor
 from tiendo.plans.models import Indicator, IndicatorGroup, Plan
 from tiendo.plans.selectors import group_list, indicator_list
@@ -28,6 +29,24 @@ User = Actor
 class IndicatorRow:
     indicator: Indicator
     evaluation: Evaluation
+    baseline: Evaluation | None = None
+
+    @property
+    def progress(self) -> Progress:
+        """Open SDG progress status from the baseline (last year's figure) to the latest value."""
+        indicator, evaluation = self.indicator, self.evaluation
+        if indicator.direction == Indicator.Direction.MILESTONE:
+            return Progress(TARGET_ACHIEVED if evaluation.verdict == "dat" else NOT_AVAILABLE)
+        base = self.baseline
+        return progress_status(
+            baseline=float(base.value) if base is not None and base.value is not None else None,
+            t0=year_fraction(parse_period(base.period).end) if base is not None and base.period else None,
+            value=float(evaluation.value) if evaluation.value is not None else None,
+            t=year_fraction(parse_period(evaluation.period).end) if evaluation.period else None,
+            target=float(indicator.target_value) if indicator.target_value is not None else None,
+            T=year_fraction(indicator.plan.ends_on),
+            higher_is_better=indicator.direction != Indicator.Direction.LOWER,
+        )
 
     @property
     def leads(self) -> list:
@@ -79,21 +98,37 @@ def today() -> date:
     return timezone.localdate()
 
 
-def indicator_rows(*, user: User, plan: Plan, as_of: date | None = None) -> list[IndicatorRow]:
-    indicators = list(indicator_list(user=user, plan=plan))
-    evaluations = evaluate_many(indicators, as_of=as_of or today())
-    return [IndicatorRow(i, evaluations[i.pk]) for i in indicators]
-
-
-def indicator_row(*, user: User, indicator: Indicator, as_of: date | None = None) -> IndicatorRow:
-    return IndicatorRow(indicator, evaluate_many([indicator], as_of=as_of or today())[indicator.pk])
-
-
 def evaluate_indicators(
     *, user: User, indicators: list[Indicator], as_of: date | None = None
 ) -> list[IndicatorRow]:
-    evaluations = evaluate_many(indicators, as_of=as_of or today())
-    return [IndicatorRow(i, evaluations[i.pk]) for i in indicators]
+    """Rows with verdicts, and the baselines' evaluations for progress, in one batch."""
+    baseline_ids = {i.baseline_indicator_id for i in indicators if i.baseline_indicator_id}
+    baselines = (
+        list(
+            Indicator.objects.filter(pk__in=baseline_ids).select_related(
+                "plan__province", "group", "own_element", "numerator", "denominator"
+            )
+        )
+        if baseline_ids
+        else []
+    )
+    evaluations = evaluate_many([*indicators, *baselines], as_of=as_of or today())
+    return [
+        IndicatorRow(
+            i,
+            evaluations[i.pk],
+            evaluations.get(i.baseline_indicator_id) if i.baseline_indicator_id else None,
+        )
+        for i in indicators
+    ]
+
+
+def indicator_rows(*, user: User, plan: Plan, as_of: date | None = None) -> list[IndicatorRow]:
+    return evaluate_indicators(user=user, indicators=list(indicator_list(user=user, plan=plan)), as_of=as_of)
+
+
+def indicator_row(*, user: User, indicator: Indicator, as_of: date | None = None) -> IndicatorRow:
+    return evaluate_indicators(user=user, indicators=[indicator], as_of=as_of)[0]
 
 
 def plan_overview(*, user: User, plan: Plan, as_of: date | None = None) -> PlanOverview:

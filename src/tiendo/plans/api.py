@@ -30,6 +30,12 @@ def indicator_out(row: IndicatorRow) -> dict:
         "period": evaluation.period,
         "verdict": evaluation.verdict,
         "verdict_basis": evaluation.basis,
+        "progress": {
+            "status": row.progress.status,
+            "label": row.progress.label,
+            "ratio": row.progress.ratio,
+            "projection": row.progress.projection,
+        },
     }
 
 

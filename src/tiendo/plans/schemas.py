@@ -22,6 +22,13 @@ class PlanOut(Schema):
         return obj.province.code
 
 
+class ProgressOut(Schema):
+    status: str  # target_achieved, substantial_progress, moderate_progress, limited_progress, deterioration, not_available
+    label: str
+    ratio: float | None
+    projection: float | None
+
+
 class IndicatorOut(Schema):
     """An indicator with its latest value and verdict (dat, chua_dat, chua_den_han, thieu_so_lieu)."""
 
@@ -43,6 +50,7 @@ class IndicatorOut(Schema):
     period: str | None
     verdict: str
     verdict_basis: str
+    progress: ProgressOut
 
 
 class ProvenanceOut(Schema):
