@@ -23,7 +23,7 @@ from tiendo.orgunits.models import OrgUnit
 from tiendo.reporting import permissions
 from tiendo.reporting.models import DataElement, DataSet, DataValue, Submission, SubmissionEvent
 from tiendo.reporting.periods import parse_period
-from tiendo.reporting.validation import Violation, check_values, parse_value
+from tiendo.reporting.validation import MACHINE, Violation, check_values, parse_value
 
 
 class ConflictError(ApplicationError):
@@ -213,7 +213,9 @@ def submission_validate(
     )
 
 
-def parse_inputs(dataset: DataSet, raw: dict[str, Any]) -> tuple[dict[str, Decimal | None], dict[str, str]]:
+def parse_inputs(
+    dataset: DataSet, raw: dict[str, Any], *, style: str = MACHINE
+) -> tuple[dict[str, Decimal | None], dict[str, str]]:
     """Parse every typed value of the form; one ApplicationError lists every value that cannot be read."""
     elements = {fe.element.code: fe.element for fe in dataset.form_elements.select_related("element")}
     values: dict[str, Decimal | None] = {}
@@ -225,7 +227,7 @@ def parse_inputs(dataset: DataSet, raw: dict[str, Any]) -> tuple[dict[str, Decim
             problems.append(f"{code}: không có trong biểu {dataset.code} / not in form {dataset.code}")
             continue
         try:
-            values[code], texts[code] = parse_value(text, element)
+            values[code], texts[code] = parse_value(text, element, style=style)
         except ApplicationError as exc:
             problems.append(str(exc))
     if problems:
@@ -243,11 +245,12 @@ def submission_save(
     version: int | None,
     source: str = DataValue.Source.SUBMISSION,
     actor_label: str = "",
+    number_style: str = MACHINE,
 ) -> SaveResult:
     """Store typed values (blank clears a value) as the unit's draft. Refused when locked or stale."""
     submission = _lock(submission.pk, version=version)
     _editable(actor, submission)
-    numbers, texts = parse_inputs(submission.dataset, values)
+    numbers, texts = parse_inputs(submission.dataset, values, style=number_style)
     comments = comments or {}
     stored = current_values(submission)
     elements = {e.code: e for e in DataElement.objects.filter(code__in=set(numbers) | set(comments))}

@@ -21,7 +21,10 @@ JUMP_FACTOR = Decimal(3)
 
 _TRUE = {"1", "true", "yes", "có", "co", "x", "đạt", "dat", "có/yes"}
 _FALSE = {"0", "false", "no", "không", "khong", ""}
-_VI_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$")
+# A thousands group never starts with 0: "0.125" is not "125".
+_VI_GROUPED = re.compile(r"^-?[1-9]\d{0,2}(\.\d{3})+(,\d+)?$")  # 1.293.000 · 1.293,5
+_EN_GROUPED = re.compile(r"^-?[1-9]\d{0,2}(,\d{3})+(\.\d+)?$")  # 1,293,000 · 1,293.5
+MACHINE, VIETNAMESE, ENGLISH = "machine", "vi", "en"
 
 
 @dataclass(frozen=True)
@@ -37,10 +40,13 @@ class Violation:
         return self.severity == ERROR
 
 
-def parse_value(raw: object, element: DataElement) -> tuple[Decimal | None, str]:
-    """Turn what a person typed (Vietnamese or English number format, có/không) into (number, text).
+def parse_value(raw: object, element: DataElement, *, style: str = MACHINE) -> tuple[Decimal | None, str]:
+    """Turn a typed value into (number, text). Raises ApplicationError naming the element.
 
-    Raises ApplicationError naming the element when the text cannot be read as its type.
+    `style` says how numbers are written: "machine" (APIs: a plain decimal with a dot, as DHIS2
+    clients send), "vi" (people in the Vietnamese interface: 1.293.000 and 44,91) or "en"
+    (1,293,000 and 44.91). A person's "2.500" is 2500 in Vietnamese and 2.5 in English; an API's
+    "2.500" is always 2.5.
     """
     if raw is None:
         return None, ""
@@ -70,11 +76,12 @@ def parse_value(raw: object, element: DataElement) -> tuple[Decimal | None, str]
             field=element.code,
         )
     cleaned = text.replace(" ", "").replace("\u00a0", "").rstrip("%")
-    if _VI_THOUSANDS.match(cleaned):  # 1.293.000 or 1.293,5
-        cleaned = cleaned.replace(".", "").replace(",", ".")
-    elif "," in cleaned and "." not in cleaned:  # 44,91
-        cleaned = cleaned.replace(",", ".")
-    elif "," in cleaned:  # 1,293.5 (English)
+    if style == VIETNAMESE:
+        if _VI_GROUPED.match(cleaned):
+            cleaned = cleaned.replace(".", "").replace(",", ".")
+        elif "," in cleaned and "." not in cleaned:  # 44,91
+            cleaned = cleaned.replace(",", ".")
+    elif style == ENGLISH and _EN_GROUPED.match(cleaned):
         cleaned = cleaned.replace(",", "")
     try:
         number = Decimal(cleaned)

@@ -43,7 +43,7 @@ from tiendo.reporting.services import (
     submission_submit,
     submission_validate,
 )
-from tiendo.reporting.validation import check_values
+from tiendo.reporting.validation import ENGLISH, VIETNAMESE, check_values
 from tiendo.web.errors import not_found_on_error
 
 
@@ -178,7 +178,12 @@ def submission_action(request: HttpRequest, dataset_code: str, unit_code: str, p
     try:
         if action in ("save", "submit") and (values or comments):
             result = submission_save(
-                actor=request.user, submission=submission, values=values, comments=comments, version=version
+                actor=request.user,
+                submission=submission,
+                values=values,
+                comments=comments,
+                version=version,
+                number_style=_number_style(),
             )
             submission, version = result.submission, result.submission.version
         if action == "save":
@@ -224,6 +229,11 @@ def submission_action(request: HttpRequest, dataset_code: str, unit_code: str, p
     return redirect(here)
 
 
+def _number_style() -> str:
+    """People type numbers the way their interface language writes them."""
+    return ENGLISH if get_language() == "en" else VIETNAMESE
+
+
 def _version(request: HttpRequest) -> int | None:
     try:
         return int(request.POST["version"])
@@ -242,7 +252,7 @@ def submission_check(request: HttpRequest, dataset_code: str, unit_code: str, pe
     values, comments = _typed(request)
     form_elements, rules = form_layout(submission.dataset)
     try:
-        numbers, texts = parse_inputs(submission.dataset, values)
+        numbers, texts = parse_inputs(submission.dataset, values, style=_number_style())
     except ApplicationError as exc:
         return render(
             request,
@@ -268,6 +278,13 @@ def submission_xlsx(request: HttpRequest, dataset_code: str, unit_code: str, per
         if upload is None:
             messages.error(request, "Chọn tệp XLSX để tải lên / choose an XLSX file to upload")
             return redirect("submission", dataset_code, unit_code, period)
+        if upload.size > xlsx.MAX_UPLOAD_BYTES:
+            messages.error(
+                request,
+                f"Tệp quá lớn ({upload.size // 1024} KB, tối đa {xlsx.MAX_UPLOAD_BYTES // 1024} KB) / "
+                f"the file is too large ({upload.size // 1024} KB, at most {xlsx.MAX_UPLOAD_BYTES // 1024} KB)",
+            )
+            return redirect("submission", dataset_code, unit_code, period)
         try:
             data = xlsx.read_upload(submission, upload.read())
             result = submission_save(
@@ -276,6 +293,7 @@ def submission_xlsx(request: HttpRequest, dataset_code: str, unit_code: str, per
                 values=data.values,
                 comments=data.comments,
                 version=data.version,
+                number_style=VIETNAMESE,  # text cells of the (Vietnamese) workbook; number cells are exact
             )
         except ConflictError:
             messages.error(

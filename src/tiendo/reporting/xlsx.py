@@ -20,9 +20,11 @@ from tiendo.core.exceptions import ApplicationError
 from tiendo.reporting.models import DataElement, Submission
 from tiendo.reporting.periods import parse_period, period_label
 from tiendo.reporting.services import current_values, form_layout, previous_values
-from tiendo.reporting.validation import parse_value
+from tiendo.reporting.validation import VIETNAMESE, parse_value
 
 SHEET = "Biểu mẫu"
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 2000  # a form has tens of rows; a sheet "used" to row 1,048,576 is not read cell by cell
 META = "tiendo"
 FIRST_ROW = 7
 COLUMNS = [
@@ -131,6 +133,7 @@ def read_upload(submission: Submission, content: bytes) -> UploadedValues:
     """Read a filled workbook. Every unreadable cell is reported (sheet, cell, rule); nothing is partial."""
     try:
         book = load_workbook(BytesIO(content), data_only=True)
+        formulas = load_workbook(BytesIO(content), data_only=False)
     except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
         raise ApplicationError(
             f"Tệp không phải XLSX hợp lệ / not a valid XLSX file ({exc.__class__.__name__})", field="file"
@@ -151,12 +154,14 @@ def read_upload(submission: Submission, content: bytes) -> UploadedValues:
             field="file",
         )
     sheet = book[SHEET]
+    formula_sheet = formulas[SHEET]
     form_elements, _rules = form_layout(submission.dataset)
     elements = {fe.element.code: fe.element for fe in form_elements}
     values: dict[str, Any] = {}
     comments: dict[str, str] = {}
     problems: list[str] = []
-    for row in range(FIRST_ROW, sheet.max_row + 1):
+    seen: dict[str, int] = {}
+    for row in range(FIRST_ROW, min(sheet.max_row, FIRST_ROW + MAX_ROWS) + 1):
         code = sheet[f"A{row}"].value
         if code is None:
             continue
@@ -165,9 +170,22 @@ def read_upload(submission: Submission, content: bytes) -> UploadedValues:
         if element is None:
             problems.append(f"{SHEET}!A{row}: mã {code} không có trong biểu / code {code} is not in the form")
             continue
+        if code in seen:
+            problems.append(
+                f"{SHEET}!A{row}: mã {code} lặp lại (đã có ở dòng {seen[code]}) / code {code} repeats row {seen[code]}"
+            )
+            continue
+        seen[code] = row
         raw = sheet[f"{VALUE_COLUMN}{row}"].value
+        written = formula_sheet[f"{VALUE_COLUMN}{row}"].value
+        if raw is None and isinstance(written, str) and written.startswith("="):
+            problems.append(
+                f"{SHEET}!{VALUE_COLUMN}{row}: công thức {written} chưa có kết quả (mở và lưu tệp bằng Excel/LibreOffice) / "
+                f"formula {written} has no computed value (open and save the file in a spreadsheet program)"
+            )
+            continue
         try:
-            parse_value(raw, element)
+            parse_value(raw, element, style=VIETNAMESE)
         except ApplicationError as exc:
             problems.append(f"{SHEET}!{VALUE_COLUMN}{row}: {exc.message}")
             continue

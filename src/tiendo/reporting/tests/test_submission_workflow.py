@@ -48,6 +48,7 @@ def test_a_reporter_saves_a_draft_and_the_trail_records_old_and_new_values(small
         submission=draft,
         values={"T_TRAINED": "1.200", "T_STAFF": "1.500"},
         version=draft.version,
+        number_style="vi",
     )
     assert result.submission.status == "draft"
     assert DataValue.objects.get(submission=draft, data_element__code="T_TRAINED").value == Decimal(1200)
