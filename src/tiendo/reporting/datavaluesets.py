@@ -97,7 +97,7 @@ class _Row:
     dataset: DataSet
     value: Decimal | None
     text: str
-    comment: str
+    comment: str | None  # None: the payload says nothing about the comment, keep it
     delete: bool
 
 
@@ -164,6 +164,7 @@ def datavalueset_import(
             "E7600",
         )
     may_report: dict[int, bool] = {}
+    seen_keys: dict[tuple[int, int, str], int] = {}
     rows: list[_Row] = []
     for index, item in enumerate(items):
         if not isinstance(item, dict):
@@ -270,10 +271,24 @@ def datavalueset_import(
                 "E7617",
             )
             continue
+        key = (element.pk, unit.pk, parsed_period.identifier)
+        if key in seen_keys:
+            _conflict(
+                summary,
+                index,
+                element.code,
+                f"{element.code} @ {unit.code} {parsed_period.identifier} lặp lại (đã có ở vị trí {seen_keys[key]}) / "
+                f"repeated in this request (first at index {seen_keys[key]})",
+                "E7620",
+            )
+            continue
+        seen_keys[key] = index
         raw = item.get("value")
-        delete = strategy == "DELETE" or raw is None or str(raw) == ""
+        comment = None if item.get("comment") is None else str(item.get("comment"))
+        empty = raw is None or str(raw) == ""
+        delete = strategy == "DELETE" or (empty and not comment)
         value, text = (None, "")
-        if not delete:
+        if not delete and not empty:
             try:
                 value, text = parse_value(raw, element)
             except ApplicationError as exc:
@@ -288,40 +303,21 @@ def datavalueset_import(
                 dataset,
                 value,
                 text,
-                str(item.get("comment") or ""),
+                comment,
                 delete,
             )
         )
-    keys = {(r.dataset.pk, r.unit.pk, r.period) for r in rows}
-    submissions = _submissions(keys)
-    for row in rows:
-        existing = submissions.get((row.dataset.pk, row.unit.pk, row.period))
-        if existing is not None and existing.status in (
-            Submission.Status.SUBMITTED,
-            Submission.Status.APPROVED,
-        ):
-            _conflict(
-                summary,
-                row.index,
-                row.element.code,
-                f"Báo cáo {row.dataset.code}/{row.unit.code}/{row.period} đang “{existing.get_status_display()}”, không sửa được / "
-                f"the report is {existing.status} and locked",
-                "E7645",
-            )
     if summary.conflicts:
         summary.ignored = len(items)
         return summary
+    keys = {(r.dataset.pk, r.unit.pk, r.period) for r in rows}
+    label = actor_label or _label(actor)
     with transaction.atomic():
-        _apply(
-            summary,
-            rows,
-            submissions,
-            actor=actor,
-            strategy=strategy,
-            actor_label=actor_label or _label(actor),
-        )
+        # lock the reports this request touches, so none is submitted or approved half-way through
+        submissions = _submissions(keys, lock=True)
+        _apply(summary, rows, submissions, actor=actor, strategy=strategy, actor_label=label)
         if payload.get("completeDate") and not summary.conflicts:
-            _complete(summary, keys, actor=actor, actor_label=actor_label or _label(actor))
+            _complete(summary, keys, actor=actor, actor_label=label)
         if dry_run or summary.conflicts:
             transaction.set_rollback(True)
     if summary.conflicts:
@@ -334,19 +330,20 @@ def _label(actor: Actor) -> str:
     return f"{actor.get_username()} (API)" if actor.is_authenticated else "API"
 
 
-def _submissions(keys: set[tuple[int, int, str]]) -> dict[tuple[int, int, str], Submission]:
+def _submissions(
+    keys: set[tuple[int, int, str]], *, lock: bool = False
+) -> dict[tuple[int, int, str], Submission]:
     """The submissions for these (form, unit, period) keys: one indexed query over the key columns'
     value sets, then an exact filter in Python (far cheaper than a thousand-way OR)."""
     if not keys:
         return {}
-    datasets = {k[0] for k in keys}
-    units = {k[1] for k in keys}
-    periods = {k[2] for k in keys}
-    found: dict[tuple[int, int, str], Submission] = {}
     candidates = Submission.objects.filter(
-        dataset_id__in=datasets, unit_id__in=units, period__in=periods
+        dataset_id__in={k[0] for k in keys}, unit_id__in={k[1] for k in keys}, period__in={k[2] for k in keys}
     ).select_related("dataset", "unit")
-    for submission in candidates:
+    if lock:
+        candidates = candidates.select_for_update(of=("self",))
+    found: dict[tuple[int, int, str], Submission] = {}
+    for submission in candidates.order_by("pk"):
         key = (submission.dataset_id, submission.unit_id, submission.period)
         if key in keys:
             found[key] = submission
@@ -357,12 +354,17 @@ def _apply(
     summary: ImportSummary, rows: list[_Row], submissions, *, actor: Actor, strategy: str, actor_label: str
 ) -> None:
     user = actor if actor.is_authenticated else None
-    missing = [key for key in {(r.dataset.pk, r.unit.pk, r.period) for r in rows} if key not in submissions]
+    creating = strategy in ("CREATE_AND_UPDATE", "CREATE")
+    missing = {
+        (r.dataset.pk, r.unit.pk, r.period)
+        for r in rows
+        if creating and not r.delete and (r.dataset.pk, r.unit.pk, r.period) not in submissions
+    }
     if missing:
         Submission.objects.bulk_create(
             [Submission(dataset_id=d, unit_id=u, period=p) for d, u, p in missing], ignore_conflicts=True
         )
-        submissions.update(_submissions(set(missing)))
+        submissions.update(_submissions(missing, lock=True))
     wanted = {(r.element.pk, r.unit.pk, r.period) for r in rows}
     existing: dict[tuple[int, int, str], DataValue] = {}
     candidates = DataValue.objects.filter(
@@ -377,10 +379,45 @@ def _apply(
     to_create, to_update, to_delete = [], [], []
     changes: dict[int, list[dict[str, Any]]] = defaultdict(list)
     now = timezone.now()
+    locked_states = (Submission.Status.SUBMITTED, Submission.Status.APPROVED)
+    owners = {
+        s.pk: s
+        for s in Submission.objects.filter(
+            pk__in={v.submission_id for v in existing.values() if v.submission_id}
+        )
+    }
     for row in rows:
-        submission = submissions[(row.dataset.pk, row.unit.pk, row.period)]
+        submission = submissions.get((row.dataset.pk, row.unit.pk, row.period))
         current = existing.get((row.element.pk, row.unit.pk, row.period))
         old = _show(current.value, current.text_value) if current else None
+        comment = row.comment if row.comment is not None else (current.comment if current else "")
+        unchanged = (
+            current is not None
+            and not row.delete
+            and (current.value, current.text_value, current.comment) == (row.value, row.text, comment)
+        )
+        if unchanged or (current is None and (row.delete or submission is None)):
+            summary.ignored += 1  # a repeated request changes nothing, even on a locked report
+            continue
+        owner = owners.get(current.submission_id) if current is not None and current.submission_id else None
+        for report in (submission, owner):
+            if report is not None and report.status in locked_states:
+                _conflict(
+                    summary,
+                    row.index,
+                    row.element.code,
+                    f"Báo cáo {report.dataset.code}/{report.unit.code}/{report.period} đang “{report.get_status_display()}”, "
+                    f"không sửa được / the report is {report.status} and locked",
+                    "E7645",
+                )
+                break
+        else:
+            report = None
+        if report is not None:
+            continue
+        if submission is None:
+            summary.ignored += 1
+            continue
         if row.delete:
             if current is None:
                 summary.ignored += 1
@@ -400,7 +437,7 @@ def _apply(
                     row.period,
                     row.value,
                     row.text,
-                    row.comment,
+                    comment,
                     submission.pk,
                     f"dataValueSets · {row.dataset.code}",
                 )
@@ -410,14 +447,10 @@ def _apply(
                 {"element": row.element.code, "old": None, "new": _show(row.value, row.text)}
             )
             continue
-        if (current.value, current.text_value, current.comment) == (
-            row.value,
-            row.text,
-            row.comment,
-        ) or strategy == "CREATE":
+        if strategy == "CREATE":
             summary.ignored += 1
             continue
-        current.value, current.text_value, current.comment = row.value, row.text, row.comment
+        current.value, current.text_value, current.comment = row.value, row.text, comment
         current.submission, current.source, current.stored_by, current.stored_by_label = (
             submission,
             DataValue.Source.API,
@@ -430,6 +463,8 @@ def _apply(
         changes[submission.pk].append(
             {"element": row.element.code, "old": old, "new": _show(row.value, row.text)}
         )
+    if summary.conflicts:
+        return
     _insert_values(to_create, user=user, actor_label=actor_label, now=now)
     DataValue.objects.bulk_update(
         to_update,

@@ -1,5 +1,6 @@
 import base64
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -77,7 +78,7 @@ def test_one_bad_value_refuses_the_whole_request_with_a_reason_per_value(client,
             *PAYLOAD["dataValues"],
             {"dataElement": "T_TRAINED", "orgUnit": "21172", "value": "3"},
             {"dataElement": "KHONG_CO", "value": "1"},
-            {"dataElement": "T_STAFF", "orgUnit": "21211", "period": "2026Q1", "value": "bốn mươi"},
+            {"dataElement": "T_STAFF", "orgUnit": "21211", "period": "2026Q2", "value": "bốn mươi"},
         ],
     }
     response = post(client, payload, **reporter_auth)
@@ -109,7 +110,16 @@ def test_complete_date_submits_the_report_and_validation_can_refuse_it(client, s
     done = post(client, {**PAYLOAD, "completeDate": "2026-04-01"}, **reporter_auth)
     assert done.status_code == 200
     assert Submission.objects.get(unit__code="21211").status == "submitted"
-    locked = post(client, PAYLOAD, **reporter_auth)
+    again = post(client, {**PAYLOAD, "completeDate": "2026-04-01"}, **reporter_auth)
+    assert again.status_code == 200  # a retry of the same request is harmless
+    assert again.json()["response"]["importCount"] == {
+        "imported": 0,
+        "updated": 0,
+        "ignored": 3,
+        "deleted": 0,
+    }
+    changed = {**PAYLOAD, "dataValues": [{"dataElement": "T_STAFF", "value": "41"}]}
+    locked = post(client, changed, **reporter_auth)
     assert locked.status_code == 409 and "locked" in locked.json()["response"]["conflicts"][0]["value"]
 
 
@@ -159,3 +169,60 @@ def test_a_body_that_is_not_json_is_a_400(client, small_forms, reporter_auth):
         "/api/dataValueSets", data="{oops", content_type="application/json", **reporter_auth
     )
     assert response.status_code == 400 and "invalid JSON" in response.json()["message"]
+
+
+def test_the_same_value_twice_in_one_request_is_a_conflict_not_a_guess(client, small_forms, reporter_auth):
+    payload = {
+        **PAYLOAD,
+        "dataValues": [{"dataElement": "T_STAFF", "value": "40"}, {"dataElement": "T_STAFF", "value": "41"}],
+    }
+    response = post(client, payload, **reporter_auth)
+    assert response.status_code == 409
+    conflict = response.json()["response"]["conflicts"][0]
+    assert conflict["indexes"] == [1] and "repeated in this request (first at index 0)" in conflict["value"]
+    assert not DataValue.objects.filter(unit__code="21211").exists()
+
+
+def test_a_comment_alone_is_stored_and_an_absent_comment_keeps_the_existing_one(
+    client, small_forms, reporter_auth
+):
+    post(client, PAYLOAD, **reporter_auth)
+    post(client, {**PAYLOAD, "dataValues": [{"dataElement": "T_STAFF", "value": "42"}]}, **reporter_auth)
+    staff = DataValue.objects.get(data_element__code="T_STAFF", unit__code="21211")
+    assert (staff.value, staff.comment) == (42, "theo biên chế 2026")
+    body = post(
+        client,
+        {**PAYLOAD, "dataValues": [{"dataElement": "T_TRAINED", "comment": "chưa có số"}]},
+        **reporter_auth,
+    ).json()
+    assert body["response"]["importCount"]["updated"] == 1
+    trained = DataValue.objects.get(data_element__code="T_TRAINED", unit__code="21211")
+    assert (trained.value, trained.comment) == (None, "chưa có số")
+
+
+def test_an_api_decimal_with_three_places_is_not_read_as_thousands(client, small_forms, reporter_auth):
+    post(client, {**PAYLOAD, "dataValues": [{"dataElement": "T_STAFF", "value": "2.500"}]}, **reporter_auth)
+    assert DataValue.objects.get(data_element__code="T_STAFF", unit__code="21211").value == Decimal("2.5")
+
+
+def test_delete_and_update_strategies_do_not_create_empty_reports(client, small_forms, reporter_auth):
+    assert (
+        post(client, PAYLOAD, "?importStrategy=UPDATE", **reporter_auth).json()["response"]["importCount"][
+            "ignored"
+        ]
+        == 3
+    )
+    assert (
+        post(client, PAYLOAD, "?importStrategy=DELETE", **reporter_auth).json()["response"]["importCount"][
+            "ignored"
+        ]
+        == 3
+    )
+    assert not Submission.objects.filter(unit__code="21211").exists()
+    post(client, PAYLOAD, **reporter_auth)
+    assert (
+        post(client, PAYLOAD, "?importStrategy=DELETE", **reporter_auth).json()["response"]["importCount"][
+            "deleted"
+        ]
+        == 3
+    )
