@@ -121,7 +121,9 @@ class SystemOrSessionAuth(AuthBase):
 
                 reason = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
                 if reason is not None:
-                    return None
+                    raise PermissionDeniedError(
+                        "Thiếu hoặc sai mã CSRF (gửi header X-CSRFToken) / CSRF check failed (send the X-CSRFToken header)"
+                    )
             request.api_token = None
             return request.user
         return None

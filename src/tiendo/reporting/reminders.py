@@ -1,12 +1,15 @@
 """Deadline reminders: N days before the deadline and N days after it, in-app and by e-mail, once each.
 
 "Once" is the unique row (form, unit, period, kind) inserted in the same transaction as the
-notifications and the e-mail: a crash before commit leaves nothing sent and nothing recorded, so
-the next run sends it; a repeated run finds the row and sends nothing.
+in-app notifications; the e-mail is sent inside that transaction, last, so a mail failure rolls the
+row back and the next run tries again (a crash between the mail and the commit could repeat one
+e-mail — the only duplicate possible). A unit with no reporters is not marked as reminded, so
+reporters added later are reminded. One unit's failure never stops the others.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -19,6 +22,7 @@ from tiendo.orgunits.models import Membership
 from tiendo.reporting.models import DataSet, Notification, Reminder, Submission
 from tiendo.reporting.periods import deadline, period_label, periods_of_year
 
+logger = logging.getLogger(__name__)
 LOOKBACK_DAYS = 60  # a worker that was down catches up, but never nags about last year's reports
 
 
@@ -27,6 +31,8 @@ class ReminderRun:
     sent: int = 0
     notifications: int = 0
     emails: int = 0
+    skipped: int = 0  # units without a reporter to remind
+    failed: int = 0
 
 
 def reminders_send(*, today: date) -> ReminderRun:
@@ -79,6 +85,9 @@ def _send(run: ReminderRun, *, dataset: DataSet, unit, period, kind: str, due: d
         text = f"Sắp đến hạn {when}: {dataset.symbol} kỳ {label} của {unit.name} / due {when}: {dataset.code} {period.identifier}"
     else:
         text = f"Quá hạn {when}: {dataset.symbol} kỳ {label} của {unit.name} chưa được gửi / overdue since {when}: {dataset.code} {period.identifier}"
+    if not reporters:
+        run.skipped += 1
+        return
     try:
         with transaction.atomic():
             Reminder.objects.create(
@@ -95,6 +104,10 @@ def _send(run: ReminderRun, *, dataset: DataSet, unit, period, kind: str, due: d
             if emails:
                 send_mail(f"[tiendo] {text}", f"{text}\n\n{settings.TIENDO_SITE_URL}{link}\n", None, emails)
     except IntegrityError:  # another worker sent it at the same moment
+        return
+    except Exception:  # a mail server error: log it, leave no record, try again next run
+        logger.exception("reminder %s %s %s %s not sent", kind, dataset.code, unit.code, period.identifier)
+        run.failed += 1
         return
     run.sent += 1
     run.notifications += len(reporters)

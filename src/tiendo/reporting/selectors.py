@@ -254,3 +254,25 @@ def overdue_list(*, user: User, today: date) -> list[Overdue]:
                 )
     result.sort(key=lambda o: (-o.days_late, o.dataset.code, o.unit.name))
     return result
+
+
+def submissions_to_review(*, user: User) -> QuerySet[Submission]:
+    """Submitted reports this user may approve or return, in one query (permissions.can_review as a filter)."""
+    submitted = Submission.objects.filter(status=Submission.Status.SUBMITTED).select_related(
+        "dataset", "unit"
+    )
+    if user_is_office_admin(user):
+        return submitted.order_by("submitted_at")
+    if not user.is_authenticated:
+        return Submission.objects.none()
+    reviewer_at = list(
+        Membership.objects.filter(user=user, role=Membership.Role.REVIEWER).values_list(
+            "unit_id", "unit__path"
+        )
+    )
+    if not reviewer_at:
+        return Submission.objects.none()
+    condition = Q(dataset__reviewer_unit_id__in=[unit_id for unit_id, _ in reviewer_at])
+    for _, path in reviewer_at:
+        condition |= Q(unit__path__startswith=path)
+    return submitted.filter(condition).order_by("submitted_at")

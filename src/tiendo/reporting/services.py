@@ -269,6 +269,15 @@ def submission_save(
             new_comment,
         ):
             continue
+        if existing is not None and existing.submission_id not in (None, submission.pk):
+            owner = Submission.objects.get(pk=existing.submission_id or 0)
+            if owner.status in (Submission.Status.SUBMITTED, Submission.Status.APPROVED):
+                raise ApplicationError(
+                    f"{code}: giá trị thuộc báo cáo {owner.dataset.code} kỳ {owner.period} đã “{owner.get_status_display()}” / "
+                    f"the value belongs to report {owner.dataset.code} {owner.period}, which is {owner.status}",
+                    code="locked",
+                    field=code,
+                )
         change = {
             "element": code,
             "old": _show(existing.value, existing.text_value) if existing else None,
@@ -306,6 +315,14 @@ def submission_save(
     return SaveResult(submission, changes, submission_validate(submission=submission))
 
 
+def _rule_elements(submission: Submission, rule_code: str) -> set[str]:
+    """The element codes a rule names: a warning is explained by a comment on one of them."""
+    from tiendo.reporting import expressions
+
+    rule = submission.dataset.rules.filter(code=rule_code).first()
+    return expressions.names(rule.expression) if rule is not None else set()
+
+
 def _show(value: Decimal | None, text: str) -> str | None:
     if value is not None:
         return format(value.normalize(), "f")
@@ -332,7 +349,9 @@ def submission_submit(
                     violation.element,
                 )
             )
-        elif violation.rule and not any(v.comment for v in stored.values()):
+        elif violation.rule and not any(
+            stored[code].comment for code in _rule_elements(submission, violation.rule) if code in stored
+        ):
             blocking.append(
                 Violation(
                     "error",

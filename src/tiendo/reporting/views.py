@@ -24,7 +24,7 @@ from tiendo.reporting.selectors import (
     dataset_list,
     notifications_unread,
     overdue_list,
-    submission_list,
+    submissions_to_review,
 )
 from tiendo.reporting.services import (
     ConflictError,
@@ -50,12 +50,8 @@ from tiendo.web.errors import not_found_on_error
 @login_required
 def my_reports(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    year = int(request.GET.get("year") or today.year)
-    to_review = [
-        s
-        for s in submission_list(user=request.user, status=Submission.Status.SUBMITTED)
-        if permissions.can_review(request.user, s.dataset, s.unit)
-    ]
+    year = int(request.GET["year"]) if request.GET.get("year", "").isdigit() else today.year
+    to_review = submissions_to_review(user=request.user)
     return render(
         request,
         "reporting/my_reports.html",
@@ -130,7 +126,9 @@ def submission_page(request: HttpRequest, dataset_code: str, unit_code: str, per
     return _render_submission(request, submission)
 
 
-def _render_submission(request, submission, *, violations=None, typed=None, comments=None, status=200):
+def _render_submission(
+    request, submission, *, violations=None, typed=None, comments=None, unsaved=None, status=200
+):
     rows, _rules = _grid(submission, typed=typed, comments=comments)
     missing_required = 0
     if violations is None:  # opening the page: no wall of "required" for values not typed yet
@@ -149,6 +147,7 @@ def _render_submission(request, submission, *, violations=None, typed=None, comm
         "violations": violations,
         "marked": marked,
         "missing_required": missing_required,
+        "unsaved": {code: value for code, value in (unsaved or {}).items() if value not in ("", None)},
         "events": submission.events.select_related("actor").order_by("-at", "-id"),
         "can_edit": permissions.can_report(request.user, submission.unit)
         and submission.status in (Submission.Status.DRAFT, Submission.Status.RETURNED),
@@ -172,10 +171,10 @@ def _typed(request: HttpRequest) -> tuple[dict, dict]:
 def submission_action(request: HttpRequest, dataset_code: str, unit_code: str, period: str) -> HttpResponse:
     submission = _submission(request, dataset_code, unit_code, period)
     action = request.POST.get("action", "")
-    version = _version(request)
     values, comments = _typed(request)
     here = reverse("submission", args=[dataset_code, unit_code, period])
     try:
+        version = _version(request)
         if action in ("save", "submit") and (values or comments):
             result = submission_save(
                 actor=request.user,
@@ -219,7 +218,8 @@ def submission_action(request: HttpRequest, dataset_code: str, unit_code: str, p
     except ConflictError as exc:
         messages.error(request, str(exc.message))
         submission.refresh_from_db()
-        return _render_submission(request, submission, typed=values, comments=comments, status=409)
+        # the grid shows what is stored now; what this person typed is listed beside it, to re-enter
+        return _render_submission(request, submission, unsaved=values, status=409)
     except (ApplicationError, PermissionDeniedError) as exc:
         messages.error(request, str(exc.message))
         submission.refresh_from_db()

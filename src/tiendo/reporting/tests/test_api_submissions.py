@@ -153,7 +153,8 @@ def test_a_browser_session_needs_the_csrf_token_to_write(small_forms, tinhkhe_re
         {"form": "T-XA-Q", "unit": "21211", "period": "2026Q1"},
         content_type="application/json",
     )
-    assert response.status_code == 401
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["error"]["message"]
 
 
 def test_listing_submissions_takes_a_fixed_number_of_queries(

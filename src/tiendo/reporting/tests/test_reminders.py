@@ -27,7 +27,7 @@ def test_reporters_of_units_that_have_not_submitted_get_one_reminder_before_the_
     tinhkhe_reporter.email = "baocao@tinhkhe.quangngai.gov.vn"
     tinhkhe_reporter.save()
     run = reminders_send(today=BEFORE)
-    assert run.sent == 96  # one per commune and period kind, whoever reports for it
+    assert (run.sent, run.skipped) == (1, 95)  # communes with no reporter yet are not marked as reminded
     assert Notification.objects.filter(user=tinhkhe_reporter).count() == 1
     note = Notification.objects.get(user=tinhkhe_reporter)
     assert note.text.startswith("Sắp đến hạn 21/09/2026: Biểu số 99/TEST kỳ Quý 3/2026 của Xã Tịnh Khê")
@@ -59,7 +59,7 @@ def test_after_the_deadline_an_overdue_reminder_goes_once_and_not_to_units_that_
         "/2026Q3/"
     )
     reminders_send(today=AFTER)
-    assert overdue.count() == 95
+    assert overdue.count() == 1
 
 
 def test_the_worker_runs_the_reminder_task_from_the_queue(only_small_forms, settings):
@@ -80,3 +80,37 @@ def test_a_reporter_sees_reminders_on_their_page_and_marks_them_read(
     assert 'id="notifications"' in html and "Sắp đến hạn 21/09/2026" in html
     client.post("/notifications/read")
     assert 'id="notifications"' not in client.get("/reports/").content.decode()
+
+
+def test_a_mail_failure_for_one_unit_neither_stops_the_others_nor_marks_it_reminded(
+    only_small_forms, tinhkhe_reporter, other_viewer, monkeypatch, django_user_model
+):
+    from tiendo.orgunits.models import Membership
+
+    tinhkhe_reporter.email = "a@example.vn"
+    tinhkhe_reporter.save()
+    other = django_user_model.objects.create_user("other.reporter", email="b@example.vn")
+    Membership.objects.create(user=other, unit=OrgUnit.objects.get(code="21172"), role="reporter")
+    sent = []
+
+    def flaky_send_mail(subject, body, sender, recipients):
+        if recipients == ["a@example.vn"]:
+            raise ConnectionRefusedError("smtp down")
+        sent.append(recipients)
+
+    monkeypatch.setattr("tiendo.reporting.reminders.send_mail", flaky_send_mail)
+    run = reminders_send(today=BEFORE)
+    assert (run.sent, run.failed) == (1, 1)
+    assert sent == [["b@example.vn"]]
+    assert not Reminder.objects.filter(unit__code="21211").exists()
+    assert not Notification.objects.filter(user=tinhkhe_reporter).exists()
+
+
+def test_a_unit_gets_its_reminder_once_a_reporter_is_added(only_small_forms, django_user_model):
+    from tiendo.orgunits.models import Membership
+
+    reminders_send(today=BEFORE)
+    late = django_user_model.objects.create_user("moi.vao")
+    Membership.objects.create(user=late, unit=OrgUnit.objects.get(code="21172"), role="reporter")
+    assert reminders_send(today=BEFORE).sent == 1
+    assert Notification.objects.filter(user=late).count() == 1

@@ -69,7 +69,8 @@ def test_a_stale_page_is_refused_with_a_clear_message_and_the_typed_values_kept(
     assert response.status_code == 409
     html = response.content.decode()
     assert "nothing was overwritten" in html
-    assert 'value="9"' in html  # what the person typed is not lost
+    assert 'value="5"' in html  # the grid shows what is stored now ...
+    assert "<code>T_TRAINED</code>: 9" in html  # ... and what this person typed is listed to re-enter
     assert DataValue.objects.get(submission=submission, data_element__code="T_TRAINED").value == 5
 
 
@@ -164,3 +165,37 @@ def test_opening_an_empty_draft_counts_the_required_values_instead_of_listing_er
     html = client.get(URL).content.decode()
     assert "Còn 3 chỉ số bắt buộc chưa nhập." in html
     assert "bắt buộc nhập / required" not in html
+
+
+def test_a_form_post_without_its_version_is_a_clear_error_not_a_crash(client, small_forms, tinhkhe_reporter):
+    client.force_login(tinhkhe_reporter)
+    client.get(URL)
+    response = client.post(URL + "action", {"action": "save", "v_T_TRAINED": "1"})
+    assert response.status_code == 400
+    assert (
+        "the form&#x27;s version is missing" in response.content.decode()
+        or "version is missing" in response.content.decode()
+    )
+    assert client.get("/reports/", {"year": "abc"}).status_code == 200
+
+
+def test_the_review_queue_takes_a_fixed_number_of_queries(
+    client, small_forms, tinhkhe_reviewer, office_admin, django_assert_max_num_queries
+):
+    from tiendo.orgunits.models import OrgUnit
+    from tiendo.reporting.models import DataSet
+    from tiendo.reporting.services import submission_open, submission_save, submission_submit
+
+    dataset = DataSet.objects.get(code="T-XA-Q")
+    for unit in OrgUnit.objects.filter(kind="commune")[:12]:
+        draft = submission_open(actor=office_admin, dataset=dataset, unit=unit, period="2026Q1")
+        saved = submission_save(
+            actor=office_admin,
+            submission=draft,
+            values={"T_LAN_OK": "1", "T_TRAINED": "1", "T_STAFF": "2"},
+            version=None,
+        )
+        submission_submit(actor=office_admin, submission=saved.submission, version=None)
+    client.force_login(office_admin)
+    with django_assert_max_num_queries(20):
+        assert "Chờ duyệt (12)" in client.get("/reports/").content.decode()
