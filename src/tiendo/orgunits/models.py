@@ -91,3 +91,15 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.get_role_display()} @ {self.unit}"
+
+
+class Boundary(models.Model):
+    """A unit's boundary (GeoJSON geometry, WGS84), loaded from a file by official code."""
+
+    unit = models.OneToOneField(OrgUnit, on_delete=models.CASCADE, related_name="boundary")
+    geometry = models.JSONField()
+    source = models.CharField(max_length=300, blank=True)
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.unit.code} ({self.source})"

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.cache import cache_page
 
 from tiendo.analytics.selectors import evaluate_indicators
+from tiendo.orgunits.boundaries import feature_collection
 from tiendo.orgunits.models import OrgUnit
 from tiendo.orgunits.selectors import unit_can_view_private, unit_get, unit_list, unit_memberships
 from tiendo.plans.selectors import indicators_for_unit, tasks_for_unit
@@ -55,3 +57,12 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
         "children_count": unit.children.count(),
     }
     return render(request, "orgunits/unit_detail.html", context)
+
+
+@cache_page(300)
+def boundaries(request: HttpRequest, code: str) -> JsonResponse:
+    """GeoJSON of a unit's children (public: administrative boundaries)."""
+    unit = OrgUnit.objects.filter(code=code).first()
+    if unit is None:
+        raise Http404
+    return JsonResponse(feature_collection(unit))

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
+from tiendo.analytics.drilldown import indicator_by_unit
 from tiendo.analytics.selectors import indicator_history, indicator_row, plan_overview
+from tiendo.orgunits.boundaries import boundaries_for
 from tiendo.plans.selectors import indicator_get, plan_get, plan_list, task_list
 from tiendo.web.errors import not_found_on_error
 
@@ -48,5 +51,45 @@ def indicator_detail(request: HttpRequest, indicator_id: int) -> HttpResponse:
             "history": list(reversed(history)),
             "chart": chart,
             "stated_verdicts": indicator.stated_verdicts.order_by("-period"),
+        },
+    )
+
+
+@not_found_on_error
+def indicator_units(request: HttpRequest, indicator_id: int) -> HttpResponse:
+    """The indicator unit by unit: a league table (worst first by default) and the commune map."""
+    indicator = indicator_get(user=request.user, indicator_id=indicator_id)
+    drill = indicator_by_unit(indicator, period=request.GET.get("period") or None)
+    order = request.GET.get("order", "worst")
+    rows = list(drill.rows)
+    higher = indicator.direction != indicator.Direction.LOWER
+    if order in ("worst", "best"):
+        reported = sorted(
+            (r for r in rows if r.value is not None),
+            key=lambda r: r.value,
+            reverse=(order == "best") == higher,
+        )
+        rows = reported + [r for r in rows if r.value is None]
+    elif order == "name":
+        rows.sort(key=lambda r: r.unit.name)
+    boundaries = boundaries_for(indicator.plan.province)
+    chart = {
+        "values": {r.unit.code: float(r.value) for r in drill.rows if r.value is not None},
+        "names": {r.unit.code: r.unit.name for r in drill.rows},
+        "target": float(indicator.target_value) if indicator.target_value is not None else None,
+        "measure": indicator.measure,
+        "higher": higher,
+        "mapUrl": reverse("boundaries", args=[indicator.plan.province.code]) if boundaries else None,
+    }
+    return render(
+        request,
+        "plans/indicator_units.html",
+        {
+            "indicator": indicator,
+            "drill": drill,
+            "rows": rows,
+            "order": order,
+            "chart": chart,
+            "has_map": bool(boundaries),
         },
     )

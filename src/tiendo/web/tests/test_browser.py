@@ -170,3 +170,53 @@ def test_a_commune_clerk_fills_the_quarterly_form_fixes_a_flagged_value_and_a_re
     assert "DV_LAN_OK</code>: — → 9" in page.content() or "DV_LAN_OK" in page.locator("#trail").inner_text()
     shot(page, "report-approved")
     page.close()
+
+
+def test_a_leader_drills_down_from_an_indicator_to_a_commune_on_the_map(browser, site, django_user_model):
+    from tiendo.analytics.tests.test_drilldown import GEO
+    from tiendo.orgunits.boundaries import boundaries_load
+    from tiendo.orgunits.models import OrgUnit
+    from tiendo.plans.models import Indicator
+    from tiendo.reporting.models import DataSet
+    from tiendo.reporting.services import (
+        submission_approve,
+        submission_open,
+        submission_save,
+        submission_submit,
+    )
+
+    if not GEO.exists():
+        message = f"the boundary file is not beside the checkout: {GEO}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    boundaries_load(path=GEO)
+    office = django_user_model.objects.create_superuser("vp.cds", "vp@example.vn", "mat-khau-dai-789")
+    form = DataSet.objects.get(code="CDS-XA-Q")
+    for code, working in (("21211", "1"), ("21172", "3")):
+        draft = submission_open(
+            actor=office, dataset=form, unit=OrgUnit.objects.get(code=code), period="2026Q1"
+        )
+        values = {
+            fe.element.code: "1" if fe.element.value_type == "boolean" else "4"
+            for fe in form.form_elements.select_related("element")
+        }
+        saved = submission_save(
+            actor=office, submission=draft, values={**values, "DV_LAN_OK": working}, version=None
+        )
+        submission_approve(
+            actor=office,
+            submission=submission_submit(actor=office, submission=saved.submission, version=None),
+            version=None,
+        )
+    indicator = Indicator.objects.get(plan__code="quang-ngai-2026", group__code="II", number="2")
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(f"{site}/indicators/{indicator.pk}/")
+    page.click("#drilldown")
+    page.wait_for_selector("#unit-map[data-ready='true'] svg path", timeout=20000)
+    assert page.locator("#league tbody tr").first.inner_text().startswith("2")  # worst first: 1 of 4 networks
+    shot(page, "drilldown-map")
+    page.locator("#league").get_by_role("link", name="Xã Tịnh Khê").click()
+    page.wait_for_selector("h1")
+    assert "Xã Tịnh Khê" in page.locator("h1").inner_text()
+    page.close()

@@ -1,4 +1,6 @@
+import os
 import secrets
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -12,6 +14,18 @@ from tiendo.plans.services import SHIPPED_PLANS, SHIPPED_PLANS_DIR
 from tiendo.reporting.forms_load import SHIPPED_FORMS
 
 DEMO_PROVINCE = 51
+
+
+def demo_boundaries_file() -> Path | None:
+    """Commune boundaries for the map: TIENDO_BOUNDARIES, or the test file beside the checkout."""
+    configured = os.environ.get("TIENDO_BOUNDARIES")
+    candidates = [Path(configured)] if configured else []
+    candidates.append(
+        Path(settings.BASE_DIR).parents[2] / "shared" / "geo" / "quang-ngai-communes-2025.geojson"
+    )
+    return next((path for path in candidates if path.is_file()), None)
+
+
 # username → (unit code, role, is office admin)
 DEMO_USERS = {
     "admin": ("51", Membership.Role.ADMIN),
@@ -36,6 +50,9 @@ class Command(BaseCommand):
         for name in SHIPPED_PLANS:
             call_command("load_plan", str(SHIPPED_PLANS_DIR / name), stdout=self.stdout)
         call_command("load_forms", str(SHIPPED_FORMS), stdout=self.stdout)
+        boundaries = demo_boundaries_file()
+        if boundaries is not None:
+            call_command("load_boundaries", str(boundaries), stdout=self.stdout)
         password = self._demo_users()
         credentials = settings.DATA_DIR / "demo-credentials.txt"
         credentials.write_text(
