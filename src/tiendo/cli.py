@@ -18,7 +18,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "serve": ("serve", "serve the site with uvicorn (ASGI)"),
     "load-units": ("load_units", "load a province and its communes (vietnam-provinces) and its agencies"),
-    "import-dossiers": ("import_dossiers", "import public-service dossiers (CSV, upsert on dossier_id, all-or-nothing)"),
+    "import-dossiers": (
+        "import_dossiers",
+        "import public-service dossiers (CSV, upsert on dossier_id, all-or-nothing)",
+    ),
     "load-boundaries": ("load_boundaries", "attach boundaries (GeoJSON, by unit code) for the commune map"),
     "load-plan": ("load_plan", "validate and load a plan file (YAML); reports every problem with its line"),
     "load-forms": ("load_forms", "validate and load a forms file: data elements, forms, indicator sources"),

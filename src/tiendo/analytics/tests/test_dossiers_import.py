@@ -14,7 +14,17 @@ pytestmark = pytest.mark.django_db
 HEADER = "dossier_id,procedure_code,level,unit_code,received_at,due_at,resolved_at,channel,vneid,result_eligible,result_electronic,rating,status,simulated\n"
 
 
-def row(dossier_id, unit="21211", received="2026-03-02T09:00:00+07:00", channel="toan_trinh", status="resolved", rating="5", resolved="2026-03-04T10:00:00+07:00", due="2026-03-05T17:00:00+07:00", electronic="1"):
+def row(
+    dossier_id,
+    unit="21211",
+    received="2026-03-02T09:00:00+07:00",
+    channel="toan_trinh",
+    status="resolved",
+    rating="5",
+    resolved="2026-03-04T10:00:00+07:00",
+    due="2026-03-05T17:00:00+07:00",
+    electronic="1",
+):
     return f"{dossier_id},1.001,xa,{unit},{received},{due},{resolved},{channel},1,1,{electronic},{rating},{status},0\n"
 
 
@@ -24,7 +34,12 @@ def value(code, unit="21211", period="202603"):
 
 
 def test_dossiers_become_monthly_counts_and_their_rollups(shipped_data):
-    text = HEADER + row("D1") + row("D2", channel="truc_tiep", rating="") + row("D3", channel="mot_phan", rating="3", status="processing", resolved="")
+    text = (
+        HEADER
+        + row("D1")
+        + row("D2", channel="truc_tiep", rating="")
+        + row("D3", channel="mot_phan", rating="3", status="processing", resolved="")
+    )
     result = dossiers_import(text=text)
     assert (result.rows, result.created, result.updated, result.unchanged) == (3, 3, 0, 0)
     assert value("HS_RECEIVED") == 3
@@ -33,7 +48,9 @@ def test_dossiers_become_monthly_counts_and_their_rollups(shipped_data):
     assert value("HS_RESOLVED") == 2 and value("HS_RESOLVED_ON_TIME") == 2
     assert value("HS_RATED") == 2 and value("HS_SATISFIED") == 1
     assert value("HS_RECEIVED", period="2026Q1") == 3 and value("HS_RECEIVED", period="2026") == 3
-    detail = DataValue.objects.get(data_element__code="HS_RECEIVED", unit__code="21211", period="202603").source_detail
+    detail = DataValue.objects.get(
+        data_element__code="HS_RECEIVED", unit__code="21211", period="202603"
+    ).source_detail
     assert detail.startswith("Tính từ 3 hồ sơ")
 
 
@@ -43,7 +60,15 @@ def test_resending_the_file_changes_nothing_and_a_status_change_updates_only_its
     again = dossiers_import(text=text)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
     assert value("HS_RECEIVED") == 1 and value("HS_RECEIVED", unit="21172") == 1
-    moved = dossiers_import(text=HEADER + row("D1", received="2026-04-02T09:00:00+07:00", resolved="2026-04-03T09:00:00+07:00", due="2026-04-09T09:00:00+07:00"))
+    moved = dossiers_import(
+        text=HEADER
+        + row(
+            "D1",
+            received="2026-04-02T09:00:00+07:00",
+            resolved="2026-04-03T09:00:00+07:00",
+            due="2026-04-09T09:00:00+07:00",
+        )
+    )
     assert moved.updated == 1
     assert value("HS_RECEIVED", period="202603") is None  # the March cell is gone, not double-counted
     assert value("HS_RECEIVED", period="202604") == 1
@@ -52,14 +77,23 @@ def test_resending_the_file_changes_nothing_and_a_status_change_updates_only_its
 
 
 def test_a_file_with_bad_rows_reports_each_line_and_imports_nothing(shipped_data):
-    text = HEADER + row("D1") + row("D2", unit="99999") + row("D3", channel="fax") + row("D1") + "D4,1.001,xa,21211,hôm qua,,,truc_tiep,0,0,0,,received,0\n"
+    text = (
+        HEADER
+        + row("D1")
+        + row("D2", unit="99999")
+        + row("D3", channel="fax")
+        + row("D1")
+        + "D4,1.001,xa,21211,hôm qua,,,truc_tiep,0,0,0,,received,0\n"
+    )
     with pytest.raises(DossierFileError) as error:
         dossiers_import(text=text)
     assert error.value.total == 4
     assert error.value.errors[0] == "dossiers.csv:3: unit_code: đơn vị không xác định / unknown unit: 99999"
     assert error.value.errors[1].startswith("dossiers.csv:4: channel: phải là một trong / must be one of")
     assert error.value.errors[2] == "dossiers.csv:5: dossier_id D1: lặp lại trong tệp / repeated in the file"
-    assert "dossiers.csv:6: thời gian không hợp lệ (ISO 8601) / invalid time (ISO 8601)" in error.value.errors[3]
+    assert (
+        "dossiers.csv:6: thời gian không hợp lệ (ISO 8601) / invalid time (ISO 8601)" in error.value.errors[3]
+    )
     assert not Dossier.objects.exists()
     assert not DataValue.objects.filter(data_element__code="HS_RECEIVED").exists()
 
@@ -70,18 +104,30 @@ def test_a_file_without_the_required_columns_is_refused(shipped_data):
 
 
 def test_the_dossier_indicators_are_ratios_over_the_province(shipped_data):
-    text = HEADER + row("D1") + row("D2", channel="truc_tiep") + row("D3", unit="21172") + row("D4", unit="21172", channel="mot_phan")
+    text = (
+        HEADER
+        + row("D1")
+        + row("D2", channel="truc_tiep")
+        + row("D3", unit="21172")
+        + row("D4", unit="21172", channel="mot_phan")
+    )
     dossiers_import(text=text)
     full_online = Indicator.objects.get(plan__code="quang-ngai-2026", group__code="I", number="1")
-    evaluation = indicator_row(user=AnonymousUser(), indicator=full_online, as_of=date(2026, 11, 22)).evaluation
+    evaluation = indicator_row(
+        user=AnonymousUser(), indicator=full_online, as_of=date(2026, 11, 22)
+    ).evaluation
     assert evaluation.period == "2026"  # the year so far, a ratio of sums over all units and months
     assert float(evaluation.value) == 50.0
 
 
 def test_a_full_recompute_of_a_year_gives_the_same_values(shipped_data):
     dossiers_import(text=HEADER + row("D1") + row("D2", unit="21172"))
-    before = {(v.unit_id, v.period, v.data_element_id): v.value for v in DataValue.objects.filter(source="feed")}
+    before = {
+        (v.unit_id, v.period, v.data_element_id): v.value for v in DataValue.objects.filter(source="feed")
+    }
     DataValue.objects.filter(source="feed").delete()
     dossiers_derive(year=2026)
-    after = {(v.unit_id, v.period, v.data_element_id): v.value for v in DataValue.objects.filter(source="feed")}
+    after = {
+        (v.unit_id, v.period, v.data_element_id): v.value for v in DataValue.objects.filter(source="feed")
+    }
     assert before == after

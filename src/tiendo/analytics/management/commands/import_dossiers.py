@@ -19,7 +19,9 @@ class Command(BaseCommand):
         try:
             result = dossiers_import(path=file, feed=feed)
         except DossierFileError as exc:
-            raise CommandError(f"{file}: {exc.total} dòng lỗi, không nhập gì / {exc.total} bad row(s), nothing imported\n{exc}") from None
+            raise CommandError(
+                f"{file}: {exc.total} dòng lỗi, không nhập gì / {exc.total} bad row(s), nothing imported\n{exc}"
+            ) from None
         except ApplicationError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(
