@@ -55,7 +55,13 @@ def computed_values(indicators: Iterable[Indicator]) -> dict[int, list[DataValue
             APPROVED, province_filter, data_element_id__in=element_ids, value__isnull=False
         )
         .values("data_element_id", "period")
-        .annotate(total=Sum("value"), mean=Avg("value"), n=Count("id"), last_stored=Max("stored_at"))
+        .annotate(
+            total=Sum("value"),
+            mean=Avg("value"),
+            n=Count("id"),
+            last_stored=Max("stored_at"),
+            simulated=Count("id", filter=Q(is_simulated=True)),
+        )
         .order_by()
     )
     if len(provinces) == 1:
@@ -106,6 +112,11 @@ def computed_values(indicators: Iterable[Indicator]) -> dict[int, list[DataValue
             if not den:
                 continue
             value = Decimal(num) / Decimal(den) * indicator.factor
+            # computed from simulated records (the demo's dossiers): say so wherever it is shown
+            simulated = bool(numerator["simulated"]) or bool(
+                indicator.denominator_id
+                and totals.get((province.pk, indicator.denominator_id, period), {}).get("simulated")
+            )
             if indicator.factor != 1:
                 detail += f" × {format(indicator.factor.normalize(), 'f')}"
             points.append(
@@ -115,6 +126,7 @@ def computed_values(indicators: Iterable[Indicator]) -> dict[int, list[DataValue
                     period=period,
                     value=round(value, 6),
                     source=DataValue.Source.COMPUTED,
+                    is_simulated=simulated,
                     source_detail=detail,
                     stored_by_label="tiendo",
                     stored_at=numerator["last_stored"],

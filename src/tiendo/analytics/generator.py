@@ -71,9 +71,16 @@ def procedures(rng: random.Random) -> list[Procedure]:
 
 
 def generate(
-    *, path: Path, year: int, count: int, seed: int, communes: list[str], agencies: list[str]
+    *,
+    path: Path,
+    year: int,
+    count: int,
+    seed: int,
+    communes: list[str],
+    agencies: list[str],
+    until: date | None = None,
 ) -> int:
-    """Write `count` dossiers of `year` to `path`. The same seed gives the same file."""
+    """Write `count` dossiers of `year`, received no later than `until`, to `path`. The same seed gives the same file."""
     rng = random.Random(seed)
     tz = ZoneInfo("Asia/Ho_Chi_Minh")
     catalogue = procedures(rng)
@@ -87,7 +94,7 @@ def generate(
     days = [
         date(year, 1, 1) + timedelta(days=i) for i in range((date(year + 1, 1, 1) - date(year, 1, 1)).days)
     ]
-    working_days = [d for d in days if d.weekday() < 5]
+    working_days = [d for d in days if d.weekday() < 5 and (until is None or d <= until)]
     full_share = SEED_2025["full_online_share_of_online"]
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)

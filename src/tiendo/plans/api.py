@@ -30,6 +30,7 @@ def indicator_out(row: IndicatorRow) -> dict:
         "period": evaluation.period,
         "verdict": evaluation.verdict,
         "verdict_basis": evaluation.basis,
+        "is_simulated": bool(evaluation.data_value is not None and evaluation.data_value.is_simulated),
         "progress": {
             "status": row.progress.status,
             "label": row.progress.label,

@@ -50,6 +50,7 @@ class IndicatorOut(Schema):
     period: str | None
     verdict: str
     verdict_basis: str
+    is_simulated: bool  # the value comes from simulated (demo) data
     progress: ProgressOut
 
 

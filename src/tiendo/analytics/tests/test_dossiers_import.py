@@ -131,3 +131,16 @@ def test_a_full_recompute_of_a_year_gives_the_same_values(shipped_data):
         (v.unit_id, v.period, v.data_element_id): v.value for v in DataValue.objects.filter(source="feed")
     }
     assert before == after
+
+
+def test_values_computed_from_simulated_dossiers_are_marked_simulated(client, shipped_data):
+    dossiers_import(
+        text=HEADER
+        + row("D1").replace(",0\n", ",1\n")
+        + row("D2", channel="truc_tiep").replace(",0\n", ",1\n")
+    )
+    indicator = Indicator.objects.get(plan__code="quang-ngai-2026", group__code="I", number="1")
+    body = client.get(f"/api/v1/indicators/{indicator.pk}").json()
+    assert body["value"] == 50.0 and body["is_simulated"] is True
+    assert "simulated-badge" in client.get(f"/indicators/{indicator.pk}/").content.decode()
+    assert "simulated-badge" in client.get("/plans/quang-ngai-2026/").content.decode()

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from tiendo.analytics.generator import SEED_2025, generate
 from tiendo.orgunits.models import OrgUnit
@@ -31,5 +32,14 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Nạp đơn vị của tỉnh {province} trước (tiendo load-units) / load the units of province {province} first"
             )
-        generate(path=file, year=year, count=count, seed=seed, communes=communes, agencies=agencies)
+        today = timezone.localdate()
+        generate(
+            path=file,
+            year=year,
+            count=count,
+            seed=seed,
+            communes=communes,
+            agencies=agencies,
+            until=today if year == today.year else None,  # no dossier received in the future
+        )
         self.stdout.write(f"{file}: {count} hồ sơ MÔ PHỎNG / SIMULATED dossiers of {year} (seed {seed})")

@@ -7,7 +7,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
+from tiendo.analytics.models import Dossier
 from tiendo.core.services import audit_record
 from tiendo.orgunits.models import Membership, OrgUnit
 from tiendo.plans.services import SHIPPED_PLANS, SHIPPED_PLANS_DIR
@@ -40,10 +42,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--no-serve", action="store_true", help="set up only")
+        parser.add_argument(
+            "--dossiers",
+            type=int,
+            default=30000,
+            help="SIMULATED public-service dossiers of this year to load (0: none)",
+        )
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
 
-    def handle(self, *args, no_serve: bool, host: str, port: int, **options):
+    def handle(self, *args, no_serve: bool, host: str, port: int, dossiers: int, **options):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("database ready: " + str(settings.DATABASES["default"]["NAME"]))
         call_command("load_units", province=DEMO_PROVINCE, stdout=self.stdout)
@@ -53,6 +61,16 @@ class Command(BaseCommand):
         boundaries = demo_boundaries_file()
         if boundaries is not None:
             call_command("load_boundaries", str(boundaries), stdout=self.stdout)
+        if dossiers and not Dossier.objects.exists():
+            simulated = settings.DATA_DIR / "demo-dossiers-simulated.csv"
+            call_command(
+                "gen_dossiers",
+                str(simulated),
+                year=timezone.localdate().year,
+                count=dossiers,
+                stdout=self.stdout,
+            )
+            call_command("import_dossiers", str(simulated), stdout=self.stdout)
         password = self._demo_users()
         credentials = settings.DATA_DIR / "demo-credentials.txt"
         credentials.write_text(
