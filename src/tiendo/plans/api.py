@@ -2,8 +2,9 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja.pagination import PageNumberPagination, paginate
 
+from tiendo.analytics.drilldown import indicator_by_unit
 from tiendo.analytics.selectors import IndicatorRow, indicator_history, indicator_row, indicator_rows
-from tiendo.plans.schemas import IndicatorDetailOut, IndicatorOut, PlanOut
+from tiendo.plans.schemas import DrillDownOut, IndicatorDetailOut, IndicatorOut, PlanOut
 from tiendo.plans.selectors import indicator_get, plan_get, plan_list
 
 router = Router(tags=["plans"])
@@ -95,3 +96,36 @@ def indicators_get(request: HttpRequest, indicator_id: int):
         for s in indicator.stated_verdicts.all().order_by("period")
     ]
     return {**indicator_out(row), "baseline": baseline, "history": history, "stated_verdicts": stated}
+
+
+@router.get(
+    "/indicators/{indicator_id}/units",
+    response=DrillDownOut,
+    summary="The indicator unit by unit (approved data), ranked; worst first",
+)
+def indicators_units(request: HttpRequest, indicator_id: int, period: str | None = None):
+    indicator = indicator_get(user=request.user, indicator_id=indicator_id)
+    drill = indicator_by_unit(indicator, period=period)
+    higher = indicator.direction != indicator.Direction.LOWER
+    ordered = sorted(
+        (r for r in drill.rows if r.value is not None), key=lambda r: r.value, reverse=not higher
+    )
+    ordered += [r for r in drill.rows if r.value is None]
+    return {
+        "indicator": indicator.pk,
+        "period": drill.period,
+        "periods": drill.periods,
+        "units": [
+            {
+                "unit": r.unit.code,
+                "name": r.unit.name,
+                "kind": r.unit.kind,
+                "numerator": r.numerator,
+                "denominator": r.denominator,
+                "value": r.value,
+                "rank": r.rank,
+                "meets_target": r.meets_target,
+            }
+            for r in ordered
+        ],
+    }

@@ -79,3 +79,21 @@ class IndicatorDetailOut(IndicatorOut):
     baseline: IndicatorOut | None
     history: list[ProvenanceOut]
     stated_verdicts: list[StatedVerdictOut]
+
+
+class UnitValueOut(Schema):
+    unit: str
+    name: str
+    kind: str
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    rank: int | None
+    meets_target: bool | None
+
+
+class DrillDownOut(Schema):
+    indicator: int
+    period: str | None
+    periods: list[str]
+    units: list[UnitValueOut]

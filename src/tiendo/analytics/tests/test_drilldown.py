@@ -108,3 +108,25 @@ def test_boundaries_load_by_code_and_a_file_with_unknown_codes_is_refused(client
     )
     page = client.get(f"/indicators/{trained_indicator().pk}/units/").content.decode()
     assert 'id="unit-map"' in page
+
+
+def test_the_api_gives_the_drill_down_worst_first_in_few_queries(
+    client, small_forms, office_admin, django_assert_max_num_queries
+):
+    approve(office_admin, "21211", "10", "20")
+    approve(office_admin, "21172", "90", "100")
+    with django_assert_max_num_queries(8):
+        body = client.get(f"/api/v1/indicators/{trained_indicator().pk}/units").json()
+    assert body["period"] == "2026Q1"
+    assert [u["unit"] for u in body["units"][:2]] == ["21211", "21172"]
+    assert body["units"][0] == {
+        "unit": "21211",
+        "name": "Xã Tịnh Khê",
+        "kind": "commune",
+        "numerator": 10.0,
+        "denominator": 20.0,
+        "value": 50.0,
+        "rank": 2,
+        "meets_target": False,
+    }
+    assert len(body["units"]) == 96
