@@ -258,12 +258,26 @@ def dossiers_import(
     name = path.name if path is not None else "dossiers.csv"
     units = dict(OrgUnit.objects.values_list("code", "pk"))
     result = ImportResult()
-    handle = path.open(encoding="utf-8", newline="") if path is not None else io.StringIO(text or "")
-    with handle:
-        if connection.vendor == "postgresql":
-            _import_postgresql(parse_rows(handle, units=units, name=name), result, feed=feed)
-        else:
-            _import_generic(parse_rows(handle, units=units, name=name), result, feed=feed)
+
+    def open_file():
+        return path.open(encoding="utf-8", newline="") if path is not None else io.StringIO(text or "")
+
+    fast = False
+    if connection.vendor == "postgresql":
+        from tiendo.analytics.dossiers_pg import FallBack, import_postgresql
+
+        try:
+            with transaction.atomic(), open_file() as handle:
+                import_postgresql(handle, result, name=name, feed=feed, max_reported=MAX_REPORTED)
+            fast = True
+        except FallBack:  # something only the line-by-line check can pin to a line
+            result = ImportResult()
+    if not fast:
+        with open_file() as handle:
+            if connection.vendor == "postgresql":
+                _import_postgresql(parse_rows(handle, units=units, name=name), result, feed=feed)
+            else:
+                _import_generic(parse_rows(handle, units=units, name=name), result, feed=feed)
     derive_started = time.perf_counter()
     dossiers_derive(cells=result.cells)
     result.derive_seconds = time.perf_counter() - derive_started

@@ -144,3 +144,13 @@ def test_values_computed_from_simulated_dossiers_are_marked_simulated(client, sh
     assert body["value"] == 50.0 and body["is_simulated"] is True
     assert "simulated-badge" in client.get(f"/indicators/{indicator.pk}/").content.decode()
     assert "simulated-badge" in client.get("/plans/quang-ngai-2026/").content.decode()
+
+
+def test_a_date_that_does_not_exist_is_reported_with_its_line(shipped_data):
+    text = HEADER + row("D1") + row("D2", received="2026-02-30T09:00:00+07:00")
+    with pytest.raises(DossierFileError) as error:
+        dossiers_import(text=text)
+    assert error.value.errors[0].startswith(
+        "dossiers.csv:3: thời gian không hợp lệ (ISO 8601) / invalid time (ISO 8601)"
+    )
+    assert not Dossier.objects.exists()
