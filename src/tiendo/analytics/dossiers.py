@@ -506,8 +506,30 @@ def _upsert_values(rows: list[tuple]) -> int:
         f"WHERE {table}.source = 'feed' AND ({table}.value {differs} excluded.value "
         f"OR {table}.is_simulated {differs} excluded.is_simulated)"
     )
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+        return len(rows)
+    # PostgreSQL: the rows go in with COPY, then one INSERT … SELECT … ON CONFLICT (no round trip per row)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        cursor.execute("DROP TABLE IF EXISTS feed_values")
+        cursor.execute(
+            "CREATE TEMP TABLE feed_values (data_element_id bigint, unit_id bigint, period varchar(12), value numeric, "
+            "source_detail varchar(500), is_simulated boolean, stored_at timestamptz) ON COMMIT DROP"
+        )
+        with cursor.cursor.copy("COPY feed_values FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {table} (data_element_id, unit_id, period, value, text_value, source, source_detail, comment, "
+            f"is_simulated, stored_by_label, stored_at) SELECT data_element_id, unit_id, period, value, '', 'feed', "
+            f"source_detail, '', is_simulated, 'tiendo (dossiers)', stored_at FROM feed_values "
+            f"ON CONFLICT (data_element_id, unit_id, period) DO UPDATE SET value = excluded.value, "
+            f"source_detail = excluded.source_detail, is_simulated = excluded.is_simulated, stored_at = excluded.stored_at "
+            f"WHERE {table}.source = 'feed' AND ({table}.value IS DISTINCT FROM excluded.value "
+            f"OR {table}.is_simulated IS DISTINCT FROM excluded.is_simulated)"
+        )
+        cursor.execute("DROP TABLE feed_values")
     return len(rows)
 
 
