@@ -227,7 +227,7 @@ def parse_rows(lines, *, units: dict[str, int], name: str):
         raise DossierFileError(errors, total_errors)
 
 
-_FIELDS = [
+DOSSIER_FIELDS = [
     "dossier_id",
     "procedure_code",
     "level",
@@ -306,8 +306,10 @@ def _year_cells(rows) -> set[tuple[int, int]]:
 
 
 def _import_postgresql(parsed, result: ImportResult, *, feed: str) -> None:
+    from tiendo.analytics.dossiers_pg import upsert_from_staging
+
     table = Dossier._meta.db_table
-    columns = ", ".join(_FIELDS)
+    columns = ", ".join(DOSSIER_FIELDS)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS dossier_staging")  # an earlier import in the same transaction
         cursor.execute(f"CREATE TEMP TABLE dossier_staging (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP")
@@ -324,25 +326,18 @@ def _import_postgresql(parsed, result: ImportResult, *, feed: str) -> None:
             [settings.TIME_ZONE],
         )
         result.cells.update((unit_id, year) for unit_id, year in cursor.fetchall())
-        compared = ", ".join(f"{c} = EXCLUDED.{c}" for c in _FIELDS[1:] + ["feed", "loaded_at"])
-        distinct = " OR ".join(f"{table}.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in _FIELDS[1:])
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}, feed, loaded_at) SELECT {columns}, feed, loaded_at FROM dossier_staging "
-            f"ON CONFLICT (dossier_id) DO UPDATE SET {compared} WHERE {distinct} RETURNING (xmax = 0)"
-        )
-        outcomes = [row[0] for row in cursor.fetchall()]
+        created, updated = upsert_from_staging(cursor)
         cursor.execute("DROP TABLE dossier_staging")
-    result.created = sum(1 for inserted in outcomes if inserted)
-    result.updated = len(outcomes) - result.created
-    result.unchanged = result.rows - len(outcomes)
+    result.created, result.updated = created, updated
+    result.unchanged = result.rows - created - updated
 
 
 def _import_generic(parsed, result: ImportResult, *, feed: str) -> None:
     table = Dossier._meta.db_table
-    columns = ", ".join(_FIELDS + ["feed", "loaded_at"])
-    marks = ", ".join(["%s"] * (len(_FIELDS) + 2))
-    updates = ", ".join(f"{c} = excluded.{c}" for c in _FIELDS[1:] + ["feed", "loaded_at"])
-    distinct = " OR ".join(f"{table}.{c} IS NOT excluded.{c}" for c in _FIELDS[1:])
+    columns = ", ".join(DOSSIER_FIELDS + ["feed", "loaded_at"])
+    marks = ", ".join(["%s"] * (len(DOSSIER_FIELDS) + 2))
+    updates = ", ".join(f"{c} = excluded.{c}" for c in DOSSIER_FIELDS[1:] + ["feed", "loaded_at"])
+    distinct = " OR ".join(f"{table}.{c} IS NOT excluded.{c}" for c in DOSSIER_FIELDS[1:])
     sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT (dossier_id) DO UPDATE SET {updates} WHERE {distinct}"
     batch: list[tuple] = []
     now = timezone.now()

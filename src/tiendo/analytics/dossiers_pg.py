@@ -198,32 +198,28 @@ def import_postgresql(handle: TextIO, result, *, name: str, feed: str, max_repor
             [tz, tz],
         )
         result.cells.update((unit_id, year) for unit_id, year in cursor.fetchall())
-        fields = [
-            "dossier_id",
-            "procedure_code",
-            "level",
-            "unit_id",
-            "received_at",
-            "due_at",
-            "resolved_at",
-            "channel",
-            "vneid",
-            "result_eligible",
-            "result_electronic",
-            "rating",
-            "status",
-            "is_simulated",
-        ]
-        columns = ", ".join(fields + ["feed", "loaded_at"])
-        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in fields[1:] + ["feed", "loaded_at"])
-        distinct = " OR ".join(f"{table}.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in fields[1:])
-        cursor.execute(
-            f"WITH upserted AS (INSERT INTO {table} ({columns}) SELECT {columns} FROM dossier_staging "
-            f"ON CONFLICT (dossier_id) DO UPDATE SET {updates} WHERE {distinct} RETURNING (xmax = 0) AS inserted) "
-            f"SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM upserted"
-        )
-        created, updated = cursor.fetchone()
+        created, updated = upsert_from_staging(cursor)
         cursor.execute("DROP TABLE dossier_staging")
         cursor.execute("DROP TABLE dossier_raw")
     result.created, result.updated = created, updated
     result.unchanged = result.rows - created - updated
+
+
+def upsert_from_staging(cursor) -> tuple[int, int]:
+    """INSERT the staged dossiers, updating an existing dossier only where a field differs.
+
+    Returns (created, updated); rows that match the stored dossier exactly are left untouched.
+    """
+    from tiendo.analytics.dossiers import DOSSIER_FIELDS
+
+    table = Dossier._meta.db_table
+    columns = ", ".join(DOSSIER_FIELDS + ["feed", "loaded_at"])
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in DOSSIER_FIELDS[1:] + ["feed", "loaded_at"])
+    distinct = " OR ".join(f"{table}.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in DOSSIER_FIELDS[1:])
+    cursor.execute(
+        f"WITH upserted AS (INSERT INTO {table} ({columns}) SELECT {columns} FROM dossier_staging "
+        f"ON CONFLICT (dossier_id) DO UPDATE SET {updates} WHERE {distinct} RETURNING (xmax = 0) AS inserted) "
+        f"SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM upserted"
+    )
+    created, updated = cursor.fetchone()
+    return created, updated

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from django.db.models import Model
+from django.utils.translation import gettext as _
 
 from tiendo.core.services import audit_record
 from tiendo.core.types import Actor
@@ -17,6 +19,28 @@ class Report(Protocol):
     created: list[str]
     updated: list[str]
     deleted: list[str]
+
+
+@dataclass
+class ChangeReport:
+    """What a file load changed, row by row; `summary()` says it in both languages."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.deleted)
+
+    def summary(self) -> str:
+        if not self.changed:
+            return _("không có thay đổi / no changes")
+        return _("%(c)d tạo mới, %(u)d cập nhật, %(d)d xóa / %(c)d created, %(u)d updated, %(d)d deleted") % {
+            "c": len(self.created),
+            "u": len(self.updated),
+            "d": len(self.deleted),
+        }
 
 
 class AuditedWriter:

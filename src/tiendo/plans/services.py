@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from tiendo.core.exceptions import ApplicationError, PermissionDeniedError
 from tiendo.core.types import Actor
-from tiendo.core.writer import AuditedWriter
+from tiendo.core.writer import AuditedWriter, ChangeReport
 from tiendo.orgunits.models import OrgUnit, UnitGroup
 from tiendo.orgunits.selectors import resolve_unit_references, user_is_office_admin
 from tiendo.plans.models import Indicator, IndicatorGroup, Plan, Responsibility, StatedVerdict, Task, TaskItem
@@ -26,28 +26,11 @@ SHIPPED_PLANS = ["quang-ngai-2025.yaml", "quang-ngai-2026.yaml"]  # in load orde
 
 
 @dataclass
-class PlanLoadReport:
-    plan: Plan | None
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.created or self.updated or self.deleted)
+class PlanLoadReport(ChangeReport):
+    plan: Plan | None = None
 
     def summary(self) -> str:
-        code = self.plan.code if self.plan else "?"
-        if not self.changed:
-            return _("%(plan)s: không có thay đổi / no changes") % {"plan": code}
-        return _(
-            "%(plan)s: %(c)d tạo mới, %(u)d cập nhật, %(d)d xóa / %(c)d created, %(u)d updated, %(d)d deleted"
-        ) % {
-            "plan": code,
-            "c": len(self.created),
-            "u": len(self.updated),
-            "d": len(self.deleted),
-        }
+        return f"{self.plan.code if self.plan else '?'}: {super().summary()}"
 
 
 def _check_semantics(document, plan_file: PlanFile) -> list[str]:

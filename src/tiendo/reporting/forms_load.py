@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from tiendo.core.exceptions import PermissionDeniedError
 from tiendo.core.types import Actor
-from tiendo.core.writer import AuditedWriter
+from tiendo.core.writer import AuditedWriter, ChangeReport
 from tiendo.core.yamlfile import YamlDocument
 from tiendo.orgunits.models import OrgUnit, UnitGroup
 from tiendo.orgunits.selectors import resolve_unit_references, user_is_office_admin
@@ -23,24 +22,8 @@ from tiendo.reporting.models import DataElement, DataSet, DataSetElement, DataSe
 SHIPPED_FORMS = Path(__file__).resolve().parent / "data" / "forms-2026.yaml"
 
 
-@dataclass
-class FormsLoadReport:
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.created or self.updated or self.deleted)
-
-    def summary(self) -> str:
-        if not self.changed:
-            return _("không có thay đổi / no changes")
-        return _("%(c)d tạo mới, %(u)d cập nhật, %(d)d xóa / %(c)d created, %(u)d updated, %(d)d deleted") % {
-            "c": len(self.created),
-            "u": len(self.updated),
-            "d": len(self.deleted),
-        }
+class FormsLoadReport(ChangeReport):
+    pass
 
 
 def _check(document: YamlDocument, forms_file: FormsFile) -> list[str]:
