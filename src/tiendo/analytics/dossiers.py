@@ -24,7 +24,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from tiendo.analytics.models import Dossier
@@ -113,6 +112,11 @@ class DossierFileError(ApplicationError):
 
 def _local_tz() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
+
+
+def _month(moment: datetime, tz: ZoneInfo) -> int:
+    local = moment.astimezone(tz)
+    return local.year * 100 + local.month
 
 
 def _parse_time(text: str, tz: ZoneInfo) -> datetime | None:
@@ -221,6 +225,7 @@ def parse_rows(lines, *, units: dict[str, int], name: str):
                 rating,
                 status,
                 simulated,
+                _month(received, tz),
             ),
         )
     if total_errors:
@@ -242,6 +247,7 @@ DOSSIER_FIELDS = [
     "rating",
     "status",
     "is_simulated",
+    "received_month",
 ]
 
 
@@ -421,8 +427,7 @@ def dossiers_derive(*, cells: set[tuple[int, int]] | None = None, year: int | No
     online = Q(channel__in=["mot_phan", "toan_trinh"])
     resolved = Q(status="resolved", resolved_at__isnull=False)
     rows = (
-        dossiers.annotate(month=TruncMonth("received_at", tzinfo=tz))
-        .values("unit_id", "month")
+        dossiers.values("unit_id", "received_month")
         .annotate(
             HS_RECEIVED=Count("pk"),
             HS_ONLINE=Count("pk", filter=online),
@@ -446,12 +451,10 @@ def dossiers_derive(*, cells: set[tuple[int, int]] | None = None, year: int | No
     simulated: dict[tuple[int, str], bool] = defaultdict(bool)
     dossier_counts: dict[tuple[int, str], int] = defaultdict(int)
     for row in rows:
-        month = row["month"]
-        if isinstance(month, datetime):
-            month = month.astimezone(tz).date()
-        if cells and (row["unit_id"], month.year) not in cells:
+        year_of_row, month_of_row = divmod(row["received_month"], 100)
+        if cells and (row["unit_id"], year_of_row) not in cells:
             continue
-        for period in _periods_of_month(month.year, month.month):
+        for period in _periods_of_month(year_of_row, month_of_row):
             key = (row["unit_id"], period)
             simulated[key] = simulated[key] or row["simulated"] > 0
             dossier_counts[key] += row["HS_RECEIVED"]

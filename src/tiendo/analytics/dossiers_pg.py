@@ -42,6 +42,11 @@ def _time(column: str) -> str:
     return f"NULLIF(r.{column}, '')::timestamptz"
 
 
+def _month(column: str) -> str:
+    """YYYYMM of the time in the local zone (the session zone is local during the conversion)."""
+    return f"to_char(NULLIF(r.{column}, '')::timestamptz, 'YYYYMM')::int"
+
+
 def import_postgresql(handle: TextIO, result, *, name: str, feed: str, max_reported: int) -> None:
     """Fill `result` (rows, created, updated, unchanged, cells) or raise DossierFileError / FallBack."""
     from tiendo.analytics.dossiers import DossierFileError
@@ -167,7 +172,8 @@ def import_postgresql(handle: TextIO, result, *, name: str, feed: str, max_repor
                            {flag.format(names["vneid"])} AS vneid, {flag.format(names["result_eligible"])} AS result_eligible,
                            {flag.format(names["result_electronic"])} AS result_electronic,
                            NULLIF(r.{names["rating"]}, '')::smallint AS rating, r.{names["status"]} AS status,
-                           {simulated} AS is_simulated, %s::text AS feed, now() AS loaded_at, r.line
+                           {simulated} AS is_simulated, %s::text AS feed, now() AS loaded_at, r.line,
+                           {_month(names["received_at"])} AS received_month
                     FROM dossier_raw r JOIN orgunits_orgunit u ON u.code = r.{names["unit_code"]}
                     """,
                     [feed],

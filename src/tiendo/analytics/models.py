@@ -35,6 +35,10 @@ class Dossier(models.Model):
     # costs time on a 2-million-row import
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="dossiers", db_index=False)
     received_at = models.DateTimeField()
+    received_month = models.PositiveIntegerField(
+        editable=False,
+        help_text="YYYYMM of received_at in local time: the cell, grouped without a date function",
+    )
     due_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     channel = models.CharField(max_length=12, choices=Channel.choices)
@@ -50,7 +54,10 @@ class Dossier(models.Model):
     loaded_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["unit", "received_at"])]
+        indexes = [
+            models.Index(fields=["unit", "received_at"]),
+            models.Index(fields=["received_month", "unit"]),
+        ]
 
     def __str__(self) -> str:
         return self.dossier_id
