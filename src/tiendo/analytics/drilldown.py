@@ -95,8 +95,11 @@ def indicator_by_unit(indicator: Indicator, *, period: str | None = None) -> Dri
         key=lambda r: r.value,
         reverse=indicator.direction != Indicator.Direction.LOWER,
     )
+    previous = None
     for position, row in enumerate(ranked, start=1):
-        row.rank = position
+        # equal values share a rank (1, 2, 2, 4)
+        row.rank = previous.rank if previous is not None and previous.value == row.value else position
+        previous = row
     return DrillDown(indicator, period, periods, rows)
 
 
@@ -111,3 +114,25 @@ def _units_of(indicator: Indicator, province: OrgUnit) -> list[OrgUnit]:
         .distinct()
         .order_by("name")
     )
+
+
+@dataclass
+class UnitRank:
+    indicator: Indicator
+    value: Decimal
+    rank: int
+    ranked: int
+    meets_target: bool | None
+
+
+def unit_ranks(unit: OrgUnit, indicators: list[Indicator]) -> list[UnitRank]:
+    """Where the unit stands on each indicator its reports feed: value, rank among the units ranked."""
+    ranks = []
+    for indicator in indicators:
+        if not indicator.numerator_id:
+            continue
+        drill = indicator_by_unit(indicator)
+        mine = next((r for r in drill.rows if r.unit.pk == unit.pk), None)
+        if mine is not None and mine.rank is not None and mine.value is not None:
+            ranks.append(UnitRank(indicator, mine.value, mine.rank, len(drill.reported), mine.meets_target))
+    return ranks

@@ -17,6 +17,7 @@ from tiendo.analytics.evaluation import (
 )
 from tiendo.analytics.progress import NOT_AVAILABLE, TARGET_ACHIEVED, Progress, progress_status, year_fraction
 from tiendo.core.types import Actor
+from tiendo.orgunits.models import OrgUnit
 from tiendo.plans.models import Indicator, IndicatorGroup, Plan
 from tiendo.plans.selectors import group_list, indicator_list
 from tiendo.reporting.models import DataValue
@@ -167,3 +168,12 @@ def indicator_history(*, user: User, indicator: Indicator) -> list[HistoryPoint]
     points = [HistoryPoint(i, v) for i in chain for v in stated.get(i.pk, []) + computed.get(i.pk, [])]
     points.sort(key=lambda p: (p.period_end, p.data_value.source == DataValue.Source.COMPUTED))
     return points
+
+
+def indicators_fed_by(*, user: User, unit: OrgUnit) -> list[Indicator]:
+    """Indicators whose formula runs over a form this unit reports (so it has a rank on them)."""
+    return list(
+        Indicator.objects.filter(source_form__units=unit, numerator__isnull=False)
+        .select_related("group", "plan__province", "own_element", "numerator", "denominator", "source_form")
+        .order_by("-plan__year", "group__sort", "sort")
+    )

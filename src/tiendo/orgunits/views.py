@@ -6,7 +6,8 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import cache_page
 
-from tiendo.analytics.selectors import evaluate_indicators
+from tiendo.analytics.drilldown import unit_ranks
+from tiendo.analytics.selectors import evaluate_indicators, indicators_fed_by
 from tiendo.orgunits.boundaries import feature_collection
 from tiendo.orgunits.models import OrgUnit
 from tiendo.orgunits.selectors import unit_can_view_private, unit_get, unit_list, unit_memberships
@@ -50,6 +51,7 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         "unit": unit,
         "rows": evaluate_indicators(user=request.user, indicators=indicators),
+        "ranks": unit_ranks(unit, indicators_fed_by(user=request.user, unit=unit)),
         "tasks": tasks_for_unit(user=request.user, unit=unit),
         "can_view_private": private,
         "members": unit_memberships(user=request.user, unit=unit) if private else [],

@@ -130,3 +130,20 @@ def test_the_api_gives_the_drill_down_worst_first_in_few_queries(
         "meets_target": False,
     }
     assert len(body["units"]) == 96
+
+
+def test_a_unit_page_shows_where_the_unit_ranks_on_each_indicator(client, small_forms, office_admin):
+    approve(office_admin, "21211", "10", "20")
+    approve(office_admin, "21172", "90", "100")
+    html = client.get("/units/21211/").content.decode()
+    assert 'id="unit-ranks"' in html
+    assert '<td class="num unit-rank">2/2</td>' in html  # V.1: 50 % against 90 %
+    assert '<td class="num unit-rank">1/2</td>' in client.get("/units/21172/").content.decode()
+
+
+def test_equal_values_share_a_rank(small_forms, office_admin):
+    approve(office_admin, "21211", "10", "20")
+    approve(office_admin, "21172", "20", "40")
+    approve(office_admin, "21025", "9", "10")
+    ranks = {r.unit.code: r.rank for r in indicator_by_unit(trained_indicator()).reported}
+    assert ranks == {"21025": 1, "21211": 2, "21172": 2}
