@@ -14,23 +14,9 @@ from typing import TextIO
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
+from tiendo.analytics.dossiers import COLUMNS as REQUIRED
+from tiendo.analytics.dossiers import DOSSIER_FIELDS
 from tiendo.analytics.models import Dossier
-
-REQUIRED = [
-    "dossier_id",
-    "procedure_code",
-    "level",
-    "unit_code",
-    "received_at",
-    "due_at",
-    "resolved_at",
-    "channel",
-    "vneid",
-    "result_eligible",
-    "result_electronic",
-    "rating",
-    "status",
-]
 
 
 class FallBack(Exception):
@@ -216,8 +202,6 @@ def upsert_from_staging(cursor) -> tuple[int, int]:
 
     Returns (created, updated); rows that match the stored dossier exactly are left untouched.
     """
-    from tiendo.analytics.dossiers import DOSSIER_FIELDS
-
     table = Dossier._meta.db_table
     columns = ", ".join(DOSSIER_FIELDS + ["feed", "loaded_at"])
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in DOSSIER_FIELDS[1:] + ["feed", "loaded_at"])
