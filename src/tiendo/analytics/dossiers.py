@@ -16,6 +16,7 @@ import csv
 import io
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,14 +24,23 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from tiendo.analytics.dossier_counts import (
+    COUNTED,
+    DERIVED,
+    counted_of,
+    counts_apply,
+    counts_rebuild,
+    dossier_flags,
+    values_derive,
+)
 from tiendo.analytics.models import Dossier
 from tiendo.core.exceptions import ApplicationError
 from tiendo.core.services import audit_record
 from tiendo.orgunits.models import OrgUnit
-from tiendo.reporting.models import DataElement, DataValue
+
+__all__ = ["DERIVED", "DossierFileError", "ImportResult", "dossiers_derive", "dossiers_import"]
 
 COLUMNS = [
     "dossier_id",
@@ -55,35 +65,6 @@ CHANNELS = {"truc_tiep", "mot_phan", "toan_trinh"}
 STATUSES = {"received", "processing", "resolved", "cancelled"}
 FLAGS = {"0": False, "1": True, "": False, "false": False, "true": True}
 
-# element code → (name, name_en): what each (unit, period) cell counts
-DERIVED = {
-    "HS_RECEIVED": ("Số hồ sơ thủ tục hành chính tiếp nhận trong kỳ", "Dossiers received"),
-    "HS_ONLINE": ("Số hồ sơ thủ tục hành chính nộp trực tuyến trong kỳ", "Dossiers submitted online"),
-    "HS_FULL_ONLINE": (
-        "Số hồ sơ thủ tục hành chính được xử lý trực tuyến toàn trình",
-        "Dossiers processed fully online",
-    ),
-    "HS_ONLINE_VNEID": (
-        "Số hồ sơ nộp trực tuyến có người nộp được xác thực qua VNeID",
-        "Online dossiers authenticated with VNeID",
-    ),
-    "HS_RESOLVED": ("Số hồ sơ đã giải quyết", "Dossiers resolved"),
-    "HS_RESOLVED_ON_TIME": ("Số hồ sơ giải quyết đúng hạn", "Dossiers resolved on time"),
-    "HS_RESOLVED_ELIGIBLE": (
-        "Số hồ sơ đã giải quyết có kết quả đủ điều kiện cấp kết quả điện tử",
-        "Resolved dossiers eligible for an electronic result",
-    ),
-    "HS_RESULT_ELECTRONIC": (
-        "Số hồ sơ được cấp kết quả giải quyết điện tử",
-        "Dossiers with an electronic result",
-    ),
-    "HS_RATED": ("Số hồ sơ dịch vụ công trực tuyến được đánh giá", "Online dossiers rated"),
-    "HS_SATISFIED": (
-        "Số hồ sơ dịch vụ công trực tuyến được đánh giá hài lòng",
-        "Online dossiers rated satisfied",
-    ),
-}
-
 
 @dataclass
 class ImportResult:
@@ -91,7 +72,7 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    cells: set[tuple[int, int]] = field(default_factory=set)  # (unit_id, year) whose values were recomputed
+    cells: set[tuple[int, int]] = field(default_factory=set)  # (unit_id, YYYYMM) whose counts changed
     seconds: float = 0.0
     derive_seconds: float = 0.0
 
@@ -126,10 +107,15 @@ def _parse_time(text: str, tz: ZoneInfo) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=tz)
 
 
-def parse_rows(lines, *, units: dict[str, int], name: str):
-    """Yield (line, values tuple) for good rows; raise DossierFileError listing bad ones after the last row."""
+def parse_rows(rows: Iterable[list[str]], *, units: dict[str, int], name: str, where=None):
+    """Yield (line, values tuple) for good rows; raise DossierFileError listing bad ones after the last row.
+
+    `rows` is the header then the records, split into cells (csv.reader, or records of the API);
+    `where(line)` names a row in messages (default `file:line`). The values follow DOSSIER_FIELDS.
+    """
     tz = _local_tz()
-    reader = csv.reader(lines)
+    where = where or (lambda line: f"{name}:{line}")
+    reader = iter(rows)
     header = next(reader, None)
     if header is None:
         raise DossierFileError([f"{name}: tệp rỗng / empty file"], 1)
@@ -208,8 +194,19 @@ def parse_rows(lines, *, units: dict[str, int], name: str):
         except ValueError as exc:
             total_errors += 1
             if len(errors) < MAX_REPORTED:
-                errors.append(f"{name}:{line}: {exc}")
+                errors.append(f"{where(line)}: {exc}")
             continue
+        counted = dossier_flags(
+            channel=channel,
+            vneid=flags[0],
+            status=status,
+            due_at=due,
+            resolved_at=resolved,
+            result_eligible=flags[1],
+            result_electronic=flags[2],
+            rating=rating,
+            simulated=simulated,
+        )
         yield (
             line,
             (
@@ -226,6 +223,7 @@ def parse_rows(lines, *, units: dict[str, int], name: str):
                 status,
                 simulated,
                 _month(received, tz),
+                counted,
             ),
         )
     if total_errors:
@@ -248,7 +246,15 @@ DOSSIER_FIELDS = [
     "status",
     "is_simulated",
     "received_month",
+    "flags",
 ]
+# a stored dossier counts in (unit, month, flags): what the pre-aggregate follows
+UNIT_AT, MONTH_AT, FLAGS_AT = (
+    DOSSIER_FIELDS.index("unit_id"),
+    DOSSIER_FIELDS.index("received_month"),
+    DOSSIER_FIELDS.index("flags"),
+)
+IMPORT_LOCK = 7_211_051  # PostgreSQL advisory lock: one dossier import at a time keeps the counts exact
 
 
 @transaction.atomic
@@ -256,47 +262,61 @@ def dossiers_import(
     *,
     path: Path | None = None,
     text: str | None = None,
+    records: list[dict] | None = None,
     feed: str = "dossiers",
     actor_label: str = "tiendo import-dossiers",
+    actor=None,
 ) -> ImportResult:
-    """Import a CSV completely or not at all; upsert on dossier_id; then recompute the affected values."""
+    """Import a CSV (a file or its text) or a batch of records completely or not at all.
+
+    Upsert on dossier_id: a dossier sent again is compared and changed only where a field differs,
+    so re-sending never double-counts. The counts per (unit, month, flags) move by the difference,
+    and the data values of the cells that changed are written again — nothing else.
+    """
     started = time.perf_counter()
-    name = path.name if path is not None else "dossiers.csv"
-    units = dict(OrgUnit.objects.values_list("code", "pk"))
+    name = path.name if path is not None else ("request" if records is not None else "dossiers.csv")
     result = ImportResult()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
 
     def open_file():
         return path.open(encoding="utf-8", newline="") if path is not None else io.StringIO(text or "")
 
     fast = False
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and records is None:
         from tiendo.analytics.dossiers_pg import FallBack, import_postgresql
 
         try:
             with transaction.atomic(), open_file() as handle:
-                import_postgresql(handle, result, name=name, feed=feed, max_reported=MAX_REPORTED)
+                import_postgresql(handle, result, feed=feed)
             fast = True
         except FallBack:  # something only the line-by-line check can pin to a line
             result = ImportResult()
     if not fast:
-        with open_file() as handle:
-            if connection.vendor == "postgresql":
-                _import_postgresql(parse_rows(handle, units=units, name=name), result, feed=feed)
-            else:
-                _import_generic(parse_rows(handle, units=units, name=name), result, feed=feed)
+        units = dict(OrgUnit.objects.values_list("code", "pk"))
+        if records is not None:
+            parsed = parse_rows(
+                _record_rows(records), units=units, name=name, where=lambda line: f"dossiers[{line - 2}]"
+            )
+            _import_rows(parsed, result, feed=feed)
+        else:
+            with open_file() as handle:
+                _import_rows(parse_rows(csv.reader(handle), units=units, name=name), result, feed=feed)
     derive_started = time.perf_counter()
-    dossiers_derive(cells=result.cells)
+    values_derive(cells=result.cells)
     result.derive_seconds = time.perf_counter() - derive_started
     result.seconds = time.perf_counter() - started
     province = OrgUnit.objects.filter(kind=OrgUnit.Kind.PROVINCE).first()
     if province is not None:
         audit_record(
-            actor=None,
+            actor=actor,
             actor_label=actor_label,
             action="dossiers.import",
             obj=province,
             changes={
                 "file": name,
+                "feed": feed,
                 "rows": result.rows,
                 "created": result.created,
                 "updated": result.updated,
@@ -306,39 +326,37 @@ def dossiers_import(
     return result
 
 
-def _year_cells(rows) -> set[tuple[int, int]]:
-    tz = _local_tz()
-    return {(row[3], row[4].astimezone(tz).year) for row in rows}
+def _record_rows(records: list[dict]) -> Iterable[list[str]]:
+    """Records of the API as CSV cells: the same checks and messages as a file."""
+    header = COLUMNS + OPTIONAL
+    yield header
+    for record in records:
+        cells = []
+        for column in header:
+            raw = record.get(column)
+            if raw is None:
+                cells.append("")
+            elif isinstance(raw, bool):
+                cells.append("1" if raw else "0")
+            else:
+                cells.append(str(raw))
+        yield cells
 
 
-def _import_postgresql(parsed, result: ImportResult, *, feed: str) -> None:
-    from tiendo.analytics.dossiers_pg import upsert_from_staging
-
-    table = Dossier._meta.db_table
-    columns = ", ".join(DOSSIER_FIELDS)
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS dossier_staging")  # an earlier import in the same transaction
-        cursor.execute(f"CREATE TEMP TABLE dossier_staging (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP")
-        with cursor.cursor.copy(f"COPY dossier_staging ({columns}, feed, loaded_at) FROM STDIN") as copy:
-            now = timezone.now()
-            for _line, values in parsed:
-                copy.write_row((*values, feed, now))
-                result.rows += 1
-                result.cells.add((values[3], values[4].astimezone(_local_tz()).year))
-        # the cells the changed dossiers left (a dossier may move to another unit or month)
-        cursor.execute(
-            f"SELECT DISTINCT d.unit_id, EXTRACT(YEAR FROM d.received_at AT TIME ZONE %s)::int FROM {table} d "
-            f"JOIN dossier_staging s USING (dossier_id)",
-            [settings.TIME_ZONE],
-        )
-        result.cells.update((unit_id, year) for unit_id, year in cursor.fetchall())
-        created, updated = upsert_from_staging(cursor)
-        cursor.execute("DROP TABLE dossier_staging")
-    result.created, result.updated = created, updated
-    result.unchanged = result.rows - created - updated
+@transaction.atomic
+def dossiers_derive(*, year: int) -> int:
+    """The full recompute of a year: count the dossiers again, then write every derived value."""
+    counts_rebuild(year=year)
+    return values_derive(year=year)
 
 
-def _import_generic(parsed, result: ImportResult, *, feed: str) -> None:
+def _import_rows(parsed, result: ImportResult, *, feed: str) -> None:
+    """Rows checked in Python: PostgreSQL stages them with COPY, other databases upsert in batches."""
+    if connection.vendor == "postgresql":
+        from tiendo.analytics.dossiers_pg import import_staged
+
+        import_staged(parsed, result, feed=feed)
+        return
     table = Dossier._meta.db_table
     columns = ", ".join(DOSSIER_FIELDS + ["feed", "loaded_at"])
     marks = ", ".join(["%s"] * (len(DOSSIER_FIELDS) + 2))
@@ -346,19 +364,31 @@ def _import_generic(parsed, result: ImportResult, *, feed: str) -> None:
     distinct = " OR ".join(f"{table}.{c} IS NOT excluded.{c}" for c in DOSSIER_FIELDS[1:])
     sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT (dossier_id) DO UPDATE SET {updates} WHERE {distinct}"
     batch: list[tuple] = []
-    now = timezone.now()
+    deltas: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0] * len(COUNTED))
+
+    def move(unit_id: int, month: int, flags: int, sign: int) -> None:
+        cell = deltas[(unit_id, month)]
+        for i, n in enumerate(counted_of(flags)):
+            cell[i] += sign * n
+
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
 
     def flush() -> None:
         ids = [row[0] for row in batch]
-        existing = {}
-        for dossier_id, unit_id, received in Dossier.objects.filter(dossier_id__in=ids).values_list(
-            "dossier_id", "unit_id", "received_at"
-        ):
-            existing[dossier_id] = (unit_id, received)
-            result.cells.add((unit_id, received.astimezone(_local_tz()).year))
+        existing = set()
+        for start in range(0, len(ids), 900):  # SQLite's limit on parameters
+            for dossier_id, unit_id, month, flags in Dossier.objects.filter(
+                dossier_id__in=ids[start : start + 900]
+            ).values_list("dossier_id", "unit_id", "received_month", "flags"):
+                existing.add(dossier_id)
+                move(
+                    unit_id, month, flags, -1
+                )  # what it brought to its cell (brought back below if unchanged)
+        for row in batch:
+            move(row[UNIT_AT], row[MONTH_AT], row[FLAGS_AT], +1)
         with connection.cursor() as cursor:
             before = connection.connection.total_changes
-            cursor.executemany(sql, [(*row, feed, now) for row in batch])
+            cursor.executemany(sql, [(*_stored(row), feed, now) for row in batch])
             changed = connection.connection.total_changes - before
         created = sum(1 for row in batch if row[0] not in existing)
         result.created += created
@@ -369,170 +399,20 @@ def _import_generic(parsed, result: ImportResult, *, feed: str) -> None:
     for _line, values in parsed:
         batch.append(values)
         result.rows += 1
-        result.cells.add((values[3], values[4].astimezone(_local_tz()).year))
         if len(batch) >= BATCH:
             flush()
     if batch:
         flush()
+    result.cells = counts_apply(dict(deltas))
 
 
-def ensure_elements() -> dict[str, DataElement]:
-    elements = {e.code: e for e in DataElement.objects.filter(code__in=DERIVED)}
-    for code, (name, name_en) in DERIVED.items():
-        if code not in elements:
-            elements[code] = DataElement.objects.create(
-                code=code,
-                name=name,
-                name_en=name_en,
-                value_type=DataElement.ValueType.INTEGER,
-                measure="hồ sơ",
-                aggregation=DataElement.Aggregation.SUM,
-            )
-    return elements
+TIMES = [DOSSIER_FIELDS.index(c) for c in ("received_at", "due_at", "resolved_at")]
 
 
-def _periods_of_month(year: int, month: int) -> list[str]:
-    return [
-        f"{year}{month:02d}",
-        f"{year}Q{(month - 1) // 3 + 1}",
-        f"{year}S{1 if month <= 6 else 2}",
-        str(year),
-    ]
-
-
-@transaction.atomic
-def dossiers_derive(*, cells: set[tuple[int, int]] | None = None, year: int | None = None) -> int:
-    """(Re)compute the derived values of the given (unit, year) cells, or of a whole year.
-
-    Monthly counts come from one GROUP BY; quarters, halves and the year are sums of the months
-    (counts add up; rates are formed later as ratios of these sums). Returns the values written.
-    """
-    elements = ensure_elements()
-    tz = _local_tz()
-    dossiers = Dossier.objects.all()
-    if cells is not None:
-        if not cells:
-            return 0
-        units = {u for u, _ in cells}
-        years = {y for _, y in cells}
-        start = datetime(min(years), 1, 1, tzinfo=tz)
-        end = datetime(max(years) + 1, 1, 1, tzinfo=tz)
-        dossiers = dossiers.filter(unit_id__in=units, received_at__gte=start, received_at__lt=end)
-    elif year is not None:
-        dossiers = dossiers.filter(
-            received_at__gte=datetime(year, 1, 1, tzinfo=tz),
-            received_at__lt=datetime(year + 1, 1, 1, tzinfo=tz),
-        )
-        cells = set()
-    online = Q(channel__in=["mot_phan", "toan_trinh"])
-    resolved = Q(status="resolved", resolved_at__isnull=False)
-    rows = (
-        dossiers.values("unit_id", "received_month")
-        .annotate(
-            HS_RECEIVED=Count("pk"),
-            HS_ONLINE=Count("pk", filter=online),
-            HS_FULL_ONLINE=Count("pk", filter=Q(channel="toan_trinh")),
-            HS_ONLINE_VNEID=Count("pk", filter=online & Q(vneid=True)),
-            HS_RESOLVED=Count("pk", filter=resolved),
-            HS_RESOLVED_ON_TIME=Count(
-                "pk", filter=resolved & (Q(due_at__isnull=True) | Q(resolved_at__lte=F("due_at")))
-            ),
-            HS_RESOLVED_ELIGIBLE=Count("pk", filter=resolved & Q(result_eligible=True)),
-            HS_RESULT_ELECTRONIC=Count(
-                "pk", filter=resolved & Q(result_eligible=True, result_electronic=True)
-            ),
-            HS_RATED=Count("pk", filter=online & Q(rating__isnull=False)),
-            HS_SATISFIED=Count("pk", filter=online & Q(rating__gte=4)),
-            simulated=Count("pk", filter=Q(is_simulated=True)),
-        )
-        .order_by()
-    )
-    totals: dict[tuple[int, str, str], int] = defaultdict(int)
-    simulated: dict[tuple[int, str], bool] = defaultdict(bool)
-    dossier_counts: dict[tuple[int, str], int] = defaultdict(int)
-    for row in rows:
-        year_of_row, month_of_row = divmod(row["received_month"], 100)
-        if cells and (row["unit_id"], year_of_row) not in cells:
-            continue
-        for period in _periods_of_month(year_of_row, month_of_row):
-            key = (row["unit_id"], period)
-            simulated[key] = simulated[key] or row["simulated"] > 0
-            dossier_counts[key] += row["HS_RECEIVED"]
-            for code in DERIVED:
-                totals[(row["unit_id"], period, code)] += row[code]
-    scope_units = {u for u, _ in cells} if cells else {u for u, _, _ in totals}
-    scope_years = {y for _, y in cells} if cells else ({year} if year else {int(p[:4]) for _, p, _ in totals})
-    existing = {
-        (unit_id, period, element_id): pk
-        for pk, unit_id, period, element_id in DataValue.objects.filter(
-            data_element__in=elements.values(), unit_id__in=scope_units, source=DataValue.Source.FEED
-        )
-        .filter(_year_filter(scope_years))
-        .values_list("pk", "unit_id", "period", "data_element_id")
-    }
-    now = timezone.now()
-    stamp = now.astimezone(tz).strftime("%H:%M %d/%m/%Y")
-    rows = []
-    for (unit_id, period, code), count in totals.items():
-        dossiers_in_cell = dossier_counts[(unit_id, period)]
-        detail = f"Tính từ {dossiers_in_cell} hồ sơ, luồng dossiers, lúc {stamp} / computed from {dossiers_in_cell} dossiers"
-        rows.append((elements[code].pk, unit_id, period, count, detail, simulated[(unit_id, period)], now))
-    written = _upsert_values(rows)
-    seen = {(unit_id, period, element_id) for element_id, unit_id, period, *_ in rows}
-    stale = [pk for key, pk in existing.items() if key not in seen]
-    for start in range(0, len(stale), 2000):
-        DataValue.objects.filter(pk__in=stale[start : start + 2000]).delete()
-    return written
-
-
-def _upsert_values(rows: list[tuple]) -> int:
-    """One INSERT … ON CONFLICT for all values: the database compares and writes only what changed.
-
-    (Django's bulk_update builds a CASE per row in Python: 10 s for 20,000 values; this is ~0.2 s.)
-    A value of the same key entered by a person or a report (source other than feed) is never
-    overwritten.
-    """
-    if not rows:
-        return 0
-    table = DataValue._meta.db_table
-    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
-    sql = (
-        f"INSERT INTO {table} (data_element_id, unit_id, period, value, text_value, source, source_detail, comment, "
-        f"is_simulated, stored_by_label, stored_at) VALUES (%s, %s, %s, %s, '', 'feed', %s, '', %s, 'tiendo (dossiers)', %s) "
-        f"ON CONFLICT (data_element_id, unit_id, period) DO UPDATE SET value = excluded.value, "
-        f"source_detail = excluded.source_detail, is_simulated = excluded.is_simulated, stored_at = excluded.stored_at "
-        f"WHERE {table}.source = 'feed' AND ({table}.value {differs} excluded.value "
-        f"OR {table}.is_simulated {differs} excluded.is_simulated)"
-    )
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
-        return len(rows)
-    # PostgreSQL: the rows go in with COPY, then one INSERT … SELECT … ON CONFLICT (no round trip per row)
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS feed_values")
-        cursor.execute(
-            "CREATE TEMP TABLE feed_values (data_element_id bigint, unit_id bigint, period varchar(12), value numeric, "
-            "source_detail varchar(500), is_simulated boolean, stored_at timestamptz) ON COMMIT DROP"
-        )
-        with cursor.cursor.copy("COPY feed_values FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(
-            f"INSERT INTO {table} (data_element_id, unit_id, period, value, text_value, source, source_detail, comment, "
-            f"is_simulated, stored_by_label, stored_at) SELECT data_element_id, unit_id, period, value, '', 'feed', "
-            f"source_detail, '', is_simulated, 'tiendo (dossiers)', stored_at FROM feed_values "
-            f"ON CONFLICT (data_element_id, unit_id, period) DO UPDATE SET value = excluded.value, "
-            f"source_detail = excluded.source_detail, is_simulated = excluded.is_simulated, stored_at = excluded.stored_at "
-            f"WHERE {table}.source = 'feed' AND ({table}.value IS DISTINCT FROM excluded.value "
-            f"OR {table}.is_simulated IS DISTINCT FROM excluded.is_simulated)"
-        )
-        cursor.execute("DROP TABLE feed_values")
-    return len(rows)
-
-
-def _year_filter(years: set[int]) -> Q:
-    condition = Q()
-    for year in years:
-        condition |= Q(period__startswith=str(year))
-    return condition
+def _stored(row: tuple) -> tuple:
+    """Times as Django stores them on SQLite (UTC text), so that SQL comparisons and ORM filters agree."""
+    adapt = connection.ops.adapt_datetimefield_value
+    values = list(row)
+    for i in TIMES:
+        values[i] = adapt(values[i])
+    return tuple(values)

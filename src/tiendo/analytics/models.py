@@ -9,7 +9,7 @@ from tiendo.orgunits.models import OrgUnit
 class Dossier(models.Model):
     """One public-service dossier (hồ sơ TTHC) of a record feed; upserted by `dossier_id`.
 
-    Feeds are turned into monthly data values (analytics.dossiers.derive) per handling unit;
+    Feeds are counted per unit, month and flags (DossierCount) and turned into monthly data values;
     indicators I.1, I.4, I.5 and I.6 are ratios over them.
     """
 
@@ -31,9 +31,12 @@ class Dossier(models.Model):
     dossier_id = models.CharField(max_length=64, primary_key=True)
     procedure_code = models.CharField(max_length=40)
     level = models.CharField(max_length=4, choices=Level.choices)
-    # no separate index on unit: the (unit, received_at) index below serves unit lookups, and every index
-    # costs time on a 2-million-row import
-    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="dossiers", db_index=False)
+    # No index and no database constraint on unit: the import checks every unit code before a row
+    # goes in, PROTECT still guards deletions in the ORM, and PostgreSQL's per-row foreign-key trigger
+    # and every extra index cost seconds on a 2-million-row import. Counting goes through DossierCount.
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="dossiers", db_index=False, db_constraint=False
+    )
     received_at = models.DateTimeField()
     received_month = models.PositiveIntegerField(
         editable=False,
@@ -49,15 +52,69 @@ class Dossier(models.Model):
         null=True, blank=True, help_text="1–5; 4 and 5 count as satisfied"
     )
     status = models.CharField(max_length=12, choices=Status.choices)
+    flags = models.PositiveSmallIntegerField(
+        default=0,
+        editable=False,
+        help_text="what the dossier counts towards, as bits (analytics.dossier_counts.Flag)",
+    )
     feed = models.CharField(max_length=40, default="dossiers")
     is_simulated = models.BooleanField(default=False)
     loaded_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["unit", "received_at"]),
-            models.Index(fields=["received_month", "unit"]),
+        # the PostgreSQL import lets the table check its rows (a broken one aborts the whole file)
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(dossier_id=""), name="dossier_id_given"),
+            models.CheckConstraint(condition=~models.Q(procedure_code=""), name="dossier_procedure_given"),
+            models.CheckConstraint(condition=models.Q(level__in=["tinh", "xa"]), name="dossier_level_known"),
+            models.CheckConstraint(
+                condition=models.Q(channel__in=["truc_tiep", "mot_phan", "toan_trinh"]),
+                name="dossier_channel_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["received", "processing", "resolved", "cancelled"]),
+                name="dossier_status_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
+                name="dossier_rating_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(resolved_at__isnull=True)
+                | models.Q(resolved_at__gte=models.F("received_at")),
+                name="dossier_resolved_after_received",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.dossier_id
+
+
+class DossierCount(models.Model):
+    """The dossiers of a unit received in a month, counted once per derived element.
+
+    The feed's pre-aggregate: kept current by every import (what a changed dossier adds to its new
+    cell minus what it brought to the cell it left), so a change touches only its cells; rebuilt
+    from the dossiers by a full recompute. The derived data values (HS_*) are these columns, and
+    sums of them for quarters, halves and the year.
+    """
+
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    month = models.PositiveIntegerField(help_text="YYYYMM, local time")
+    received = models.IntegerField(default=0)
+    online = models.IntegerField(default=0)
+    full_online = models.IntegerField(default=0)
+    online_vneid = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    resolved_on_time = models.IntegerField(default=0)
+    resolved_eligible = models.IntegerField(default=0)
+    result_electronic = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    simulated = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "month"], name="dossier_count_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.month}: {self.received}"
