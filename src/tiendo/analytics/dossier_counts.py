@@ -5,7 +5,9 @@ on time…), worked out once when it is stored. `DossierCount` holds, per unit a
 per derived element; every import adds what a changed dossier brings to its new cell and takes
 away what it brought to the cell it left, so a change to one dossier touches only its cells. The
 ten derived data elements (HS_*) are those counts per month, summed to quarter, six months and
-year (counts add up; rates are formed later as ratios of these sums, never as means of ratios).
+year when read (counts add up; rates are formed later as ratios of these sums, never as means of
+ratios): the formulas and the drill-down read them from here (`feed_totals`, `feed_unit_sums`), so
+a change is visible the moment its import commits and nothing else has to be rewritten.
 
 Why flags: counting is then integer bit tests on one small column, the same rule in Python and
 SQL, instead of ten conditions over text and timestamps for two million rows.
@@ -14,14 +16,18 @@ SQL, instead of ten conditions over text and timestamps for two million rows.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from enum import IntFlag
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from tiendo.analytics.models import Dossier, DossierCount
-from tiendo.reporting.models import DataElement, DataValue
+from tiendo.core.exceptions import ApplicationError
+from tiendo.orgunits.models import OrgUnit
+from tiendo.reporting.models import DataElement
+from tiendo.reporting.periods import parse_period
 
 
 class Flag(IntFlag):
@@ -174,28 +180,29 @@ def counts_sql(*, flags: str, weight: str = "1") -> str:
 
 
 def counts_upsert_sql(select: str) -> str:
-    """INSERT the (unit_id, month, counts…) rows of `select`, adding them to the cells already there."""
+    """INSERT the (unit_id, month, counts…, updated_at) rows of `select`, adding them to the cells there."""
     columns = ", ".join(COUNTED)
     adds = ", ".join(f"{c} = {COUNT_TABLE}.{c} + excluded.{c}" for c in COUNTED)
     return (
-        f"INSERT INTO {COUNT_TABLE} (unit_id, month, {columns}) {select} "
-        f"ON CONFLICT (unit_id, month) DO UPDATE SET {adds}"
+        f"INSERT INTO {COUNT_TABLE} (unit_id, month, {columns}, updated_at) {select} "
+        f"ON CONFLICT (unit_id, month) DO UPDATE SET {adds}, updated_at = excluded.updated_at"
     )
 
 
 def counts_apply(deltas: dict[tuple[int, int], list[int]]) -> set[tuple[int, int]]:
     """Add (unit, month) → the counts' differences; return the cells that changed."""
-    changed = [(unit, month, *counts) for (unit, month), counts in deltas.items() if any(counts)]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    changed = [(unit, month, *counts, now) for (unit, month), counts in deltas.items() if any(counts)]
     if not changed:
         return set()
-    marks = ", ".join(["%s"] * (2 + len(COUNTED)))
+    marks = ", ".join(["%s"] * (3 + len(COUNTED)))
     with connection.cursor() as cursor:
         cursor.executemany(counts_upsert_sql(f"VALUES ({marks})"), changed)
         cursor.execute(f"DELETE FROM {COUNT_TABLE} WHERE received = 0")
     return {(row[0], row[1]) for row in changed}
 
 
-def counts_rebuild(*, year: int) -> None:
+def counts_rebuild(*, year: int) -> int:
     """Count a year again from the dossiers themselves (the full recompute).
 
     The GROUP BY runs as a plain SELECT (PostgreSQL runs it in parallel; an INSERT … SELECT would
@@ -209,16 +216,18 @@ def counts_rebuild(*, year: int) -> None:
             f"WHERE received_month BETWEEN %s AND %s GROUP BY unit_id, received_month",
             [first, last],
         )
-        rows = cursor.fetchall()
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        rows = [(*row, now) for row in cursor.fetchall()]
         cursor.execute(f"DELETE FROM {COUNT_TABLE} WHERE month BETWEEN %s AND %s", [first, last])
-        marks = "(" + ", ".join(["%s"] * (2 + len(COUNTED))) + ")"
+        marks = "(" + ", ".join(["%s"] * (3 + len(COUNTED))) + ")"
         for start in range(0, len(rows), 500):  # a few statements, not one per cell
             chunk = rows[start : start + 500]
             cursor.execute(
-                f"INSERT INTO {COUNT_TABLE} (unit_id, month, {', '.join(COUNTED)}) VALUES "
+                f"INSERT INTO {COUNT_TABLE} (unit_id, month, {', '.join(COUNTED)}, updated_at) VALUES "
                 + ", ".join([marks] * len(chunk)),
                 [value for row in chunk for value in row],
             )
+    return len(rows)
 
 
 def ensure_elements() -> dict[str, DataElement]:
@@ -245,116 +254,120 @@ def periods_of_month(year: int, month: int) -> list[str]:
     ]
 
 
-def _monthly_counts(*, units: set[int] | None, years: set[int]) -> list[tuple]:
-    """(unit, month, the counts of COUNTED…) of the given units (all when None) and years."""
-    ranges = " OR ".join(f"month BETWEEN {y * 100 + 1} AND {y * 100 + 12}" for y in sorted(years))
-    where = f"({ranges})"
-    params: list[int] = []
-    if units is not None:
-        where += f" AND unit_id IN ({', '.join(['%s'] * len(units))})"
-        params = sorted(units)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT unit_id, month, {', '.join(COUNTED)} FROM {COUNT_TABLE} WHERE {where}", params
-        )
-        return cursor.fetchall()
+def months_of(period: str) -> list[int]:
+    """The YYYYMM months a DHIS2 period is made of (monthly, quarterly, six-monthly, yearly; else none)."""
+    try:
+        parsed = parse_period(period)
+    except ApplicationError:
+        return []
+    if parsed.period_type not in {"monthly", "quarterly", "sixmonthly", "yearly"}:
+        return []
+    year = parsed.start.year
+    return [year * 100 + m for m in range(parsed.start.month, parsed.end.month + 1)]
 
 
-@transaction.atomic
-def values_derive(*, cells: set[tuple[int, int]] | None = None, year: int | None = None) -> int:
-    """Write the HS_* values of the periods the given (unit, month) cells belong to, or of a whole year.
+def feed_column(code: str) -> str | None:
+    """The DossierCount column behind a derived element's code (None for any other element)."""
+    return code.removeprefix("HS_").lower() if code in DERIVED else None
 
-    Values are compared in the database and written only where they changed; a cell left without
-    dossiers loses its values. A value of the same key entered by a person or a report (any source
-    but the feed) is never overwritten. Returns the number of values computed.
+
+@dataclass
+class FeedTotal:
+    """One element over the province in one period, read from the counts."""
+
+    total: int
+    units: int
+    dossiers: int
+    simulated: int
+    updated_at: datetime | None
+
+    @property
+    def detail(self) -> str:
+        return f"tính từ {self.dossiers} hồ sơ, luồng dossiers / from {self.dossiers} dossiers, feed dossiers"
+
+
+def feed_totals(*, columns: dict[int, str], province: OrgUnit) -> dict[tuple[int, str], FeedTotal]:
+    """(element id, period) → its total over the province's units, for every period with dossiers.
+
+    `columns` maps element ids to their DossierCount column (`feed_column`). One query: 12 rows per
+    unit and year, summed here to months, quarters, halves and years.
     """
-    if cells is not None and not cells:
-        return 0
-    elements = ensure_elements()
-    codes = list(DERIVED)
-    if cells is not None:
-        years = {month // 100 for _, month in cells}
-        units: set[int] | None = {unit for unit, _ in cells}
-        scope = {(unit, period) for unit, month in cells for period in periods_of_month(*divmod(month, 100))}
-    else:
-        assert year is not None
-        years, units, scope = {year}, None, None
-    totals: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0] * len(COUNTED))
-    for unit_id, month, *counts in _monthly_counts(units=units, years=years):
+    if not columns:
+        return {}
+    names = sorted(set(columns.values()))
+    rows = DossierCount.objects.filter(unit__path__startswith=province.path).values_list(
+        "unit_id", "month", "updated_at", "received", "simulated", *names
+    )
+    sums: dict[tuple[str, str], int] = defaultdict(int)
+    units: dict[str, set[int]] = defaultdict(set)
+    received: dict[str, int] = defaultdict(int)
+    simulated: dict[str, int] = defaultdict(int)
+    latest: dict[str, datetime] = {}
+    for unit_id, month, updated_at, dossiers, simulated_dossiers, *counts in rows:
         for period in periods_of_month(*divmod(month, 100)):
-            if scope is not None and (unit_id, period) not in scope:
-                continue
-            cell = totals[(unit_id, period)]
-            for i, count in enumerate(counts):
-                cell[i] += int(count)
-    now = timezone.now()
-    rows = []
-    for (unit_id, period), counts in totals.items():
-        received, simulated = counts[0], counts[-1] > 0
-        detail = (
-            f"Tính từ {received} hồ sơ, luồng dossiers / computed from {received} dossiers, feed dossiers"
+            units[period].add(unit_id)
+            received[period] += dossiers
+            simulated[period] += simulated_dossiers
+            if period not in latest or updated_at > latest[period]:
+                latest[period] = updated_at
+            for name, count in zip(names, counts, strict=True):
+                sums[(name, period)] += count
+    return {
+        (element_id, period): FeedTotal(
+            total=sums[(column, period)],
+            units=len(units[period]),
+            dossiers=received[period],
+            simulated=simulated[period],
+            updated_at=latest.get(period),
         )
-        for code, count in zip(codes, counts[:-1], strict=True):
-            rows.append((elements[code].pk, unit_id, period, count, detail, simulated, now))
-    _write_values(rows, element_ids=[e.pk for e in elements.values()], scope=scope, year=year)
-    return len(rows)
+        for element_id, column in columns.items()
+        for period in units
+    }
 
 
-def _write_values(
-    rows: list[tuple], *, element_ids: list[int], scope: set[tuple[int, str]] | None, year: int | None
-) -> None:
-    """Stage the values in a temporary table, then one INSERT … ON CONFLICT and one DELETE of the stale."""
-    table = DataValue._meta.db_table
-    postgres = connection.vendor == "postgresql"
-    differs = "IS DISTINCT FROM" if postgres else "IS NOT"
-    temp = "" if postgres else "temp."
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS feed_values")
-        cursor.execute("DROP TABLE IF EXISTS feed_scope")
-        cursor.execute(
-            "CREATE TEMP TABLE feed_values (data_element_id bigint, unit_id bigint, period varchar(12), "
-            "value numeric, source_detail varchar(500), is_simulated boolean, stored_at timestamp)"
+def feed_unit_sums(*, columns: dict[int, str], province: OrgUnit, period: str) -> dict[tuple[int, int], int]:
+    """(unit id, element id) → the unit's count in the period (the drill-down). One query."""
+    months = months_of(period)
+    if not columns or not months:
+        return {}
+    names = sorted(set(columns.values()))
+    result: dict[tuple[int, int], int] = defaultdict(int)
+    for unit_id, *counts in DossierCount.objects.filter(
+        unit__path__startswith=province.path, month__in=months
+    ).values_list("unit_id", *names):
+        by_name = dict(zip(names, counts, strict=True))
+        for element_id, column in columns.items():
+            result[(unit_id, element_id)] += by_name[column]
+    return dict(result)
+
+
+def feed_periods(*, province: OrgUnit, year: int) -> set[str]:
+    """The periods of a year in which the province's units have dossiers."""
+    months = (
+        DossierCount.objects.filter(
+            unit__path__startswith=province.path, month__gte=year * 100 + 1, month__lte=year * 100 + 12
         )
-        cursor.execute("CREATE TEMP TABLE feed_scope (unit_id bigint, period varchar(12))")
-        if postgres:
-            with cursor.cursor.copy("COPY feed_values FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            if scope is not None:
-                with cursor.cursor.copy("COPY feed_scope FROM STDIN") as copy:
-                    for cell in scope:
-                        copy.write_row(cell)
-        else:
-            cursor.executemany(f"INSERT INTO {temp}feed_values VALUES (%s, %s, %s, %s, %s, %s, %s)", rows)
-            if scope is not None:
-                cursor.executemany(f"INSERT INTO {temp}feed_scope VALUES (%s, %s)", list(scope))
-        # indexed so that the DELETE below probes, not a loop over every pair
-        cursor.execute("CREATE INDEX feed_values_key ON feed_values (unit_id, period, data_element_id)")
-        cursor.execute("CREATE INDEX feed_scope_key ON feed_scope (unit_id, period)")
-        cursor.execute(
-            f"INSERT INTO {table} (data_element_id, unit_id, period, value, text_value, source, source_detail, "
-            f"comment, is_simulated, stored_by_label, stored_at) SELECT data_element_id, unit_id, period, value, '', "
-            f"'feed', source_detail, '', is_simulated, 'tiendo (dossiers)', stored_at FROM feed_values WHERE true "
-            f"ON CONFLICT (data_element_id, unit_id, period) DO UPDATE SET value = excluded.value, "
-            f"source_detail = excluded.source_detail, is_simulated = excluded.is_simulated, stored_at = excluded.stored_at "
-            f"WHERE {table}.source = 'feed' AND ({table}.value {differs} excluded.value "
-            f"OR {table}.is_simulated {differs} excluded.is_simulated "
-            f"OR {table}.source_detail {differs} excluded.source_detail)"
-        )
-        # the stale: feed values of the scope that no dossier supports any more
-        if scope is not None:
-            within = f"EXISTS (SELECT 1 FROM feed_scope s WHERE s.unit_id = {table}.unit_id AND s.period = {table}.period)"
-            params: list = []
-        else:
-            assert year is not None
-            periods = sorted({p for m in range(1, 13) for p in periods_of_month(year, m)})
-            within = f"{table}.period IN ({', '.join(['%s'] * len(periods))})"
-            params = periods
-        cursor.execute(
-            f"DELETE FROM {table} WHERE source = 'feed' AND data_element_id IN ({', '.join(['%s'] * len(element_ids))}) "
-            f"AND {within} AND NOT EXISTS (SELECT 1 FROM feed_values f WHERE f.data_element_id = {table}.data_element_id "
-            f"AND f.unit_id = {table}.unit_id AND f.period = {table}.period)",
-            [*element_ids, *params],
-        )
-        cursor.execute("DROP TABLE feed_values")
-        cursor.execute("DROP TABLE feed_scope")
+        .values_list("month", flat=True)
+        .distinct()
+    )
+    return {period for month in months for period in periods_of_month(*divmod(month, 100))}
+
+
+def feed_units(*, province: OrgUnit) -> list[int]:
+    """The units of the province with dossiers."""
+    return list(
+        DossierCount.objects.filter(unit__path__startswith=province.path)
+        .values_list("unit_id", flat=True)
+        .distinct()
+    )
+
+
+def feed_value(*, code: str, unit: OrgUnit, period: str) -> int | None:
+    """One unit's count of a derived element in a period (None without dossiers)."""
+    column = feed_column(code)
+    months = months_of(period)
+    if column is None or not months:
+        return None
+    rows = DossierCount.objects.filter(unit=unit, month__in=months).values_list(column, flat=True)
+    found = list(rows)
+    return sum(found) if found else None

@@ -164,7 +164,7 @@ def _upsert(cursor, source: str, id_column: str, params: list, result, *, rows: 
     stored = f"EXISTS (SELECT 1 FROM {table} x WHERE x.dossier_id = {id_column})"
     sets = ", ".join(f"{col} = s.{col}" for col in fields[1:])
     distinct = " OR ".join(f"d.{col} IS DISTINCT FROM s.{col}" for col in DOSSIER_FIELDS[1:])
-    counted = f"counted AS ({counts_upsert_sql('SELECT * FROM delta')} RETURNING unit_id, month)"
+    counted = f"counted AS ({counts_upsert_sql('SELECT *, now() FROM delta')} RETURNING unit_id, month)"
     cursor.execute(
         f"""
         WITH up AS (

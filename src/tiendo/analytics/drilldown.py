@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Max, Sum
+from django.db.models import Max, Q, Sum
 
+from tiendo.analytics.dossier_counts import feed_column, feed_periods, feed_unit_sums, feed_units
 from tiendo.analytics.formulas import APPROVED
 from tiendo.orgunits.models import OrgUnit
 from tiendo.plans.models import Indicator
@@ -51,9 +52,13 @@ def indicator_by_unit(indicator: Indicator, *, period: str | None = None) -> Dri
         APPROVED, data_element_id__in=element_ids, unit__path__startswith=province.path, value__isnull=False
     ).exclude(unit=province)
     year = indicator.plan.year
+    columns = _feed_columns(indicator)
+    reported = set(base.values_list("period", flat=True).distinct())
+    if columns:
+        reported |= feed_periods(province=province, year=year)
     periods = sorted(
-        {p for p in base.values_list("period", flat=True).distinct() if parse_period(p).end.year == year},
-        key=lambda p: parse_period(p).end,
+        {p for p in reported if parse_period(p).end.year == year},
+        key=lambda p: (parse_period(p).end, (parse_period(p).end - parse_period(p).start).days),
     )
     if period is None:
         period = periods[-1] if periods else None
@@ -65,6 +70,8 @@ def indicator_by_unit(indicator: Indicator, *, period: str | None = None) -> Dri
             .annotate(total=Sum("value"), last=Max("stored_at"))
         ):
             sums[(row["unit_id"], row["data_element_id"])] = row["total"]
+        for key, count in feed_unit_sums(columns=columns, province=province, period=period).items():
+            sums[key] = sums.get(key, Decimal(0)) + count
     units = _units_of(indicator, province)
     rows = []
     for unit in units:
@@ -108,12 +115,24 @@ def _units_of(indicator: Indicator, province: OrgUnit) -> list[OrgUnit]:
     if indicator.source_form_id:
         return list(indicator.source_form.units.filter(path__startswith=province.path).order_by("name"))
     element_ids = [e for e in (indicator.numerator_id, indicator.denominator_id) if e]
+    with_data = Q(data_values__data_element_id__in=element_ids)
+    if _feed_columns(indicator):
+        with_data |= Q(pk__in=feed_units(province=province))
     return list(
-        OrgUnit.objects.filter(data_values__data_element_id__in=element_ids, path__startswith=province.path)
+        OrgUnit.objects.filter(with_data, path__startswith=province.path)
         .exclude(pk=province.pk)
         .distinct()
         .order_by("name")
     )
+
+
+def _feed_columns(indicator: Indicator) -> dict[int, str]:
+    """The indicator's elements counted from the dossier feed → their count columns."""
+    return {
+        element.pk: column
+        for element in (indicator.numerator, indicator.denominator)
+        if element is not None and (column := feed_column(element.code))
+    }
 
 
 @dataclass

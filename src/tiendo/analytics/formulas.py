@@ -3,7 +3,8 @@
 Only approved data counts: values from approved submissions, and values entered outside the
 submission workflow (documents, the CĐS office, imports with their own provenance). Sums run over
 the plan's province subtree (communes and agencies), per DHIS2 period, in one query per call.
-Rates are a ratio of sums, never an average of percentages.
+Rates are a ratio of sums, never an average of percentages. Elements counted from a record feed
+(the dossiers' HS_*) are read from the feed's counts per unit and month (analytics.dossier_counts).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from decimal import Decimal
 
 from django.db.models import Avg, Count, Max, Q, Sum
 
+from tiendo.analytics.dossier_counts import feed_column, feed_totals
 from tiendo.orgunits.models import OrgUnit, UnitGroup
 from tiendo.plans.models import Indicator
 from tiendo.reporting.models import DataElement, DataValue, Submission
@@ -82,7 +84,9 @@ def computed_values(indicators: Iterable[Indicator]) -> dict[int, list[DataValue
                 "mean": sum(numbers) / len(numbers),
                 "n": len(numbers),
                 "last_stored": None,
+                "simulated": 0,
             }
+    _add_feed_totals(totals, with_formula, provinces)
     unit_counts: dict[tuple[int, str], int] = {}
     result: dict[int, list[DataValue]] = {}
     for indicator in with_formula:
@@ -95,6 +99,7 @@ def computed_values(indicators: Iterable[Indicator]) -> dict[int, list[DataValue
             numerator = totals[(province.pk, indicator.numerator_id, period)]
             num = numerator["mean"] if indicator.numerator_id in averaged else numerator["total"]
             detail = f"Σ {indicator.numerator.code} ({numerator['n']})"
+            feed_detail = numerator.get("feed_detail")
             if indicator.denominator_id:
                 denominator = totals.get((province.pk, indicator.denominator_id, period))
                 if not denominator:
@@ -119,6 +124,8 @@ def computed_values(indicators: Iterable[Indicator]) -> dict[int, list[DataValue
             )
             if indicator.factor != 1:
                 detail += f" × {format(indicator.factor.normalize(), 'f')}"
+            if feed_detail:
+                detail += f"; {feed_detail}"
             points.append(
                 DataValue(
                     data_element_id=indicator.numerator_id,
@@ -134,3 +141,28 @@ def computed_values(indicators: Iterable[Indicator]) -> dict[int, list[DataValue
             )
         result[indicator.pk] = points
     return result
+
+
+def _add_feed_totals(totals: dict, indicators: list[Indicator], provinces: dict[int, OrgUnit]) -> None:
+    """Elements counted from a record feed (the dossiers' HS_*) come from its counts, not data values."""
+    columns = {
+        element.pk: column
+        for indicator in indicators
+        for element in (indicator.numerator, indicator.denominator)
+        if element is not None and (column := feed_column(element.code))
+    }
+    if not columns:
+        return
+    for province_id, province in provinces.items():
+        for (element_id, period), feed in feed_totals(columns=columns, province=province).items():
+            row = totals.setdefault(
+                (province_id, element_id, period),
+                {"total": 0, "mean": 0, "n": 0, "last_stored": None, "simulated": 0},
+            )
+            row["total"] += feed.total
+            row["n"] += feed.units
+            row["mean"] = Decimal(row["total"]) / row["n"] if row["n"] else 0
+            row["simulated"] += feed.simulated
+            if feed.updated_at and (row["last_stored"] is None or feed.updated_at > row["last_stored"]):
+                row["last_stored"] = feed.updated_at
+            row["feed_detail"] = feed.detail

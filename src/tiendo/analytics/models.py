@@ -96,7 +96,7 @@ class DossierCount(models.Model):
     The feed's pre-aggregate: kept current by every import (what a changed dossier adds to its new
     cell minus what it brought to the cell it left), so a change touches only its cells; rebuilt
     from the dossiers by a full recompute. The derived data values (HS_*) are these columns, and
-    sums of them for quarters, halves and the year.
+    sums of them for quarters, halves and the year, read by the formulas and the drill-down.
     """
 
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+", db_constraint=False)
@@ -112,6 +112,7 @@ class DossierCount(models.Model):
     rated = models.IntegerField(default=0)
     satisfied = models.IntegerField(default=0)
     simulated = models.IntegerField(default=0)
+    updated_at = models.DateTimeField(help_text="when an import or a recount last changed the cell")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["unit", "month"], name="dossier_count_cell")]

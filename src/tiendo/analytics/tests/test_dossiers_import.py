@@ -3,9 +3,11 @@ from datetime import date
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from tiendo.analytics.dossier_counts import COUNTED, feed_value
 from tiendo.analytics.dossiers import DossierFileError, dossiers_derive, dossiers_import
-from tiendo.analytics.models import Dossier
+from tiendo.analytics.models import Dossier, DossierCount
 from tiendo.analytics.selectors import indicator_row
+from tiendo.orgunits.models import OrgUnit
 from tiendo.plans.models import Indicator
 from tiendo.reporting.models import DataValue
 
@@ -29,8 +31,7 @@ def row(
 
 
 def value(code, unit="21211", period="202603"):
-    found = DataValue.objects.filter(data_element__code=code, unit__code=unit, period=period).first()
-    return None if found is None else int(found.value)
+    return feed_value(code=code, unit=OrgUnit.objects.get(code=unit), period=period)
 
 
 def test_dossiers_become_monthly_counts_and_their_rollups(shipped_data):
@@ -48,10 +49,7 @@ def test_dossiers_become_monthly_counts_and_their_rollups(shipped_data):
     assert value("HS_RESOLVED") == 2 and value("HS_RESOLVED_ON_TIME") == 2
     assert value("HS_RATED") == 2 and value("HS_SATISFIED") == 1
     assert value("HS_RECEIVED", period="2026Q1") == 3 and value("HS_RECEIVED", period="2026") == 3
-    detail = DataValue.objects.get(
-        data_element__code="HS_RECEIVED", unit__code="21211", period="202603"
-    ).source_detail
-    assert detail.startswith("Tính từ 3 hồ sơ")
+    assert not DataValue.objects.filter(data_element__code="HS_RECEIVED").exists()  # read from the counts
 
 
 def test_resending_the_file_changes_nothing_and_a_status_change_updates_only_its_cells(shipped_data):
@@ -95,7 +93,7 @@ def test_a_file_with_bad_rows_reports_each_line_and_imports_nothing(shipped_data
         "dossiers.csv:6: thời gian không hợp lệ (ISO 8601) / invalid time (ISO 8601)" in error.value.errors[3]
     )
     assert not Dossier.objects.exists()
-    assert not DataValue.objects.filter(data_element__code="HS_RECEIVED").exists()
+    assert not DossierCount.objects.exists()
 
 
 def test_a_file_without_the_required_columns_is_refused(shipped_data):
@@ -120,17 +118,26 @@ def test_the_dossier_indicators_are_ratios_over_the_province(shipped_data):
     assert float(evaluation.value) == 50.0
 
 
-def test_a_full_recompute_of_a_year_gives_the_same_values(shipped_data):
-    dossiers_import(text=HEADER + row("D1") + row("D2", unit="21172"))
-    before = {
-        (v.unit_id, v.period, v.data_element_id): v.value for v in DataValue.objects.filter(source="feed")
+def counts():
+    return {
+        (c.unit_id, c.month): [getattr(c, name) for name in COUNTED] for c in DossierCount.objects.all()
     }
-    DataValue.objects.filter(source="feed").delete()
-    dossiers_derive(year=2026)
-    after = {
-        (v.unit_id, v.period, v.data_element_id): v.value for v in DataValue.objects.filter(source="feed")
-    }
-    assert before == after
+
+
+def test_a_full_recompute_of_a_year_gives_the_counts_the_imports_kept(shipped_data):
+    dossiers_import(text=HEADER + row("D1") + row("D2", unit="21172") + row("D3", channel="mot_phan"))
+    moved = row(
+        "D1",
+        channel="truc_tiep",
+        received="2026-05-02T09:00:00+07:00",
+        resolved="2026-05-04T09:00:00+07:00",
+        due="2026-05-09T09:00:00+07:00",
+    )
+    dossiers_import(text=HEADER + moved)
+    kept = counts()
+    DossierCount.objects.all().delete()
+    assert dossiers_derive(year=2026) == 3  # cells: 21211 in March and May, 21172 in March
+    assert counts() == kept
 
 
 def test_values_computed_from_simulated_dossiers_are_marked_simulated(client, shipped_data):

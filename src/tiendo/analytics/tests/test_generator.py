@@ -33,7 +33,7 @@ def test_the_same_seed_gives_the_same_file_and_it_imports(tmp_path, shipped_data
     assert first.read_bytes() == second.read_bytes()
     result = dossiers_import(path=first)
     assert result.created == 500
-    from tiendo.reporting.models import DataValue
+    from tiendo.analytics.models import DossierCount
 
-    assert DataValue.objects.filter(source="feed", is_simulated=True).exists()
-    assert not DataValue.objects.filter(source="feed", is_simulated=False).exists()
+    cells = list(DossierCount.objects.all())
+    assert cells and all(cell.simulated == cell.received for cell in cells)  # every dossier marked simulated

@@ -26,5 +26,6 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         self.stdout.write(
             f"{file.name}: {result.rows} dòng / rows — {result.created} mới / new, {result.updated} cập nhật / updated, "
-            f"{result.unchanged} không đổi / unchanged; {result.seconds:.2f} s (số liệu dẫn xuất / derived values {result.derive_seconds:.2f} s)"
+            f"{result.unchanged} không đổi / unchanged; {len(result.cells)} ô (đơn vị × tháng) thay đổi / "
+            f"cells (unit × month) changed; {result.seconds:.2f} s"
         )
