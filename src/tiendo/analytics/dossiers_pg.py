@@ -21,6 +21,7 @@ from tiendo.analytics.dossiers import DOSSIER_FIELDS
 from tiendo.analytics.models import Dossier
 
 CHUNK = 1 << 20  # characters per COPY write
+SMALL_BATCH = 200_000  # rows; see the check for repeated ids
 
 
 class FallBack(Exception):
@@ -74,7 +75,9 @@ def import_postgresql(handle: TextIO, result, *, feed: str) -> None:
                 while chunk := handle.read(CHUNK):
                     copy.write(chunk)
             rows = cursor.cursor.rowcount
-            cursor.execute("ANALYZE dossier_raw")  # row estimates for the joins below
+            if rows > SMALL_BATCH:
+                cursor.execute("ANALYZE dossier_raw")  # row estimates for the joins below (a small batch
+                # is estimated well enough from its size)
             cursor.execute(
                 "SET LOCAL TIME ZONE %s", [settings.TIME_ZONE]
             )  # times without an offset are local
@@ -96,13 +99,26 @@ def import_postgresql(handle: TextIO, result, *, feed: str) -> None:
                        AS received_month, {_flags_of("s")} AS flags, %s::varchar AS feed, now() AS loaded_at
                 FROM ({converted}) s
             """
-            cursor.execute(
-                f"SELECT 1 FROM dossier_raw r JOIN {Dossier._meta.db_table} d ON d.dossier_id = {c['dossier_id']} "
-                f"GROUP BY d.dossier_id HAVING count(*) > 1 LIMIT 1"
-            )
+            # An id sent twice: among new dossiers the primary key refuses it; among stored ones the
+            # UPDATE would silently take either row, so look first — in the whole batch when it is
+            # small (milliseconds), else only among the ids already stored (a batch of millions is
+            # mostly new: the join is then cheap where a GROUP BY of every id would not be).
+            if rows <= SMALL_BATCH:
+                cursor.execute(
+                    f"SELECT 1 FROM dossier_raw r GROUP BY {c['dossier_id']} HAVING count(*) > 1 LIMIT 1"
+                )
+            else:
+                cursor.execute(
+                    f"SELECT 1 FROM dossier_raw r JOIN {Dossier._meta.db_table} d ON d.dossier_id = {c['dossier_id']} "
+                    f"GROUP BY d.dossier_id HAVING count(*) > 1 LIMIT 1"
+                )
             if cursor.fetchone():
-                raise FallBack("a stored dossier is sent twice")  # the UPDATE would take either silently
+                raise FallBack("a dossier is sent twice")
             _upsert(cursor, source, c["dossier_id"], [feed], result, rows=rows)
+            if result.created > SMALL_BATCH:
+                # a bulk load: the planner's row estimates are stale until the table is analysed, and
+                # a stale "600,000 rows" turns the next batch's key lookups into a full scan
+                cursor.execute(f"ANALYZE {Dossier._meta.db_table}")
             cursor.execute("SET LOCAL TIME ZONE 'UTC'")  # what Django expects of its connection
             cursor.execute("DROP TABLE dossier_raw")
     except DatabaseError as exc:

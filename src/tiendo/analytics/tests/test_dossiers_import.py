@@ -119,9 +119,7 @@ def test_the_dossier_indicators_are_ratios_over_the_province(shipped_data):
 
 
 def counts():
-    return {
-        (c.unit_id, c.month): [getattr(c, name) for name in COUNTED] for c in DossierCount.objects.all()
-    }
+    return {(c.unit_id, c.month): [getattr(c, name) for name in COUNTED] for c in DossierCount.objects.all()}
 
 
 def test_a_full_recompute_of_a_year_gives_the_counts_the_imports_kept(shipped_data):
