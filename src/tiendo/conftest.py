@@ -30,6 +30,12 @@ def load_shipped_data() -> None:
     forms_load(path=SHIPPED_FORMS)
 
 
+@pytest.fixture(autouse=True)
+def no_brief_cache(settings):
+    """Every write is seen at once in tests (tests of the cache itself turn it back on)."""
+    settings.TIENDO_ANALYTICS_CACHE_SECONDS = 0
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():

@@ -39,17 +39,17 @@ INSTALLED_APPS = [
     "tiendo.web",
 ]
 
-MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+MIDDLEWARE = [  # Django's own, declared synchronous (see tiendo.web.middleware)
+    "tiendo.web.middleware.SecurityMiddleware",
+    "tiendo.web.middleware.StaticFilesMiddleware",  # WhiteNoise
+    "tiendo.web.middleware.SessionMiddleware",
     "tiendo.web.middleware.VietnameseFirstMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tiendo.web.middleware.LocaleMiddleware",
+    "tiendo.web.middleware.CommonMiddleware",
+    "tiendo.web.middleware.CsrfViewMiddleware",
+    "tiendo.web.middleware.AuthenticationMiddleware",
+    "tiendo.web.middleware.MessageMiddleware",
+    "tiendo.web.middleware.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "tiendo.urls"
@@ -133,6 +133,11 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 100
+
+# Analytics answers polled by many (the drill-down) are kept this long per process: a figure is never
+# older than that, and a busy dashboard costs one computation per second (tiendo.core.cache).
+TIENDO_ANALYTICS_CACHE_SECONDS = float(env_str("TIENDO_ANALYTICS_CACHE_SECONDS", "1"))
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tiendo"}}
 
 # Background work: Django 6's tasks API through its backport; the queue lives in the database.
 TASKS = {"default": {"BACKEND": env_str("TIENDO_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}

@@ -1,13 +1,18 @@
-from django.http import HttpRequest
+import re
+
+from django.http import HttpRequest, HttpResponse
 from ninja import Router
 from ninja.pagination import PageNumberPagination, paginate
 
 from tiendo.analytics.drilldown import indicator_by_unit
 from tiendo.analytics.selectors import IndicatorRow, indicator_history, indicator_row, indicator_rows
-from tiendo.plans.schemas import DrillDownOut, IndicatorDetailOut, IndicatorOut, PlanOut
+from tiendo.core.cache import cached_briefly_async
+from tiendo.core.exceptions import ApplicationError
+from tiendo.plans.schemas import DrillDownOut, IndicatorDetailOut, IndicatorOut, PlanOut, UnitValueOut
 from tiendo.plans.selectors import indicator_get, plan_get, plan_list
 
 router = Router(tags=["plans"])
+PERIOD_KEY = re.compile(r"^[0-9]{4}([0-9]{2}|[0-9]{4}|[QS][1-4]|W[0-9]{1,2})?$")
 
 
 def indicator_out(row: IndicatorRow) -> dict:
@@ -103,29 +108,39 @@ def indicators_get(request: HttpRequest, indicator_id: int):
     response=DrillDownOut,
     summary="The indicator unit by unit (approved data), ranked; worst first",
 )
-def indicators_units(request: HttpRequest, indicator_id: int, period: str | None = None):
-    indicator = indicator_get(user=request.user, indicator_id=indicator_id)
-    drill = indicator_by_unit(indicator, period=period)
-    higher = indicator.direction != indicator.Direction.LOWER
-    ordered = sorted(
-        (r for r in drill.rows if r.value is not None), key=lambda r: r.value, reverse=not higher
-    )
-    ordered += [r for r in drill.rows if r.value is None]
-    return {
-        "indicator": indicator.pk,
-        "period": drill.period,
-        "periods": drill.periods,
-        "units": [
-            {
-                "unit": r.unit.code,
-                "name": r.unit.name,
-                "kind": r.unit.kind,
-                "numerator": r.numerator,
-                "denominator": r.denominator,
-                "value": r.value,
-                "rank": r.rank,
-                "meets_target": r.meets_target,
-            }
-            for r in ordered
-        ],
-    }
+async def indicators_units(request: HttpRequest, indicator_id: int, period: str | None = None):
+    """Public (approved values, like the pages citizens read); the answer is kept for a second
+    (tiendo.core.cache) and goes out as prepared JSON. Async: a kept answer never leaves the event loop."""
+    if period is not None and not PERIOD_KEY.match(period):
+        raise ApplicationError("Kỳ không hợp lệ / invalid period", field="period")
+
+    def build() -> bytes:
+        indicator = indicator_get(user=request.user, indicator_id=indicator_id)
+        drill = indicator_by_unit(indicator, period=period)
+        higher = indicator.direction != indicator.Direction.LOWER
+        ordered = sorted(
+            (r for r in drill.rows if r.value is not None), key=lambda r: r.value, reverse=not higher
+        )
+        ordered += [r for r in drill.rows if r.value is None]
+        answer = DrillDownOut(
+            indicator=indicator.pk,
+            period=drill.period,
+            periods=drill.periods,
+            units=[
+                UnitValueOut(
+                    unit=r.unit.code,
+                    name=r.unit.name,
+                    kind=r.unit.kind,
+                    numerator=r.numerator,
+                    denominator=r.denominator,
+                    value=r.value,
+                    rank=r.rank,
+                    meets_target=r.meets_target,
+                )
+                for r in ordered
+            ],
+        )
+        return answer.model_dump_json().encode()
+
+    body = await cached_briefly_async(f"drilldown:{indicator_id}:{period or ''}", build)
+    return HttpResponse(body, content_type="application/json")

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from tiendo.analytics.drilldown import indicator_by_unit
 from tiendo.analytics.selectors import indicator_history, indicator_row, plan_overview
+from tiendo.core.cache import cached_briefly
 from tiendo.orgunits.boundaries import boundaries_for
 from tiendo.plans.selectors import indicator_get, plan_get, plan_list, task_list
 from tiendo.web.errors import not_found_on_error
@@ -59,7 +60,10 @@ def indicator_detail(request: HttpRequest, indicator_id: int) -> HttpResponse:
 def indicator_units(request: HttpRequest, indicator_id: int) -> HttpResponse:
     """The indicator unit by unit: a league table (worst first by default) and the commune map."""
     indicator = indicator_get(user=request.user, indicator_id=indicator_id)
-    drill = indicator_by_unit(indicator, period=request.GET.get("period") or None)
+    period = request.GET.get("period") or None
+    drill = cached_briefly(
+        f"drilldown-page:{indicator.pk}:{period or ''}", lambda: indicator_by_unit(indicator, period=period)
+    )
     order = request.GET.get("order", "worst")
     rows = list(drill.rows)
     higher = indicator.direction != indicator.Direction.LOWER
