@@ -23,6 +23,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -36,9 +37,10 @@ from tiendo.analytics.dossier_counts import (
     ensure_elements,
 )
 from tiendo.analytics.models import Dossier
-from tiendo.core.exceptions import ApplicationError
+from tiendo.core.exceptions import ApplicationError, PermissionDeniedError
 from tiendo.core.services import audit_record
 from tiendo.orgunits.models import OrgUnit
+from tiendo.orgunits.selectors import user_is_office_admin
 
 __all__ = ["DERIVED", "DossierFileError", "ImportResult", "dossiers_derive", "dossiers_import"]
 
@@ -78,6 +80,7 @@ class ImportResult:
 
 class DossierFileError(ApplicationError):
     code = "invalid_file"
+    status_code = 422
 
     def __init__(self, errors: list[str], total: int) -> None:
         self.errors = errors
@@ -264,7 +267,7 @@ def dossiers_import(
     records: list[dict] | None = None,
     feed: str = "dossiers",
     actor_label: str = "tiendo import-dossiers",
-    actor=None,
+    actor: User | None = None,
 ) -> ImportResult:
     """Import a CSV (a file or its text) or a batch of records completely or not at all.
 
@@ -272,6 +275,10 @@ def dossiers_import(
     so re-sending never double-counts. The counts per (unit, month) move by the difference — nothing
     else is written: the derived values are read from the counts.
     """
+    if actor is not None and not user_is_office_admin(actor):
+        raise PermissionDeniedError(
+            "Chỉ Văn phòng CĐS được nạp hồ sơ / only the CĐS office loads dossiers", field="dossiers"
+        )
     started = time.perf_counter()
     name = path.name if path is not None else ("request" if records is not None else "dossiers.csv")
     result = ImportResult()
