@@ -110,17 +110,18 @@ def expected_counts():
     return {key: tuple(value) for key, value in expected.items()}
 
 
-def reset():
+def load(batches):
+    """A fresh start (hypothesis runs many examples in one test), then each batch as one import."""
     Dossier.objects.all().delete()
     DossierCount.objects.all().delete()
+    for records in batches:
+        dossiers_import(text=batch_of(records))
 
 
 @EXAMPLES
 @given(batches=batches)
 def test_the_counts_kept_by_any_sequence_of_imports_equal_a_recount(shipped_data, batches):
-    reset()
-    for records in batches:
-        dossiers_import(text=batch_of(records))
+    load(batches)
     kept = kept_counts()
     assert kept == expected_counts()
     dossiers_import(text=batch_of(batches[-1]))  # the last batch again: idempotent
@@ -132,9 +133,7 @@ def test_the_counts_kept_by_any_sequence_of_imports_equal_a_recount(shipped_data
 @EXAMPLES
 @given(batches=batches)
 def test_communes_sum_to_the_province_and_months_to_the_year(shipped_data, batches):
-    reset()
-    for records in batches:
-        dossiers_import(text=batch_of(records))
+    load(batches)
     province = OrgUnit.objects.get(code="51")
     elements = dict(DataElement.objects.filter(code__in=DERIVED).values_list("pk", "code"))
     columns = {pk: feed_column(code) for pk, code in elements.items()}
@@ -154,9 +153,7 @@ def test_communes_sum_to_the_province_and_months_to_the_year(shipped_data, batch
 @EXAMPLES
 @given(batches=batches)
 def test_a_provincial_rate_is_the_ratio_of_the_sums(shipped_data, batches):
-    reset()
-    for records in batches:
-        dossiers_import(text=batch_of(records))
+    load(batches)
     indicator = Indicator.objects.select_related("numerator", "denominator", "plan__province").get(
         plan__code="quang-ngai-2026", group__code="I", number="1"
     )
