@@ -4,13 +4,13 @@
     .venv/bin/python bench/_dossiers_child.py incremental OUT.json FILE.csv --year 2026 \
         --plan quang-ngai-2026 --base-url http://127.0.0.1:PORT --indicator ID
 
-derive — the full recompute of the year: `dossiers_derive(year=Y)` then the plan's verdicts
-  (`analytics.selectors.indicator_rows`), timed (a) right after the import, when every derived value
-  is already current (nothing to write), and (b) from scratch, after deleting the derived values (the
-  deletion is not timed); then (c) once more from scratch with every SQL query timed, to show where the
-  time goes (not a figure of its own).
-incremental — `dossiers_import(path=FILE)` in this process (its `seconds` include the derive step,
-  `derive_seconds` is that step alone); from the moment it returns (committed), GET
+derive — the full recompute of the year: `dossiers_derive(year=Y)` (the year's dossiers counted again
+  into DossierCount) then the plan's verdicts (`analytics.selectors.indicator_rows`, which read the
+  derived values from those counts), timed (a) right after the import, with the counts in place, and
+  (b) from scratch, after deleting the year's counts (the deletion is not timed); then (c) once more
+  from scratch with every SQL query timed, to show where the time goes (not a figure of its own).
+incremental — `dossiers_import(path=FILE)` in this process (upsert and the counts' upkeep; nothing
+  else is written); from the moment it returns (committed), GET
   /api/v1/indicators/ID every 20 ms until the value differs from the one read before the import
   (freshness); then the plan's verdicts in this process, timed, and the expected value of the
   indicator, to check that the API showed the right one.
@@ -69,31 +69,25 @@ def instrument() -> dict:
 
 
 def element_sums(year: int) -> dict[str, int]:
-    """Σ over every unit of the year's derived value of each element (period "YYYY")."""
-    from django.db.models import Sum
+    """Σ over every unit of the year's value of each derived element, as the formulas read it."""
+    from tiendo.analytics.dossier_counts import DERIVED, feed_column, feed_totals
+    from tiendo.orgunits.models import OrgUnit
+    from tiendo.reporting.models import DataElement
 
-    from tiendo.analytics.dossiers import DERIVED
-    from tiendo.reporting.models import DataValue
-
-    rows = (
-        DataValue.objects.filter(
-            data_element__code__in=DERIVED, period=str(year), source=DataValue.Source.FEED
-        )
-        .values("data_element__code")
-        .annotate(total=Sum("value"))
-        .order_by()
-    )
-    found = {row["data_element__code"]: int(row["total"]) for row in rows}
-    return {code: found.get(code, 0) for code in DERIVED}
+    province = OrgUnit.objects.get(kind=OrgUnit.Kind.PROVINCE)
+    ids = dict(DataElement.objects.filter(code__in=DERIVED).values_list("code", "pk"))
+    totals = feed_totals(columns={pk: feed_column(code) for code, pk in ids.items()}, province=province)
+    return {
+        code: (totals[(ids[code], str(year))].total if (ids[code], str(year)) in totals else 0)
+        for code in DERIVED
+    }
 
 
-def delete_derived() -> int:
-    from tiendo.analytics.dossiers import DERIVED
-    from tiendo.reporting.models import DataValue
+def delete_derived(year: int) -> int:
+    """The year's counts (what a full recompute rebuilds)."""
+    from tiendo.analytics.models import DossierCount
 
-    deleted, _ = DataValue.objects.filter(
-        data_element__code__in=DERIVED, source=DataValue.Source.FEED
-    ).delete()
+    deleted, _ = DossierCount.objects.filter(month__gte=year * 100 + 1, month__lte=year * 100 + 12).delete()
     return deleted
 
 
@@ -132,7 +126,7 @@ def cmd_derive(args) -> dict:
     indicator_rows(user=user, plan=plan)  # warm-up, not measured: imports, the connection, caches
     out: dict = {"dossiers": Dossier.objects.count()}
 
-    # (a) right after the import: every derived value is current, nothing to write
+    # (a) right after the import: the counts are in place (recounted all the same)
     start = time.perf_counter()
     written = dossiers_derive(year=args.year)
     derived = time.perf_counter()
@@ -140,8 +134,8 @@ def cmd_derive(args) -> dict:
     evaluated = time.perf_counter()
     out["current"] = {"derive": derived - start, "written": written, "evaluate": evaluated - derived}
 
-    # (b) from scratch: the derived values deleted first (not measured), then all written again
-    deleted = delete_derived()
+    # (b) from scratch: the year's counts deleted first (not measured), then counted again
+    deleted = delete_derived(args.year)
     spent = instrument()
     start = time.perf_counter()
     written = dossiers_derive(year=args.year)
@@ -160,7 +154,7 @@ def cmd_derive(args) -> dict:
     out["sums"] = element_sums(args.year)
 
     # (c) where the time goes: from scratch again, every query timed (the capture itself costs a little)
-    delete_derived()
+    delete_derived(args.year)
     with CaptureQueriesContext(connection) as captured:
         start = time.perf_counter()
         dossiers_derive(year=args.year)
@@ -235,7 +229,6 @@ def cmd_incremental(args) -> dict:
         "cells": len(result.cells),
         "units": len({u for u, _ in result.cells}),
         "seconds": result.seconds,
-        "derive_seconds": result.derive_seconds,
         "wall": ended - start,
         "orm": spent,
         "evaluate": evaluate,

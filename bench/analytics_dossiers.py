@@ -16,18 +16,20 @@ What it does, in one run:
    new dossiers, fully online.
 3. per database, with a fresh DuckDB file beside it (bench/_duckdb_floor.py, a child process):
    a. import: `tiendo import-dossiers FILE` as a child process: wall time and peak RSS (wait4's
-      rusage); the command's own figures (import, derive). DuckDB: one INSERT … ON CONFLICT from
-      read_csv into a table with a primary key, then the GROUP BY below (tiendo's import derives too).
+      rusage); the command's own figures (the import until committed, then the VACUUM (ANALYZE) it runs
+      after a bulk load). DuckDB: one INSERT … ON CONFLICT from read_csv into a table with a primary
+      key, then the GROUP BY below (tiendo's import keeps its counts per unit and month too).
    b. full recompute of the year: `dossiers_derive(year=Y)` + the plan's verdicts
       (`analytics.selectors.indicator_rows`) in a child process (bench/_dossiers_child.py), from scratch
-      (derived values deleted first, not timed) and with the values already current. DuckDB: one GROUP
+      (the year's counts deleted first, not timed) and with the counts in place. DuckDB: one GROUP
       BY (unit, month) with the ten conditional counts, into a table.
    c. drill-down: `tiendo serve --workers 2`; the id of indicator I.1 of quang-ngai-2026 from the API;
-      1,000 GET of its drill-down by 20 concurrent clients (httpx, closed loop) — the API endpoint
+      1,000 GET of its drill-down by 20 concurrent clients (closed loop; ApacheBench when /usr/bin/ab
+      exists — apt-get install apache2-utils — else httpx; with ab, httpx's figures are logged too) — the API endpoint
       `/api/v1/indicators/{id}/units` when /api/v1/openapi.json lists one, else the page
       `/indicators/{id}/units/`; baseline: 1,000 GET /healthz the same way.
    d. incremental + freshness: `dossiers_import(path=…)` of the 10,000 dossiers in a child process
-      (import and derive reported apart); from its return (committed) GET /api/v1/indicators/{id}
+      (upsert and counts in one); from its return (committed) GET /api/v1/indicators/{id}
       every 20 ms until the value changes (freshness; DHIS2's documented answer is its next analytics
       run, 15 minutes to a night). DuckDB: the same upsert + the GROUP BY of the touched units.
    e. checks: the database holds every dossier once; the year's sums of the ten derived elements equal
@@ -102,6 +104,7 @@ GOAL_IMPORT_S, GOAL_RSS_MIB = 10.0, 1024.0
 GOAL_RECOMPUTE_S, GOAL_INCREMENTAL_S = 1.0, 0.3
 GOAL_P95_MS, GOAL_FRESH_S = 50.0, 1.0
 DOSSIER_TABLE = "analytics_dossier"
+AB = Path("/usr/bin/ab")  # ApacheBench (Debian's apache2-utils), when present
 LABELS = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
 DHIS2 = "DHIS2: the next analytics run, 15 minutes (continuous analytics) to a night (the nightly job)"
 
@@ -279,6 +282,46 @@ def find_indicator(base_url: str) -> tuple[int, str, bool]:
     return i1["id"], f"/indicators/{i1['id']}/units/", False
 
 
+def load_ab(base_url: str, path: str, requests: int, clients: int, remaining) -> dict:
+    """The same closed loop with ApacheBench (keep-alive): one C process instead of a Python event loop."""
+    subprocess.run(
+        [str(AB), "-q", "-k", "-n", str(max(100, requests // 5)), "-c", str(clients), base_url + path],
+        capture_output=True,
+        timeout=remaining(),
+    )  # warm-up, not measured
+    done = subprocess.run(
+        [str(AB), "-k", "-n", str(requests), "-c", str(clients), base_url + path],
+        capture_output=True,
+        text=True,
+        timeout=remaining(),
+    )
+    text = done.stdout
+    if done.returncode != 0:
+        raise BenchError(f"ab {path}: {done.stderr[-500:]}")
+
+    def number(pattern: str) -> float:
+        found = re.search(pattern, text)
+        if not found:
+            raise BenchError(f"ab {path}: no {pattern!r} in its output:\n{text[-1500:]}")
+        return float(found[1])
+
+    failed = int(number(r"Failed requests:\s+(\d+)"))
+    non_2xx = re.search(r"Non-2xx responses:\s+(\d+)", text)
+    bad = failed + (int(non_2xx[1]) if non_2xx else 0)
+    return {
+        "n": requests,
+        "ok": requests - bad,
+        "rps": number(r"Requests per second:\s+([\d.]+)"),
+        "p50": number(r"\n\s+50%\s+(\d+)"),
+        "p95": number(r"\n\s+95%\s+(\d+)"),
+        "p99": number(r"\n\s+99%\s+(\d+)"),
+        "max": number(r"\n\s+100%\s+(\d+)"),
+        "statuses": {"failed": failed, "non-2xx": bad - failed},
+        "example_error": "",
+        "wall": number(r"Time taken for tests:\s+([\d.]+)"),
+    }
+
+
 def load(base_url: str, path: str, requests: int, clients: int, timeout: float, remaining) -> dict:
     jobs = [Job(("get", i), "GET", path) for i in range(requests)]
     results, wall = asyncio.run(run_load(base_url, jobs, clients, timeout, remaining()))
@@ -330,13 +373,19 @@ def measure_database(kind: str, ctx: dict, section: dict, remaining) -> None:
     m = run_measured("tiendo import-dossiers", [tiendo, "import-dossiers", str(csv_path)], env, remaining())
     found = re.search(
         r"(\d+) dòng / rows — (\d+) mới / new, (\d+) cập nhật / updated, (\d+) không đổi / unchanged; "
-        r"([\d.]+) s \(.*?([\d.]+) s\)",
+        r"(\d+) ô .*?; ([\d.]+) s(?:; VACUUM \(ANALYZE\) ([\d.]+) s)?",
         m.stdout,
     )
     stored = count_dossiers(kind, ctx["targets"][kind])
     imp = {"wall": m.wall, "rss": m.rss_mib, "stored": stored, "output": m.stdout.strip()[-300:]}
     if found:
-        imp.update(rows=int(found[1]), created=int(found[2]), seconds=float(found[5]), derive=float(found[6]))
+        imp.update(
+            rows=int(found[1]),
+            created=int(found[2]),
+            cells=int(found[5]),
+            seconds=float(found[6]),
+            vacuum=float(found[7]) if found[7] else None,
+        )
     section["import"] = imp
     out = tmp / f"duck-import-{kind}.json"
     d, dm = run_json(
@@ -350,7 +399,8 @@ def measure_database(kind: str, ctx: dict, section: dict, remaining) -> None:
     section["duck_import"] = d
     log(
         f"  stored {stored:,} dossiers (file: {count:,}); command's own figures: "
-        f"{imp.get('seconds', float('nan')):.2f} s, of which derive {imp.get('derive', float('nan')):.2f} s"
+        f"{imp.get('seconds', float('nan')):.2f} s until committed ({imp.get('cells', 0):,} unit-month cells "
+        f"counted), then VACUUM (ANALYZE) {imp.get('vacuum') or 0:.2f} s"
     )
     log(
         f"  DuckDB: load {d['load']:.2f} s + GROUP BY {d['derive']:.3f} s in-process ({d['rows']:,} rows); "
@@ -362,7 +412,9 @@ def measure_database(kind: str, ctx: dict, section: dict, remaining) -> None:
         )
 
     # b. full recompute ------------------------------------------------------------------------------
-    log(f"\n{label} — full recompute of {year} (derive every value, evaluate the plan's verdicts)")
+    log(
+        f"\n{label} — full recompute of {year} (count the year's dossiers again, evaluate the plan's verdicts)"
+    )
     section["step"] = "full recompute"
     out = tmp / f"derive-{kind}.json"
     r, _ = run_json(
@@ -385,8 +437,8 @@ def measure_database(kind: str, ctx: dict, section: dict, remaining) -> None:
     for name in ("scratch", "current"):
         x = r[name]
         log(
-            f"  {'from scratch' if name == 'scratch' else 'already current':<16} derive {x['derive']:.3f} s "
-            f"({x['written']:,} values written) + evaluate {x['evaluate']:.3f} s = "
+            f"  {'from scratch' if name == 'scratch' else 'already current':<16} recount {x['derive']:.3f} s "
+            f"({x['written']:,} unit-month cells) + evaluate {x['evaluate']:.3f} s = "
             f"{x['derive'] + x['evaluate']:.3f} s → {(x['derive'] + x['evaluate']) / dd['derive']:.0f}× DuckDB"
         )
     log(f"  from scratch, the ORM's bulk writes: {orm_text(r['scratch'].get('orm', {}))}")
@@ -430,7 +482,17 @@ def measure_database(kind: str, ctx: dict, section: dict, remaining) -> None:
             server.base_url, "/healthz", args.requests, args.clients, args.request_timeout, remaining
         )
         drill = load(server.base_url, path, args.requests, args.clients, args.request_timeout, remaining)
+        section["health_httpx"], section["drill_httpx"] = health, drill
+        if AB.exists():  # a load generator in C: the Python one takes most of a core of the two
+            health = load_ab(server.base_url, "/healthz", args.requests, args.clients, remaining)
+            drill = load_ab(server.base_url, path, args.requests, args.clients, remaining)
+            log(
+                f"  httpx (Python) as the load generator: healthz p95 {section['health_httpx']['p95']:.0f} ms, "
+                f"drill-down {section['drill_httpx']['rps']:.0f} req/s, p95 {section['drill_httpx']['p95']:.0f} ms; "
+                f"the figures below are ApacheBench's"
+            )
         section["health"], section["drill"] = health, drill
+        section["generator"] = "ab" if AB.exists() else "httpx"
         for name, s, p in (("healthz", health, "/healthz"), ("drill-down", drill, path)):
             log(
                 f"  {args.requests:,} × GET {p}, {args.clients} clients: {s['ok']}/{s['n']} OK, "
@@ -489,10 +551,9 @@ def measure_database(kind: str, ctx: dict, section: dict, remaining) -> None:
         )
         section["duck_incremental"] = di
         log(
-            f"  dossiers_import: {inc['seconds']:.3f} s = upsert {inc['seconds'] - inc['derive_seconds']:.3f} s "
-            f"+ derive {inc['derive_seconds']:.3f} s ({inc['created']:,} new, {inc['updated']:,} updated, "
-            f"{inc['unchanged']:,} unchanged; {inc['units']} units recomputed); verdicts on read: "
-            f"evaluate {inc['evaluate']:.3f} s"
+            f"  dossiers_import: {inc['seconds']:.3f} s, upsert and counts ({inc['created']:,} new, "
+            f"{inc['updated']:,} updated, {inc['unchanged']:,} unchanged; {inc['cells']:,} unit-month cells of "
+            f"{inc['units']} units moved); verdicts on read: evaluate {inc['evaluate']:.3f} s"
         )
         log(f"  of which the ORM's bulk writes: {orm_text(inc.get('orm', {}))}")
         log(
@@ -566,30 +627,30 @@ def section_rows(s: dict, args, ctx: dict) -> list[str]:
     imp, di = s.get("import"), s.get("duck_import")
     if imp and di:
         rows.append(
-            f"| import of {ctx['rows']:,} dossiers: `tiendo import-dossiers` (validation, upsert, derive) | "
-            f"{fmt_s(imp['wall'])} wall (the command's own: {fmt_s(imp.get('seconds'))}, of which derive "
-            f"{fmt_s(imp.get('derive'))}); peak RSS {imp['rss']:,.0f} MiB | INSERT … ON CONFLICT into a table with a "
+            f"| import of {ctx['rows']:,} dossiers: `tiendo import-dossiers` (validation, upsert, counts) | "
+            f"{fmt_s(imp['wall'])} wall (the import's own, until committed: {fmt_s(imp.get('seconds'))}; then "
+            f"VACUUM (ANALYZE) {fmt_s(imp.get('vacuum'))}); peak RSS {imp['rss']:,.0f} MiB | INSERT … ON CONFLICT into a table with a "
             f"primary key {fmt_s(di['load'])} + GROUP BY {fmt_s(di['derive'])}; {fmt_s(di['wall'])} wall; peak RSS "
             f"{di['rss']:,.0f} MiB | {ratio(imp['wall'], di['wall'])} (wall) |"
         )
     r, dd = s.get("recompute"), s.get("duck_recompute")
     if r and dd:
-        for name, what in (("scratch", "from scratch"), ("current", "with the values already current")):
+        for name, what in (("scratch", "from scratch"), ("current", "with the counts in place")):
             x = r[name]
             total = x["derive"] + x["evaluate"]
             rows.append(
                 f"| full recompute of {args.year}, {what}: `dossiers_derive(year=…)` + the plan's "
-                f"{r['indicators']} verdicts | {fmt_s(total)} (derive {fmt_s(x['derive'])}, {x['written']:,} values "
-                f"written; evaluate {fmt_s(x['evaluate'])}) | GROUP BY (unit, month) with the 10 counts into a "
+                f"{r['indicators']} verdicts | {fmt_s(total)} (recount {fmt_s(x['derive'])}, {x['written']:,} "
+                f"unit-month cells; evaluate {fmt_s(x['evaluate'])}) | GROUP BY (unit, month) with the 10 counts into a "
                 f"table: {fmt_s(dd['derive'])} | {ratio(total, dd['derive'])} |"
             )
     inc, dinc = s.get("incremental"), s.get("duck_incremental")
     if inc and dinc:
         rows.append(
             f"| incremental: {ctx['inc']['rows']:,} dossiers ({ctx['inc']['changed']:,} changed, "
-            f"{ctx['inc']['new']:,} new), `dossiers_import` | {fmt_s(inc['seconds'])} (upsert "
-            f"{fmt_s(inc['seconds'] - inc['derive_seconds'])} + derive {fmt_s(inc['derive_seconds'])} for "
-            f"{inc['units']} units); verdicts are computed on read: {fmt_s(inc['evaluate'])} | upsert "
+            f"{ctx['inc']['new']:,} new), `dossiers_import` | {fmt_s(inc['seconds'])} (upsert and counts; "
+            f"{inc['cells']:,} unit-month cells of {inc['units']} units moved); verdicts are computed on read: "
+            f"{fmt_s(inc['evaluate'])} | upsert "
             f"{fmt_s(dinc['upsert'])} + GROUP BY of the {dinc['units']} touched units {fmt_s(dinc['derive'])} = "
             f"{fmt_s(dinc['seconds'])} | {ratio(inc['seconds'], dinc['seconds'])} |"
         )
@@ -597,7 +658,8 @@ def section_rows(s: dict, args, ctx: dict) -> list[str]:
     if drill and health:
         rows.append(
             f"| drill-down of I.1 over its units, {drill['n']:,} × GET {s['drill_path']}"
-            f"{'' if s['drill_api'] else ' (HTML page; no API endpoint yet)'}, {args.clients} clients | "
+            f"{'' if s['drill_api'] else ' (HTML page; no API endpoint yet)'}, {args.clients} clients "
+            f"({'ApacheBench' if s.get('generator') == 'ab' else 'httpx'}, closed loop) | "
             f"{drill['rps']:.0f} req/s; p50 {drill['p50']:.0f} ms, p95 {drill['p95']:.0f} ms, p99 "
             f"{drill['p99']:.0f} ms ({drill['ok']}/{drill['n']} OK) | {health['n']:,} × GET /healthz: "
             f"{health['rps']:.0f} req/s; p50 {health['p50']:.0f} ms, p95 {health['p95']:.0f} ms, p99 "
@@ -956,9 +1018,10 @@ def main() -> int:
             if inc:
                 md += [
                     "",
-                    f"Where the incremental's time goes: upsert {fmt_s(inc['seconds'] - inc['derive_seconds'])}, "
-                    f"derive {fmt_s(inc['derive_seconds'])} ({inc['units']} units × the whole year recomputed); "
-                    f"the ORM's bulk writes: {orm_text(inc.get('orm', {}))}.",
+                    f"The incremental: {fmt_s(inc['seconds'])} for the upsert and the counts' upkeep "
+                    f"({inc['cells']:,} unit-month cells of {inc['units']} units moved; nothing else is written, "
+                    f"the derived values are read from the counts); the ORM's bulk writes: "
+                    f"{orm_text(inc.get('orm', {}))}.",
                 ]
             if s["errors"]:
                 md += [
