@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "import public-service dossiers (CSV, upsert on dossier_id, all-or-nothing)",
     ),
     "gen-dossiers": ("gen_dossiers", "write SIMULATED dossiers (CSV) following the plan's 2025 figures"),
+    "recount-dossiers": ("recount_dossiers", "count a year's dossiers again (the full recompute)"),
     "load-boundaries": ("load_boundaries", "attach boundaries (GeoJSON, by unit code) for the commune map"),
     "load-plan": ("load_plan", "validate and load a plan file (YAML); reports every problem with its line"),
     "load-forms": ("load_forms", "validate and load a forms file: data elements, forms, indicator sources"),

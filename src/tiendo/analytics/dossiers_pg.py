@@ -78,9 +78,11 @@ def import_postgresql(handle: TextIO, result, *, feed: str) -> None:
             if rows > SMALL_BATCH:
                 cursor.execute("ANALYZE dossier_raw")  # row estimates for the joins below (a small batch
                 # is estimated well enough from its size)
-            cursor.execute(
-                "SET LOCAL TIME ZONE %s", [settings.TIME_ZONE]
-            )  # times without an offset are local
+            # times without an offset are local; no JIT (half a second of compiling per statement run
+            # once); room for the counts' hash
+            cursor.execute("SET LOCAL TIME ZONE %s", [settings.TIME_ZONE])
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL work_mem = '256MB'")
             converted = f"""
                 SELECT {c["dossier_id"]} AS dossier_id, left({c["procedure_code"]}, 40) AS procedure_code,
                        {c["level"]} AS level, u.id AS unit_id,
