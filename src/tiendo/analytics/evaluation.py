@@ -61,6 +61,11 @@ def compare(*, value: Decimal, target: Decimal, direction: str) -> bool:
     return value >= target
 
 
+def _latest_longest(value: DataValue) -> tuple:
+    period = parse_period(value.period)
+    return (period.end, period.end - period.start, value.source == DataValue.Source.COMPUTED)
+
+
 def evaluate(
     indicator: Indicator,
     *,
@@ -72,8 +77,9 @@ def evaluate(
     plan = indicator.plan
     due = as_of > plan.ends_on
     in_plan = [v for v in values if parse_period(v.period).end.year == plan.year]
-    # latest period last; for the same period a computed value (from approved reports) comes last and wins
-    in_plan.sort(key=lambda v: (parse_period(v.period).end, v.source == DataValue.Source.COMPUTED))
+    # latest period last; of periods ending the same day the longest wins (the year so far, not its
+    # last half, quarter or month); for the same period a computed value (from approved reports) wins
+    in_plan.sort(key=_latest_longest)
     latest = in_plan[-1] if in_plan else None
     stated_for_year = next((s for s in stated if parse_period(s.period).end.year == plan.year), None)
     milestone = indicator.direction == Indicator.Direction.MILESTONE

@@ -159,3 +159,24 @@ def test_a_date_that_does_not_exist_is_reported_with_its_line(shipped_data):
         "dossiers.csv:3: thời gian không hợp lệ (ISO 8601) / invalid time (ISO 8601)"
     )
     assert not Dossier.objects.exists()
+
+
+def test_with_dossiers_up_to_december_the_indicator_is_the_whole_year_not_its_last_half(shipped_data):
+    december = {
+        "received": "2026-12-01T09:00:00+07:00",
+        "resolved": "2026-12-02T09:00:00+07:00",
+        "due": "2026-12-09T09:00:00+07:00",
+    }
+    dossiers_import(
+        text=HEADER
+        + row("D1", channel="truc_tiep")
+        + row("D2", channel="truc_tiep")
+        + row("D3", **december)
+        + row("D4", channel="truc_tiep", **december)
+    )
+    full_online = Indicator.objects.get(plan__code="quang-ngai-2026", group__code="I", number="1")
+    evaluation = indicator_row(
+        user=AnonymousUser(), indicator=full_online, as_of=date(2026, 12, 1)
+    ).evaluation
+    assert evaluation.period == "2026"  # 2026, 2026S2, 2026Q4 and 202612 all end on 31/12
+    assert float(evaluation.value) == 25.0  # 1 of 4 this year (the second half alone: 1 of 2)
