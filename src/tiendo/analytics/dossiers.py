@@ -1,5 +1,5 @@
-"""The public-service dossier feed: CSV import (streaming, all-or-nothing, upsert on dossier_id)
-and the data values derived from it per handling unit and period.
+"""The public-service dossier feed: CSV import (streaming, all-or-nothing, upsert on dossier_id), the
+same for batches of the API, and the counts per unit and month it keeps (docs/dossier-feed-format.md).
 
 CSV columns (header row required, UTF-8):
   dossier_id, procedure_code, level (tinh|xa), unit_code, received_at, due_at, resolved_at,
