@@ -137,9 +137,10 @@ def parse_rows(rows: Iterable[list[str]], *, units: dict[str, int], name: str, w
                 raise ValueError(
                     f"cần {len(header)} cột, có {len(row)} / expected {len(header)} columns, got {len(row)}"
                 )
+            cells = [cell.strip() for cell in row]
 
-            def get(column: str, row: list[str] = row) -> str:
-                return row[index[column]].strip()
+            def get(column: str, cells: list[str] = cells) -> str:
+                return cells[index[column]]
 
             dossier_id = get("dossier_id")
             if not dossier_id or len(dossier_id) > 64:
