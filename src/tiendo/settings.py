@@ -39,17 +39,17 @@ INSTALLED_APPS = [
     "tiendo.web",
 ]
 
-MIDDLEWARE = [  # Django's own, declared synchronous (see tiendo.web.middleware)
-    "tiendo.web.middleware.SecurityMiddleware",
-    "tiendo.web.middleware.StaticFilesMiddleware",  # WhiteNoise
-    "tiendo.web.middleware.SessionMiddleware",
+MIDDLEWARE = [  # Django's run synchronously in one thread under uvicorn (tiendo.web.middleware)
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "tiendo.web.middleware.VietnameseFirstMiddleware",
-    "tiendo.web.middleware.LocaleMiddleware",
-    "tiendo.web.middleware.CommonMiddleware",
-    "tiendo.web.middleware.CsrfViewMiddleware",
-    "tiendo.web.middleware.AuthenticationMiddleware",
-    "tiendo.web.middleware.MessageMiddleware",
-    "tiendo.web.middleware.XFrameOptionsMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "tiendo.urls"

@@ -24,7 +24,7 @@ def dossiers_push(request: HttpRequest, body: DossierBatchIn):
     if not token_allows(getattr(request, "api_token", None), "write"):
         raise PermissionDeniedError("Mã truy cập không có quyền ghi / the token has no write scope")
     result = dossiers_import(
-        records=[record.dict() for record in body.dossiers],
+        records=[record.model_dump() for record in body.dossiers],
         feed=body.feed,
         actor=request.user,
         actor_label=f"API {request.user.get_username()}",

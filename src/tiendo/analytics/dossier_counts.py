@@ -170,14 +170,20 @@ def counted_of(flags: int) -> list[int]:
     return [1 if bit is None or flags & bit else 0 for bit in COUNTED_FLAGS]
 
 
-def counts_sql(*, flags: str, weight: str = "1") -> str:
+def count_expressions(*, flags: str, weight: str = "1") -> list[str]:
     """The columns of COUNTED as SQL sums over rows with `flags` (each row weighing `weight`)."""
-    return ", ".join(
-        f"sum({weight})"
+    return [
+        "count(*)"
+        if bit is None and weight == "1"
+        else f"sum({weight})"
         if bit is None
         else f"sum(CASE WHEN ({flags} & {int(bit)}) <> 0 THEN {weight} ELSE 0 END)"
         for bit in COUNTED_FLAGS
-    )
+    ]
+
+
+def counts_sql(*, flags: str, weight: str = "1") -> str:
+    return ", ".join(count_expressions(flags=flags, weight=weight))
 
 
 def counts_upsert_sql(select: str) -> str:

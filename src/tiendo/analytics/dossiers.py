@@ -138,6 +138,8 @@ def parse_rows(rows: Iterable[list[str]], *, units: dict[str, int], name: str, w
                     f"cần {len(header)} cột, có {len(row)} / expected {len(header)} columns, got {len(row)}"
                 )
             cells = [cell.strip() for cell in row]
+            if any("\x00" in cell for cell in cells):
+                raise ValueError("ký tự NUL không hợp lệ / a NUL character is not allowed")
 
             def get(column: str, cells: list[str] = cells) -> str:
                 return cells[index[column]]
@@ -353,7 +355,14 @@ def _record_rows(records: list[dict]) -> Iterable[list[str]]:
 
 @transaction.atomic
 def dossiers_derive(*, year: int) -> int:
-    """The full recompute of a year: count its dossiers again, cell by cell. Returns the cells."""
+    """The full recompute of a year: count its dossiers again, cell by cell. Returns the cells.
+
+    Takes the import lock: an import committing between the recount's reading and its writing
+    would otherwise lose its changes to the counts.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
     ensure_elements()
     return counts_rebuild(year=year)
 

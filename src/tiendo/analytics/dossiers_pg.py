@@ -12,10 +12,17 @@ from __future__ import annotations
 
 from typing import TextIO
 
+import psycopg
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 
-from tiendo.analytics.dossier_counts import COUNT_TABLE, counts_sql, counts_upsert_sql, flags_sql
+from tiendo.analytics.dossier_counts import (
+    COUNT_TABLE,
+    count_expressions,
+    counts_sql,
+    counts_upsert_sql,
+    flags_sql,
+)
 from tiendo.analytics.dossiers import COLUMNS as REQUIRED
 from tiendo.analytics.dossiers import DOSSIER_FIELDS
 from tiendo.analytics.models import Dossier
@@ -50,6 +57,14 @@ def _flag(column: str) -> str:
     )
 
 
+def _rating(column: str) -> str:
+    """1–5 exactly as the line-by-line check reads it (not `04` or `+4`); anything else fails the cast."""
+    return (
+        f"CASE coalesce({column}, '') WHEN '' THEN NULL WHEN '1' THEN 1 WHEN '2' THEN 2 WHEN '3' THEN 3 "
+        f"WHEN '4' THEN 4 WHEN '5' THEN 5 ELSE ('rating ' || {column})::smallint END"
+    )
+
+
 def import_postgresql(handle: TextIO, result, *, feed: str) -> None:
     """Fill `result` (rows, created, updated, unchanged, cells) or raise DossierFileError / FallBack."""
     from tiendo.analytics.dossiers import DossierFileError
@@ -64,6 +79,8 @@ def import_postgresql(handle: TextIO, result, *, feed: str) -> None:
         raise FallBack("missing columns")  # the line-by-line check words it
     raw_columns = [f"c{i}" for i in range(len(header))]
     c = {h: f"r.c{i}" for i, h in enumerate(header)}
+    for name in ("dossier_id", "procedure_code", "level", "unit_code", "channel", "status"):
+        c[name] = f"btrim({c[name]})"  # as the line-by-line check strips cells: " D1" is D1 on both paths
     simulated = _flag(c["simulated"]) if "simulated" in c else "false"
     try:
         with transaction.atomic(), connection.cursor() as cursor:  # a savepoint: a failure leaves nothing
@@ -90,7 +107,7 @@ def import_postgresql(handle: TextIO, result, *, feed: str) -> None:
                        {_time(c["resolved_at"])} AS resolved_at, {c["channel"]} AS channel,
                        {_flag(c["vneid"])} AS vneid, {_flag(c["result_eligible"])} AS result_eligible,
                        {_flag(c["result_electronic"])} AS result_electronic,
-                       NULLIF({c["rating"]}, '')::smallint AS rating, {c["status"]} AS status,
+                       {_rating(c["rating"])} AS rating, {c["status"]} AS status,
                        {simulated} AS is_simulated
                 FROM dossier_raw r LEFT JOIN orgunits_orgunit u ON u.code = {c["unit_code"]}
                 WHERE {{where}}
@@ -123,7 +140,9 @@ def import_postgresql(handle: TextIO, result, *, feed: str) -> None:
                 cursor.execute(f"ANALYZE {Dossier._meta.db_table}")
             cursor.execute("SET LOCAL TIME ZONE 'UTC'")  # what Django expects of its connection
             cursor.execute("DROP TABLE dossier_raw")
-    except DatabaseError as exc:
+    except (DataError, IntegrityError, psycopg.DataError, psycopg.IntegrityError) as exc:
+        # a row broke a cast, a constraint or the CSV format (COPY's own errors come from psycopg
+        # unwrapped); anything else — a lost connection, a timeout — is not the file's fault and is raised
         raise FallBack(str(exc)) from None
 
 
@@ -145,7 +164,8 @@ def import_staged(parsed, result, *, feed: str) -> None:
             for _line, values in parsed:
                 copy.write_row((*values, feed, now))
                 rows += 1
-        cursor.execute("ANALYZE dossier_staging")
+        if rows > SMALL_BATCH:
+            cursor.execute("ANALYZE dossier_staging")
         _upsert(
             cursor, "SELECT * FROM dossier_staging r WHERE {where}", "r.dossier_id", [], result, rows=rows
         )
@@ -196,6 +216,7 @@ def _upsert(cursor, source: str, id_column: str, params: list, result, *, rows: 
                 SELECT unit_id, received_month, flags, 1 AS n FROM up
                 UNION ALL SELECT old_unit, old_month, old_flags, -1 FROM up
             ) moves GROUP BY unit_id, received_month
+            HAVING {" OR ".join(f"{e} <> 0" for e in count_expressions(flags="flags", weight="n"))}
         ),
         {counted}
         SELECT (SELECT count(*) FROM up), (SELECT array_agg(DISTINCT ARRAY[unit_id, month]) FROM counted)

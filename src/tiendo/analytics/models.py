@@ -9,8 +9,8 @@ from tiendo.orgunits.models import OrgUnit
 class Dossier(models.Model):
     """One public-service dossier (hồ sơ TTHC) of a record feed; upserted by `dossier_id`.
 
-    Feeds are counted per unit, month and flags (DossierCount) and turned into monthly data values;
-    indicators I.1, I.4, I.5 and I.6 are ratios over them.
+    Every import keeps the counts per unit and month (DossierCount) current; indicators I.1, I.4,
+    I.5 and I.6 are ratios of those counts.
     """
 
     class Level(models.TextChoices):

@@ -33,7 +33,7 @@ def cached_briefly(key: str, build: Callable[[], T]) -> T:
     return value
 
 
-_building: dict[str, asyncio.Future] = {}
+_building: dict[str, asyncio.Task] = {}
 
 
 async def cached_briefly_async(key: str, build: Callable[[], T]) -> T:
@@ -41,33 +41,41 @@ async def cached_briefly_async(key: str, build: Callable[[], T]) -> T:
 
     A hit is answered without leaving the event loop (the in-process cache is plain memory, read
     directly; its `aget` would hop to a thread). When the answer is older than the setting, one
-    request of the process rebuilds it (database work, in a thread) while the others keep getting
-    the previous one — so the figure is at most the setting plus one computation old — or, when
-    there is none yet, wait for that one computation instead of starting their own.
+    task of the process rebuilds it (database work, in a thread) while the others keep getting the
+    previous one — so the figure is at most the setting plus one computation old — or, when there
+    is none yet, wait for that one task instead of starting their own. The task is detached from
+    the request that started it: a client closing its tab cancels its own wait, not everyone's.
     """
     seconds = settings.TIENDO_ANALYTICS_CACHE_SECONDS
     if seconds <= 0:
         return await sync_to_async(build)()
+    loop = asyncio.get_running_loop()
+    running = _building.get(key)
+    if running is not None and running.get_loop() is not loop:  # another event loop (WSGI, tests)
+        running = None
     found = cache.get(key)
     if found is not None:
         value, built_at = found
-        if time.monotonic() - built_at < seconds or key in _building:
+        if time.monotonic() - built_at < seconds or running is not None:
             return value
-    elif key in _building:
-        return await asyncio.shield(_building[key])
-    future: asyncio.Future = asyncio.get_running_loop().create_future()
-    _building[key] = future
+    if running is None:
+        running = loop.create_task(_build(key, build, seconds))
+        running.add_done_callback(_retrieved)
+        _building[key] = running
+    return await asyncio.shield(running)
+
+
+async def _build(key: str, build: Callable[[], T], seconds: float) -> T:
     try:
         value = await sync_to_async(build)()
-    except BaseException as exc:
-        future.set_exception(exc)
-        future.exception()  # retrieved: the waiters (if any) get it raised, nobody is warned
-        raise
-    else:
-        cache.set(
-            key, (value, time.monotonic()), seconds * 10
-        )  # kept longer, served stale only while rebuilding
-        future.set_result(value)
+        cache.set(key, (value, time.monotonic()), seconds * 10)  # kept longer: served stale while rebuilding
         return value
     finally:
-        _building.pop(key, None)
+        if _building.get(key) is asyncio.current_task():
+            del _building[key]
+
+
+def _retrieved(task: asyncio.Task) -> None:
+    """Mark a failed build's exception as seen (its waiters, if any, got it raised)."""
+    if not task.cancelled():
+        task.exception()

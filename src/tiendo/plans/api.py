@@ -111,6 +111,7 @@ def indicators_get(request: HttpRequest, indicator_id: int):
 async def indicators_units(request: HttpRequest, indicator_id: int, period: str | None = None):
     """Public (approved values, like the pages citizens read); the answer is kept for a second
     (tiendo.core.cache) and goes out as prepared JSON. Async: a kept answer never leaves the event loop."""
+    period = period or None  # `?period=` from a form left empty: the latest
     if period is not None and not PERIOD_KEY.match(period):
         raise ApplicationError("Kỳ không hợp lệ / invalid period", field="period")
 
@@ -143,4 +144,4 @@ async def indicators_units(request: HttpRequest, indicator_id: int, period: str 
         return answer.model_dump_json().encode()
 
     body = await cached_briefly_async(f"drilldown:{indicator_id}:{period or ''}", build)
-    return HttpResponse(body, content_type="application/json")
+    return HttpResponse(body, content_type="application/json; charset=utf-8")

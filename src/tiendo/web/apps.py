@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class WebConfig(AppConfig):
     name = "tiendo.web"
     label = "web"
+
+    def ready(self) -> None:
+        from tiendo.web.middleware import run_django_middleware_synchronously
+
+        run_django_middleware_synchronously()

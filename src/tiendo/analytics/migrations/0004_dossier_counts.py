@@ -18,6 +18,20 @@ FLAGS_SQL = (
 )
 
 
+def times_in_utc_on_sqlite(apps, schema_editor):
+    """SQLite: the first importer stored times with their own offset (`… 08:30:00+07:00`); Django
+    stores UTC text. Rewritten to UTC first, so that the checks added below (resolved after received)
+    and the on-time flag compare instants, not strings with different offsets."""
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    with schema_editor.connection.cursor() as cursor:
+        for column in ("received_at", "due_at", "resolved_at"):
+            cursor.execute(
+                f"UPDATE analytics_dossier SET {column} = strftime('%Y-%m-%d %H:%M:%f', {column}) "
+                f"WHERE {column} LIKE '%+__:__' OR {column} LIKE '%-__:__' OR {column} LIKE '%Z'"
+            )
+
+
 def count_existing(apps, schema_editor):
     """Existing dossiers get their flags, and the counts are built from them (nothing on a fresh install)."""
     with schema_editor.connection.cursor() as cursor:
@@ -67,6 +81,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(times_in_utc_on_sqlite, migrations.RunPython.noop),
         migrations.CreateModel(
             name='DossierCount',
             fields=[

@@ -180,3 +180,26 @@ def test_with_dossiers_up_to_december_the_indicator_is_the_whole_year_not_its_la
     ).evaluation
     assert evaluation.period == "2026"  # 2026, 2026S2, 2026Q4 and 202612 all end on 31/12
     assert float(evaluation.value) == 25.0  # 1 of 4 this year (the second half alone: 1 of 2)
+
+
+def test_blank_lines_are_skipped_and_a_short_line_is_named(shipped_data):
+    result = dossiers_import(text=HEADER + row("D1") + "\n" + row("D2") + "\n\n")
+    assert (result.rows, result.created) == (2, 2)
+    short = row("D3").replace(",0\n", "\n").replace(",resolved", "")
+    with pytest.raises(DossierFileError) as error:
+        dossiers_import(text=HEADER + short)
+    assert error.value.errors == ["dossiers.csv:2: cần 14 cột, có 12 / expected 14 columns, got 12"]
+
+
+def test_spaces_around_an_id_or_a_code_do_not_make_another_dossier(shipped_data):
+    spaced = row("D1").replace("D1,1.001,xa,21211", " D1 , 1.001 ,xa , 21211 ")
+    first = dossiers_import(text=HEADER + spaced)
+    again = dossiers_import(text=HEADER + row("D1"))
+    assert first.created == 1 and (again.created, again.unchanged) == (0, 1)
+    assert list(Dossier.objects.values_list("dossier_id", "procedure_code")) == [("D1", "1.001")]
+
+
+def test_a_rating_must_be_written_as_one_digit(shipped_data):
+    with pytest.raises(DossierFileError) as error:
+        dossiers_import(text=HEADER + row("D1", rating="04"))
+    assert error.value.errors[0].startswith("dossiers.csv:2: rating: từ 1 đến 5")

@@ -1,5 +1,3 @@
-import time
-
 import pytest
 from django.core.cache import cache
 
@@ -51,14 +49,25 @@ def test_a_bad_period_is_refused_with_its_field(client, shipped_data):
     assert response.json()["error"]["field"] == "period"
 
 
-def test_the_answer_is_kept_for_the_configured_seconds_and_no_longer(client, shipped_data, settings):
-    settings.TIENDO_ANALYTICS_CACHE_SECONDS = 0.5
+def test_the_answer_is_kept_for_the_configured_seconds_and_no_longer(
+    client, shipped_data, settings, monkeypatch
+):
+    settings.TIENDO_ANALYTICS_CACHE_SECONDS = 1
     cache.clear()
+    clock = [1000.0]
+    monkeypatch.setattr("tiendo.core.cache.time.monotonic", lambda: clock[0])
     dossiers_import(text=HEADER + row("D1") + row("D2", channel="truc_tiep"))
     _, before = by_unit(client, full_online())
     dossiers_import(text=HEADER + row("D3"))
+    clock[0] += 0.9
     _, kept = by_unit(client, full_online())
     assert kept["21211"]["value"] == before["21211"]["value"] == 50.0
-    time.sleep(0.6)
+    clock[0] += 0.2  # older than a second: the next request computes it again
     _, fresh = by_unit(client, full_online())
     assert round(fresh["21211"]["value"], 2) == 66.67
+
+
+def test_an_empty_period_means_the_latest(client, shipped_data):
+    dossiers_import(text=HEADER + row("D1"))
+    body, _ = by_unit(client, full_online(), period="")
+    assert body["period"] == "2026"
