@@ -14,6 +14,7 @@ from django.db.models import Max, Q, Sum
 
 from tiendo.analytics.dossier_counts import feed_column, feed_periods, feed_unit_sums, feed_units
 from tiendo.analytics.formulas import APPROVED
+from tiendo.core.cache import cached_briefly
 from tiendo.orgunits.models import OrgUnit
 from tiendo.plans.models import Indicator
 from tiendo.reporting.models import DataValue
@@ -150,7 +151,9 @@ def unit_ranks(unit: OrgUnit, indicators: list[Indicator]) -> list[UnitRank]:
     for indicator in indicators:
         if not indicator.numerator_id:
             continue
-        drill = indicator_by_unit(indicator)
+        drill = cached_briefly(  # the same answer as the drill-down page's default
+            f"drilldown-page:{indicator.pk}:", lambda indicator=indicator: indicator_by_unit(indicator)
+        )
         mine = next((r for r in drill.rows if r.unit.pk == unit.pk), None)
         if mine is not None and mine.rank is not None and mine.value is not None:
             ranks.append(UnitRank(indicator, mine.value, mine.rank, len(drill.reported), mine.meets_target))

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db.models import Q
 from django.utils import timezone
 
+from tiendo.analytics.dossier_counts import COUNTED, DERIVED
 from tiendo.analytics.evaluation import (
     CHUA_DAT,
     CHUA_DEN_HAN,
@@ -15,6 +17,7 @@ from tiendo.analytics.evaluation import (
     evaluate_many,
     verdict_counts,
 )
+from tiendo.analytics.models import DossierCount
 from tiendo.analytics.progress import NOT_AVAILABLE, TARGET_ACHIEVED, Progress, progress_status, year_fraction
 from tiendo.core.types import Actor
 from tiendo.orgunits.models import OrgUnit
@@ -171,9 +174,29 @@ def indicator_history(*, user: User, indicator: Indicator) -> list[HistoryPoint]
 
 
 def indicators_fed_by(*, user: User, unit: OrgUnit) -> list[Indicator]:
-    """Indicators whose formula runs over a form this unit reports (so it has a rank on them)."""
+    """Indicators whose formula runs over this unit's data (so it has a rank on them): those of a
+    form it reports, and those counted from the dossiers it handles."""
+    fed = Q(source_form__units=unit)
+    if DossierCount.objects.filter(unit=unit).exists():
+        fed |= Q(numerator__code__in=DERIVED)
     return list(
-        Indicator.objects.filter(source_form__units=unit, numerator__isnull=False)
+        Indicator.objects.filter(fed, numerator__isnull=False)
+        .distinct()
         .select_related("group", "plan__province", "own_element", "numerator", "denominator", "source_form")
         .order_by("-plan__year", "group__sort", "sort")
     )
+
+
+@dataclass
+class DossierMonth:
+    month: date
+    counts: dict[str, int]
+
+
+def unit_dossier_months(*, user: User, unit: OrgUnit, year: int) -> list[DossierMonth]:
+    """The unit's dossier counts month by month (public, like the drill-down they feed)."""
+    rows = DossierCount.objects.filter(unit=unit, month__gte=year * 100 + 1, month__lte=year * 100 + 12)
+    return [
+        DossierMonth(date(year, row.month % 100, 1), {name: getattr(row, name) for name in COUNTED})
+        for row in rows.order_by("month")
+    ]

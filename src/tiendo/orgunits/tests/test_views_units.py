@@ -79,3 +79,14 @@ def test_logging_in_lands_on_the_home_page(client, tinhkhe_viewer):
         "/accounts/login/", {"username": "tinhkhe.viewer", "password": "pw-tinhkhe.viewer"}
     )
     assert response.status_code == 302 and response.url == "/"
+
+
+def test_a_unit_page_shows_its_dossiers_by_month_and_its_rank_on_the_dossier_indicators(client, shipped_data):
+    from tiendo.analytics.dossiers import dossiers_import
+    from tiendo.analytics.tests.test_dossiers_import import HEADER, row
+
+    dossiers_import(text=HEADER + row("D1") + row("D2", channel="truc_tiep") + row("D3", unit="21172"))
+    html = client.get("/units/21211/").content.decode()
+    assert 'id="unit-dossiers"' in html and "03/2026" in html
+    assert 'id="unit-ranks"' in html
+    assert '<td class="num unit-rank">2/2</td>' in html  # I.1: 50 % here, 100 % in 21172
