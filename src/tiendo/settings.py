@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "tiendo.plans",
     "tiendo.reporting",
     "tiendo.analytics",
+    "tiendo.documents",
     "tiendo.api",
     "tiendo.web",
 ]

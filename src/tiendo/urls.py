@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 
 from tiendo.api.api import api
 from tiendo.api.dhis2 import data_value_sets
+from tiendo.documents import views as document_views
 from tiendo.orgunits import views as unit_views
 from tiendo.plans import views as plan_views
 from tiendo.reporting import views as reporting_views
@@ -14,6 +15,11 @@ urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("plans/", plan_views.plan_index, name="plan-list"),
     path("plans/<slug:code>/", plan_views.plan_detail, name="plan-detail"),
+    re_path(
+        r"^plans/(?P<code>[-a-zA-Z0-9_]+)/report\.(?P<fmt>docx|pdf|xlsx)$",
+        document_views.plan_report,
+        name="plan-report",
+    ),
     path("indicators/<int:indicator_id>/", plan_views.indicator_detail, name="indicator-detail"),
     path("indicators/<int:indicator_id>/units/", plan_views.indicator_units, name="indicator-units"),
     path("units/", unit_views.unit_index, name="unit-list"),

@@ -1,0 +1,48 @@
+import time
+from pathlib import Path
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.management.base import BaseCommand, CommandError
+
+from tiendo.core.exceptions import ApplicationError
+from tiendo.documents.docx_writer import render_docx
+from tiendo.documents.pdf import docx_to_pdf
+from tiendo.documents.report import evaluation_report
+from tiendo.documents.xlsx_writer import render_xlsx
+from tiendo.plans.selectors import plan_get
+
+
+class Command(BaseCommand):
+    help = "Write a plan's evaluation report (Nghị định 30/2020 layout): DOCX, PDF (LibreOffice), or its tables as XLSX."
+
+    def add_arguments(self, parser):
+        parser.add_argument("plan", help="the plan's code, e.g. quang-ngai-2025")
+        parser.add_argument("--year", type=int, default=None)
+        parser.add_argument("--format", choices=["docx", "pdf", "xlsx"], default="docx")
+        parser.add_argument("--out", type=Path, required=True)
+        parser.add_argument("--signer-title", default="GIÁM ĐỐC")
+        parser.add_argument("--signer-name", default="")
+
+    def handle(self, *args, plan: str, year, format: str, out: Path, signer_title, signer_name, **options):
+        started = time.perf_counter()
+        try:
+            report = evaluation_report(
+                user=AnonymousUser(), plan=plan_get(user=AnonymousUser(), code=plan), year=year
+            )
+        except ApplicationError as exc:
+            raise CommandError(str(exc)) from None
+        try:
+            if format == "xlsx":
+                content = render_xlsx(report)
+            else:
+                content = render_docx(report, signer_title=signer_title, signer_name=signer_name)
+                if format == "pdf":
+                    content = docx_to_pdf(content)
+        except ApplicationError as exc:
+            raise CommandError(str(exc)) from None
+        out.write_bytes(content)
+        self.stdout.write(
+            f"{out}: {len(report.result_rows)} chỉ tiêu / indicators ({report.dat} Đạt, {report.chua_dat} Chưa đạt)"
+            f"{f', {len(report.target_rows)} mục tiêu {report.next_plan.year} / targets' if report.next_plan else ''}; "
+            f"{len(content):,} bytes in {time.perf_counter() - started:.2f} s"
+        )
