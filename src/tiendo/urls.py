@@ -20,6 +20,7 @@ urlpatterns = [
         document_views.plan_report,
         name="plan-report",
     ),
+    path("documents/templates/<slug:kind>/", document_views.report_template, name="report-template"),
     path("indicators/<int:indicator_id>/", plan_views.indicator_detail, name="indicator-detail"),
     path("indicators/<int:indicator_id>/units/", plan_views.indicator_units, name="indicator-units"),
     path("units/", unit_views.unit_index, name="unit-list"),

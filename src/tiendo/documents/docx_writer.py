@@ -20,6 +20,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 
+from tiendo.documents.narrative import DEFAULT_EVALUATION_REPORT, Paragraph, render_narrative
 from tiendo.documents.report import ISSUER, EvaluationReport
 
 FONT = "Times New Roman"
@@ -174,7 +175,9 @@ def render_docx(
     signer_name: str = "",
     authority: str = "KT.",
     recipients: list[str] | None = None,
+    narrative: list[Paragraph] | None = None,
 ) -> bytes:
+    """The report; `narrative` is the office's text filled in (default: the text tiendo ships)."""
     document = Document()
     normal = document.styles["Normal"]
     normal.font.name, normal.font.size = FONT, Pt(BODY_PT)
@@ -184,7 +187,7 @@ def render_docx(
     _page_number_header(section)
     _header_block(document, report)
     _title(document, report)
-    _body(document, report)
+    _body(document, report, narrative or render_narrative(DEFAULT_EVALUATION_REPORT, report))
     _signature(document, report, signer_title, signer_name, authority, recipients or DEFAULT_RECIPIENTS)
     _appendix_results(document, report)
     if report.targets:
@@ -234,37 +237,12 @@ def _title(document, report: EvaluationReport) -> None:
     _paragraph(document, after=6)
 
 
-def _body(document, report: EvaluationReport) -> None:
-    def text(content: str, *, bold: bool = False) -> None:
-        paragraph = _paragraph(document, content, bold=bold, after=6, indent_first=Cm(1.27))
+def _body(document, report: EvaluationReport, narrative: list[Paragraph]) -> None:
+    """The narrative, filled in: justified, first line indented 1.27 cm, 6 pt between paragraphs."""
+    for part in narrative:
+        paragraph = _paragraph(document, part.text, bold=part.bold, after=6, indent_first=Cm(1.27))
         paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
         paragraph.paragraph_format.line_spacing = 1.15
-
-    rows = report.result_rows
-    text(f"Thực hiện {report.plan.title}, {ISSUER} báo cáo kết quả thực hiện năm {report.year} như sau:")
-    text(f"I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU NĂM {report.year}", bold=True)
-    others = len(rows) - report.dat - report.chua_dat
-    summary = (
-        f"Năm {report.year}, trong {len(rows)} chỉ tiêu của Kế hoạch có {report.dat} chỉ tiêu đạt, "
-        f"{report.chua_dat} chỉ tiêu chưa đạt"
-        + (f" và {others} chỉ tiêu chưa đủ điều kiện đánh giá" if others else "")
-        + " (chi tiết tại Phụ lục I kèm theo)."
-    )
-    text(summary)
-    missed = [row for row in rows if row.verdict_code == "chua_dat"]
-    if missed:
-        text("Các chỉ tiêu chưa đạt:")
-        for row in missed:
-            result = f"kết quả {row.result}" if row.result else "chưa có kết quả"
-            text(f"- Chỉ tiêu {row.number}: {row.name.rstrip('.')} ({result}; mục tiêu {row.target}).")
-    if report.next_plan is not None:
-        text(f"II. MỤC TIÊU NĂM {report.next_plan.year}", bold=True)
-        text(
-            f"{report.next_plan.title} đặt {len(report.target_rows)} chỉ tiêu thuộc {len(report.targets)} "
-            f"nhóm (chi tiết tại Phụ lục II kèm theo)."
-        )
-    stamp = report.generated_at.astimezone().strftime("%H:%M ngày %d/%m/%Y")
-    text(f"Số liệu tổng hợp từ hệ thống tiendo lúc {stamp}.")
 
 
 def _signature(document, report, signer_title, signer_name, authority, recipients) -> None:

@@ -1,11 +1,22 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
 
+from tiendo.core.exceptions import ApplicationError
 from tiendo.documents.docx_writer import render_docx
-from tiendo.documents.pdf import ConverterMissingError, docx_to_pdf
+from tiendo.documents.models import ReportTemplate
+from tiendo.documents.narrative import render_narrative
+from tiendo.documents.pdf import docx_to_pdf
 from tiendo.documents.report import evaluation_report
+from tiendo.documents.selectors import narrative_body, report_template_versions
+from tiendo.documents.services import report_template_restore, report_template_save
 from tiendo.documents.xlsx_writer import render_xlsx
+from tiendo.orgunits.selectors import user_is_office_admin
+from tiendo.plans.models import Plan
 from tiendo.plans.selectors import plan_get
 from tiendo.web.errors import not_found_on_error
 
@@ -25,11 +36,71 @@ def plan_report(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
         if fmt == "xlsx":
             content = render_xlsx(report)
         else:
-            content = render_docx(report)
+            body = narrative_body(user=request.user, kind=ReportTemplate.Kind.EVALUATION_REPORT)
+            content = render_docx(report, narrative=render_narrative(body, report))
             if fmt == "pdf":
                 content = docx_to_pdf(content)
-    except ConverterMissingError as exc:
-        return HttpResponse(str(exc.message), status=503, content_type="text/plain; charset=utf-8")
+    except ApplicationError as exc:  # no LibreOffice (503), or a saved narrative this plan cannot fill (400)
+        return HttpResponse(
+            str(exc.message), status=exc.status_code, content_type="text/plain; charset=utf-8"
+        )
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="bao-cao-{plan.code}.{fmt}"'
     return response
+
+
+@login_required
+def report_template(request: HttpRequest, kind: str) -> HttpResponse:
+    """The office edits a report's narrative: check it against real figures, save a version, restore one."""
+    if kind not in ReportTemplate.Kind.values or not user_is_office_admin(request.user):
+        raise Http404
+    body = (
+        request.POST.get("body", "")
+        if request.method == "POST"
+        else narrative_body(user=request.user, kind=kind)
+    )
+    preview, error = None, None
+    if request.method == "POST":
+        try:
+            if "restore" in request.POST:
+                version = (
+                    report_template_versions(user=request.user, kind=kind)
+                    .filter(pk=request.POST["restore"])
+                    .first()
+                )
+                if version is None:
+                    raise Http404
+                saved = report_template_restore(actor=request.user, template=version)
+                messages.success(
+                    request, f"Đã khôi phục thành bản {saved.version} / restored as version {saved.version}"
+                )
+                return redirect("report-template", kind=kind)
+            if "save" in request.POST:
+                saved = report_template_save(
+                    actor=request.user, kind=kind, body=body, note=request.POST.get("note", "")
+                )
+                messages.success(request, f"Đã lưu bản {saved.version} / version {saved.version} saved")
+                return redirect("report-template", kind=kind)
+            plan = _plan_to_preview(request.POST.get("plan"))
+            if plan is not None:
+                preview = render_narrative(body, evaluation_report(user=request.user, plan=plan))
+        except ApplicationError as exc:
+            error = str(exc.message)  # the text stays in the box: nothing typed is lost
+    context = {
+        "kind": kind,
+        "kind_label": ReportTemplate.Kind(kind).label,
+        "body": body,
+        "preview": preview,
+        "error": error,
+        "versions": report_template_versions(user=request.user, kind=kind)[:50],
+        "plans": Plan.objects.order_by("-year", "code"),
+        "preview_plan": _plan_to_preview(request.POST.get("plan")),
+    }
+    return render(request, "documents/report_template.html", context, status=400 if error else 200)
+
+
+def _plan_to_preview(code: str | None) -> Plan | None:
+    """The chosen plan, else the latest one whose year has ended (the report being written)."""
+    plans = Plan.objects.order_by("-year", "code")
+    chosen = plans.filter(code=code).first() if code else None
+    return chosen or plans.filter(year__lt=timezone.localdate().year).first() or plans.first()

@@ -8,6 +8,7 @@ from tiendo.analytics.drilldown import indicator_by_unit
 from tiendo.analytics.selectors import indicator_history, indicator_row, plan_overview
 from tiendo.core.cache import cached_briefly
 from tiendo.orgunits.boundaries import boundaries_for
+from tiendo.orgunits.selectors import user_is_office_admin
 from tiendo.plans.selectors import indicator_get, plan_get, plan_list, task_list
 from tiendo.web.errors import not_found_on_error
 
@@ -27,6 +28,7 @@ def plan_detail(request: HttpRequest, code: str) -> HttpResponse:
             "plan": plan,
             "overview": plan_overview(user=request.user, plan=plan),
             "tasks": task_list(user=request.user, plan=plan),
+            "is_office": user_is_office_admin(request.user),
         },
     )
 

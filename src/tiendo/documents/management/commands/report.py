@@ -6,8 +6,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tiendo.core.exceptions import ApplicationError
 from tiendo.documents.docx_writer import render_docx
+from tiendo.documents.models import ReportTemplate
+from tiendo.documents.narrative import render_narrative
 from tiendo.documents.pdf import docx_to_pdf
 from tiendo.documents.report import evaluation_report
+from tiendo.documents.selectors import narrative_body
 from tiendo.documents.xlsx_writer import render_xlsx
 from tiendo.plans.selectors import plan_get
 
@@ -35,7 +38,13 @@ class Command(BaseCommand):
             if format == "xlsx":
                 content = render_xlsx(report)
             else:
-                content = render_docx(report, signer_title=signer_title, signer_name=signer_name)
+                body = narrative_body(user=AnonymousUser(), kind=ReportTemplate.Kind.EVALUATION_REPORT)
+                content = render_docx(
+                    report,
+                    signer_title=signer_title,
+                    signer_name=signer_name,
+                    narrative=render_narrative(body, report),
+                )
                 if format == "pdf":
                     content = docx_to_pdf(content)
         except ApplicationError as exc:

@@ -1,0 +1,122 @@
+"""The report's narrative: a text the CĐS office edits, with placeholders tiendo fills in.
+
+Syntax (Jinja2, sandboxed: a template can read the figures below and nothing else):
+  {{ year }}, {{ plan.title }}, {{ next_plan.year }}, {{ next_plan.target_count }} …
+  {{ indicators.total }}, {{ indicators.dat_count }}, {{ indicators.chua_dat_count }},
+  {{ indicators.not_assessed_count }}; {% for row in indicators.missed %}…{% endfor %}
+  {{ indicator("I.1").result }}, .name, .target, .verdict, .lead  (group.number, or the number alone
+  when the plan has one group)
+  {% if next_plan %}…{% endif %}
+A line is a paragraph; a line written **like this** is a bold heading; "- " starts a list item.
+An unknown placeholder is an error that names it — never a blank in the output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import SandboxedEnvironment
+
+from tiendo.core.exceptions import ApplicationError
+from tiendo.documents.report import ISSUER, EvaluationReport, ResultRow
+
+DEFAULT_EVALUATION_REPORT = """Thực hiện {{ plan.title }}, {{ issuer }} báo cáo kết quả thực hiện năm {{ year }} như sau:
+**I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU NĂM {{ year }}**
+Năm {{ year }}, trong {{ indicators.total }} chỉ tiêu của Kế hoạch có {{ indicators.dat_count }} chỉ tiêu đạt, {{ indicators.chua_dat_count }} chỉ tiêu chưa đạt{% if indicators.not_assessed_count %} và {{ indicators.not_assessed_count }} chỉ tiêu chưa đủ điều kiện đánh giá{% endif %} (chi tiết tại Phụ lục I kèm theo).
+{% if indicators.missed %}Các chỉ tiêu chưa đạt:
+{% for row in indicators.missed %}- Chỉ tiêu {{ row.number }}: {{ row.name|trim('.') }} ({% if row.result %}kết quả {{ row.result }}{% else %}chưa có kết quả{% endif %}; mục tiêu {{ row.target }}).
+{% endfor %}{% endif %}{% if next_plan %}**II. MỤC TIÊU NĂM {{ next_plan.year }}**
+{{ next_plan.title }} đặt {{ next_plan.target_count }} chỉ tiêu thuộc {{ next_plan.group_count }} nhóm (chi tiết tại Phụ lục II kèm theo).
+{% endif %}Số liệu tổng hợp từ hệ thống tiendo lúc {{ generated_at }}.
+"""
+
+
+class TemplateInvalidError(ApplicationError):
+    code = "invalid_template"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="body")
+
+
+@dataclass
+class Paragraph:
+    text: str
+    bold: bool = False
+    item: bool = False
+
+
+class _Env(SandboxedEnvironment):
+    pass
+
+
+ENVIRONMENT = _Env(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+def _context(report: EvaluationReport) -> dict:
+    rows = report.result_rows
+    single_group = len(report.results) == 1
+    by_code: dict[str, ResultRow] = {}
+    for group in report.results:
+        for row in group.rows:
+            by_code[f"{group.code}.{row.number}"] = row
+            if single_group:
+                by_code[row.number] = row
+
+    def indicator(code: str) -> ResultRow:
+        found = by_code.get(str(code))
+        if found is None:
+            raise UndefinedError(f'indicator("{code}"): không có chỉ tiêu này / no such indicator')
+        return found
+
+    missed = [row for row in rows if row.verdict_code == "chua_dat"]
+    next_plan = None
+    if report.next_plan is not None:
+        next_plan = {
+            "title": report.next_plan.title,
+            "year": report.next_plan.year,
+            "target_count": len(report.target_rows),
+            "group_count": len(report.targets),
+        }
+    return {
+        "year": report.year,
+        "issuer": ISSUER,
+        "province": report.province,
+        "plan": {"title": report.plan.title, "year": report.plan.year, "code": report.plan.code},
+        "next_plan": next_plan,
+        "indicators": {
+            "total": len(rows),
+            "dat_count": report.dat,
+            "chua_dat_count": report.chua_dat,
+            "not_assessed_count": len(rows) - report.dat - report.chua_dat,
+            "missed": missed,
+        },
+        "indicator": indicator,
+        "generated_at": report.generated_at.astimezone().strftime("%H:%M ngày %d/%m/%Y"),
+    }
+
+
+def render_narrative(body: str, report: EvaluationReport) -> list[Paragraph]:
+    """Fill the placeholders; raise TemplateInvalidError naming the first unknown one (with its line)."""
+    try:
+        template = ENVIRONMENT.from_string(body)
+    except TemplateSyntaxError as exc:
+        raise TemplateInvalidError(
+            f"Dòng {exc.lineno}: cú pháp không hợp lệ / line {exc.lineno}: invalid syntax — {exc.message}"
+        ) from None
+    try:
+        text = template.render(_context(report))
+    except UndefinedError as exc:
+        raise TemplateInvalidError(f"Chỗ điền không xác định / unknown placeholder: {exc.message}") from None
+    except Exception as exc:  # a sandbox refusal or a type error in an expression
+        raise TemplateInvalidError(f"Không điền được / cannot fill in: {exc}") from None
+    paragraphs = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("**") and line.endswith("**") and len(line) > 4:
+            paragraphs.append(Paragraph(line[2:-2].strip(), bold=True))
+        else:
+            paragraphs.append(Paragraph(line, item=line.startswith("- ")))
+    return paragraphs
