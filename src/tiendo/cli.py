@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "load-plan": ("load_plan", "validate and load a plan file (YAML); reports every problem with its line"),
     "load-forms": ("load_forms", "validate and load a forms file: data elements, forms, indicator sources"),
     "report": ("report", "write a plan's evaluation report: DOCX (Nghị định 30/2020 layout) or XLSX tables"),
+    "verify": ("verify", "verify the signatures of a PDF: signer, time, intact or altered, expired"),
     "create-token": ("create_token", "create a personal access token for a system (ApiToken …)"),
     "createadmin": ("createadmin", "create a CĐS-office administrator (asks for a password)"),
     "check": ("check", "report misconfiguration (add --deploy for production checks)"),

@@ -21,6 +21,8 @@ urlpatterns = [
         name="plan-report",
     ),
     path("documents/templates/<slug:kind>/", document_views.report_template, name="report-template"),
+    path("documents/verify/", document_views.verify, name="verify"),
+    path("documents/certificates/", document_views.certificates, name="certificates"),
     path("indicators/<int:indicator_id>/", plan_views.indicator_detail, name="indicator-detail"),
     path("indicators/<int:indicator_id>/units/", plan_views.indicator_units, name="indicator-units"),
     path("units/", unit_views.unit_index, name="unit-list"),

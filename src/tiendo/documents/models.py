@@ -31,3 +31,34 @@ class ReportTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} v{self.version}"
+
+
+class SigningCertificate(models.Model):
+    """The organisation's certificate for sealing PDFs (PKCS#12), kept encrypted (documents.signing).
+
+    The newest active one signs. Its key and passphrase never leave the server in the clear.
+    """
+
+    name = models.CharField(max_length=200)
+    subject = models.CharField(max_length=500)
+    issuer = models.CharField(max_length=500)
+    serial = models.CharField(max_length=100)
+    fingerprint_sha256 = models.CharField(max_length=64)
+    not_before = models.DateTimeField()
+    not_after = models.DateTimeField()
+    pkcs12_encrypted = models.BinaryField()
+    passphrase_encrypted = models.BinaryField()
+    chain_pem = models.TextField(
+        blank=True, help_text="the authorities in the PKCS#12 file: trusted when verifying"
+    )
+    active = models.BooleanField(default=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.subject})"

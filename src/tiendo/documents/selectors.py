@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from django.db.models import QuerySet
 
 from tiendo.core.types import Actor
-from tiendo.documents.models import ReportTemplate
+from tiendo.documents.models import ReportTemplate, SigningCertificate
 from tiendo.documents.narrative import DEFAULT_EVALUATION_REPORT
 
 DEFAULTS = {ReportTemplate.Kind.EVALUATION_REPORT: DEFAULT_EVALUATION_REPORT}
@@ -18,3 +21,26 @@ def narrative_body(*, user: Actor, kind: str) -> str:
     """The text in use: the newest saved version, else the one tiendo ships."""
     latest = report_template_versions(user=user, kind=kind).first()
     return latest.body if latest is not None else DEFAULTS[ReportTemplate.Kind(kind)]
+
+
+def signing_certificate_active() -> SigningCertificate | None:
+    return SigningCertificate.objects.filter(active=True).order_by("-uploaded_at").first()
+
+
+def signing_certificates(*, user: Actor) -> QuerySet[SigningCertificate]:
+    return SigningCertificate.objects.select_related("uploaded_by").order_by("-uploaded_at")
+
+
+def trust_roots() -> list[bytes]:
+    """Authorities trusted when verifying: those in uploaded PKCS#12 files, and the PEM files named
+    in TIENDO_TRUSTED_CA_FILES (comma-separated; e.g. the national root the province's CA chains to)."""
+    roots: list[bytes] = []
+    for chain in SigningCertificate.objects.exclude(chain_pem="").values_list("chain_pem", flat=True):
+        roots += [
+            ("-----BEGIN CERTIFICATE-----" + part).encode()
+            for part in chain.split("-----BEGIN CERTIFICATE-----")
+            if part.strip()
+        ]
+    for path in filter(None, (p.strip() for p in os.environ.get("TIENDO_TRUSTED_CA_FILES", "").split(","))):
+        roots.append(Path(path).read_bytes())
+    return roots

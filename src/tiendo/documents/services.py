@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
+from django.utils import timezone
 
-from tiendo.core.exceptions import PermissionDeniedError
+from tiendo.core.exceptions import ApplicationError, PermissionDeniedError
 from tiendo.core.services import audit_record
 from tiendo.core.types import Actor
-from tiendo.documents.models import ReportTemplate
+from tiendo.documents.models import ReportTemplate, SigningCertificate
 from tiendo.documents.narrative import render_narrative
 from tiendo.documents.report import evaluation_report
+from tiendo.documents.selectors import signing_certificate_active
+from tiendo.documents.signing import fernet, read_pkcs12, sign_pdf_bytes
 from tiendo.orgunits.selectors import user_is_office_admin
 from tiendo.plans.models import Plan
 
@@ -58,3 +63,84 @@ def report_template_restore(*, actor: Actor, template: ReportTemplate) -> Report
         body=template.body,
         note=f"khôi phục bản {template.version} / restored",
     )
+
+
+def _office_only(actor: Actor, what: str) -> None:
+    if not user_is_office_admin(actor):
+        raise PermissionDeniedError(f"Chỉ Văn phòng CĐS được {what}", field="pkcs12")
+
+
+@transaction.atomic
+def signing_certificate_upload(
+    *, actor: Actor, name: str, content: bytes, passphrase: str
+) -> SigningCertificate:
+    """Keep the organisation's PKCS#12 certificate (encrypted); it becomes the one that signs."""
+    _office_only(actor, "nạp chứng thư số / only the CĐS office uploads certificates")
+    facts = read_pkcs12(content, passphrase)
+    if facts.not_after <= timezone.now():
+        raise ApplicationError(
+            f"Chứng thư đã hết hạn ngày {facts.not_after:%d/%m/%Y} / the certificate expired on "
+            f"{facts.not_after:%Y-%m-%d}",
+            field="pkcs12",
+        )
+    SigningCertificate.objects.filter(active=True).update(active=False)
+    box = fernet()
+    certificate = SigningCertificate.objects.create(
+        name=name[:200] or facts.subject[:200],
+        subject=facts.subject[:500],
+        issuer=facts.issuer[:500],
+        serial=facts.serial[:100],
+        fingerprint_sha256=facts.fingerprint_sha256,
+        not_before=facts.not_before,
+        not_after=facts.not_after,
+        pkcs12_encrypted=box.encrypt(content),
+        passphrase_encrypted=box.encrypt(passphrase.encode()),
+        chain_pem=facts.chain_pem,
+        uploaded_by=actor if isinstance(actor, User) else None,
+    )
+    audit_record(
+        actor=actor,
+        action="signingcertificate.upload",
+        obj=certificate,
+        changes={"subject": facts.subject, "fingerprint_sha256": facts.fingerprint_sha256},
+    )
+    return certificate
+
+
+@transaction.atomic
+def pdf_sign(
+    *, actor: Actor | None, pdf: bytes, reason: str, location: str = "", actor_label: str = ""
+) -> bytes:
+    """Seal a PDF with the active certificate; the audit row keeps the result's hash.
+
+    `actor` None is the server's operator (the `tiendo report --sign` command); a person must be
+    of the CĐS office.
+    """
+    if actor is not None:
+        _office_only(actor, "ký số tài liệu / only the CĐS office seals documents")
+    certificate = signing_certificate_active()
+    if certificate is None:
+        raise ApplicationError(
+            "Chưa nạp chứng thư số của cơ quan / no certificate has been uploaded", field="pkcs12"
+        )
+    if certificate.not_after <= timezone.now():
+        raise ApplicationError(
+            f"Chứng thư đã hết hạn ngày {certificate.not_after:%d/%m/%Y} / the certificate expired",
+            field="pkcs12",
+        )
+    box = fernet()
+    signed = sign_pdf_bytes(
+        pdf,
+        pkcs12_content=box.decrypt(bytes(certificate.pkcs12_encrypted)),
+        passphrase=box.decrypt(bytes(certificate.passphrase_encrypted)).decode(),
+        reason=reason,
+        location=location,
+    )
+    audit_record(
+        actor=actor,
+        actor_label=actor_label,
+        action="pdf.sign",
+        obj=certificate,
+        changes={"reason": reason, "sha256": hashlib.sha256(signed).hexdigest(), "bytes": len(signed)},
+    )
+    return signed

@@ -12,8 +12,19 @@ from tiendo.documents.models import ReportTemplate
 from tiendo.documents.narrative import render_narrative
 from tiendo.documents.pdf import docx_to_pdf
 from tiendo.documents.report import evaluation_report
-from tiendo.documents.selectors import narrative_body, report_template_versions
-from tiendo.documents.services import report_template_restore, report_template_save
+from tiendo.documents.selectors import (
+    narrative_body,
+    report_template_versions,
+    signing_certificates,
+    trust_roots,
+)
+from tiendo.documents.services import (
+    pdf_sign,
+    report_template_restore,
+    report_template_save,
+    signing_certificate_upload,
+)
+from tiendo.documents.signing import MAX_PDF_BYTES, verify_pdf_bytes
 from tiendo.documents.xlsx_writer import render_xlsx
 from tiendo.orgunits.selectors import user_is_office_admin
 from tiendo.plans.models import Plan
@@ -40,6 +51,13 @@ def plan_report(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
             content = render_docx(report, narrative=render_narrative(body, report))
             if fmt == "pdf":
                 content = docx_to_pdf(content)
+                if request.GET.get("signed") == "1":  # sealed with the office's certificate (office only)
+                    content = pdf_sign(
+                        actor=request.user,
+                        pdf=content,
+                        reason=f"Báo cáo {plan.code}",
+                        location=report.province,
+                    )
     except ApplicationError as exc:  # no LibreOffice (503), or a saved narrative this plan cannot fill (400)
         return HttpResponse(
             str(exc.message), status=exc.status_code, content_type="text/plain; charset=utf-8"
@@ -104,3 +122,48 @@ def _plan_to_preview(code: str | None) -> Plan | None:
     plans = Plan.objects.order_by("-year", "code")
     chosen = plans.filter(code=code).first() if code else None
     return chosen or plans.filter(year__lt=timezone.localdate().year).first() or plans.first()
+
+
+def verify(request: HttpRequest) -> HttpResponse:
+    """Anyone checks a signed PDF: signer, time, intact or altered, expired, trusted authority."""
+    checks, error = None, None
+    if request.method == "POST":
+        upload = request.FILES.get("pdf")
+        if upload is None:
+            error = "Chọn một tệp PDF / choose a PDF file"
+        elif upload.size > MAX_PDF_BYTES:
+            error = f"Tệp quá lớn (tối đa {MAX_PDF_BYTES // 2**20} MB) / file too large"
+        else:
+            try:
+                checks = verify_pdf_bytes(upload.read(), trust_roots=trust_roots())
+                if not checks:
+                    error = "Tệp PDF không có chữ ký số / the PDF carries no signature"
+            except ApplicationError as exc:
+                error = str(exc.message)
+    status = 400 if error else 200
+    return render(request, "documents/verify.html", {"checks": checks, "error": error}, status=status)
+
+
+@login_required
+def certificates(request: HttpRequest) -> HttpResponse:
+    """The office uploads the organisation's PKCS#12 certificate (kept encrypted)."""
+    if not user_is_office_admin(request.user):
+        raise Http404
+    error = None
+    if request.method == "POST":
+        upload = request.FILES.get("pkcs12")
+        try:
+            if upload is None:
+                raise ApplicationError("Chọn tệp .p12 / .pfx / choose a .p12 or .pfx file", field="pkcs12")
+            saved = signing_certificate_upload(
+                actor=request.user,
+                name=request.POST.get("name", ""),
+                content=upload.read(),
+                passphrase=request.POST.get("passphrase", ""),
+            )
+            messages.success(request, f"Đã nạp chứng thư / certificate uploaded: {saved.subject}")
+            return redirect("certificates")
+        except ApplicationError as exc:
+            error = str(exc.message)
+    context = {"certificates": signing_certificates(user=request.user), "error": error}
+    return render(request, "documents/certificates.html", context, status=400 if error else 200)

@@ -64,3 +64,28 @@ def test_without_libreoffice_the_pdf_is_refused_with_a_clear_message(client, shi
     response = client.get("/plans/quang-ngai-2025/report.pdf")
     assert response.status_code == 503
     assert "LibreOffice" in response.content.decode()
+
+
+def test_the_office_downloads_the_report_pdf_sealed_and_it_verifies(client, office_admin, shipped_data):
+    needs(soffice_path(), "LibreOffice")
+    from tiendo.documents.selectors import trust_roots
+    from tiendo.documents.services import signing_certificate_upload
+    from tiendo.documents.signing import verify_pdf_bytes
+    from tiendo.documents.tests.throwaway_ca import ThrowawayCA
+
+    ca = ThrowawayCA()
+    signing_certificate_upload(
+        actor=office_admin,
+        name="Sở",
+        content=ca.issue_pkcs12("Sở Khoa học và Công nghệ"),
+        passphrase="mat-khau",
+    )
+    client.force_login(office_admin)
+    response = client.get("/plans/quang-ngai-2025/report.pdf?signed=1")
+    assert response.status_code == 200
+    (check,) = verify_pdf_bytes(response.content, trust_roots=trust_roots())
+    assert check.ok and check.trusted
+    client.logout()
+    assert (
+        client.get("/plans/quang-ngai-2025/report.pdf?signed=1").status_code == 403
+    )  # sealing is the office's

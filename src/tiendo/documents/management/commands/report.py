@@ -11,6 +11,7 @@ from tiendo.documents.narrative import render_narrative
 from tiendo.documents.pdf import docx_to_pdf
 from tiendo.documents.report import evaluation_report
 from tiendo.documents.selectors import narrative_body
+from tiendo.documents.services import pdf_sign
 from tiendo.documents.xlsx_writer import render_xlsx
 from tiendo.plans.selectors import plan_get
 
@@ -25,6 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--out", type=Path, required=True)
         parser.add_argument("--signer-title", default="GIÁM ĐỐC")
         parser.add_argument("--signer-name", default="")
+        parser.add_argument("--sign", action="store_true", help="seal the PDF with the office's certificate")
 
     def handle(self, *args, plan: str, year, format: str, out: Path, signer_title, signer_name, **options):
         started = time.perf_counter()
@@ -47,6 +49,14 @@ class Command(BaseCommand):
                 )
                 if format == "pdf":
                     content = docx_to_pdf(content)
+                    if options["sign"]:
+                        content = pdf_sign(
+                            actor=None,
+                            actor_label="tiendo report --sign",
+                            pdf=content,
+                            reason=f"Báo cáo {report.plan.code}",
+                            location=report.province,
+                        )
         except ApplicationError as exc:
             raise CommandError(str(exc)) from None
         out.write_bytes(content)

@@ -1,0 +1,42 @@
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from tiendo.core.exceptions import ApplicationError
+from tiendo.documents.selectors import trust_roots
+from tiendo.documents.signing import verify_pdf_bytes
+
+
+class Command(BaseCommand):
+    help = "Verify the signatures of a PDF (tiendo's or signed elsewhere): signer, time, intact or altered."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--trust",
+            type=Path,
+            action="append",
+            default=[],
+            help="a trusted authority's certificate (PEM or DER)",
+        )
+
+    def handle(self, *args, file: Path, trust: list[Path], **options):
+        if not file.is_file():
+            raise CommandError(f"{file}: không tìm thấy tệp / file not found")
+        try:
+            checks = verify_pdf_bytes(
+                file.read_bytes(), trust_roots=trust_roots() + [path.read_bytes() for path in trust]
+            )
+        except ApplicationError as exc:
+            raise CommandError(f"{file}: {exc}") from None
+        if not checks:
+            raise CommandError(f"{file}: không có chữ ký số / the PDF carries no signature")
+        for check in checks:
+            when = f"{check.signed_at:%Y-%m-%d %H:%M:%S %Z}" if check.signed_at else "?"
+            self.stdout.write(
+                f"{check.field}: {check.signer} (cấp bởi / issued by {check.issuer}); ký lúc / signed at {when}\n"
+                f"  {'OK' if check.ok else 'KHÔNG HỢP LỆ / NOT VALID'} — {check.verdict}"
+            )
+        if not all(check.ok for check in checks):
+            sys.exit(1)

@@ -1,0 +1,195 @@
+"""PDF signatures: seal a PDF with the organisation's certificate (PAdES B-B, pyHanko) and verify
+any signed PDF, tiendo's or one signed elsewhere.
+
+The PKCS#12 file and its passphrase are stored encrypted with Fernet (AES-128-CBC + HMAC-SHA256),
+under a key taken from TIENDO_SIGNING_KEY, or else derived from the site's SECRET_KEY — changing
+that key makes stored certificates unreadable (upload them again). The signature carries no
+timestamp from a TSA (none is reachable here): the signing time is the signer's own claim.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+from dataclasses import dataclass
+from datetime import datetime
+
+from asn1crypto import x509 as asn1_x509
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+from django.conf import settings
+from django.utils import timezone
+
+from tiendo.core.exceptions import ApplicationError
+
+MAX_PDF_BYTES = 50 * 1024 * 1024
+
+
+def fernet() -> Fernet:
+    secret = os.environ.get("TIENDO_SIGNING_KEY") or settings.SECRET_KEY
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(("tiendo-signing:" + secret).encode()).digest()))
+
+
+@dataclass
+class Pkcs12Facts:
+    subject: str
+    issuer: str
+    serial: str
+    fingerprint_sha256: str
+    not_before: datetime
+    not_after: datetime
+    chain_pem: str
+
+
+def read_pkcs12(content: bytes, passphrase: str) -> Pkcs12Facts:
+    """The certificate in a PKCS#12 file, or a clear error (not PKCS#12, wrong passphrase, no key)."""
+    try:
+        key, certificate, chain = pkcs12.load_key_and_certificates(content, passphrase.encode() or None)
+    except (ValueError, TypeError):
+        raise ApplicationError(
+            "Không đọc được tệp PKCS#12 (.p12/.pfx) hoặc sai mật khẩu / not a PKCS#12 file, or a wrong passphrase",
+            field="pkcs12",
+        ) from None
+    if key is None or certificate is None:
+        raise ApplicationError(
+            "Tệp PKCS#12 không có khóa bí mật và chứng thư / the PKCS#12 file holds no key and certificate",
+            field="pkcs12",
+        )
+    return Pkcs12Facts(
+        subject=certificate.subject.rfc4514_string(),
+        issuer=certificate.issuer.rfc4514_string(),
+        serial=format(certificate.serial_number, "x"),
+        fingerprint_sha256=certificate.fingerprint(_sha256()).hex(),
+        not_before=certificate.not_valid_before_utc,
+        not_after=certificate.not_valid_after_utc,
+        chain_pem="".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in chain),
+    )
+
+
+def _sha256():
+    from cryptography.hazmat.primitives import hashes
+
+    return hashes.SHA256()
+
+
+def sign_pdf_bytes(
+    pdf: bytes, *, pkcs12_content: bytes, passphrase: str, reason: str, location: str
+) -> bytes:
+    """Add a PAdES B-B signature to the PDF (an incremental update: the signed bytes stay as they were)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+
+    signer = signers.SimpleSigner.load_pkcs12_data(pkcs12_content, [], passphrase=passphrase.encode() or None)
+    if signer is None:
+        raise ApplicationError(
+            "Không nạp được chứng thư để ký / the certificate could not be loaded for signing"
+        )
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    metadata = signers.PdfSignatureMetadata(
+        field_name=f"tiendo-{timezone.now():%Y%m%dT%H%M%S}",
+        reason=reason,
+        location=location,
+        subfilter=None,  # pyHanko's default, PAdES (ETSI.CAdES.detached)
+    )
+    return signers.sign_pdf(writer, metadata, signer=signer).getvalue()
+
+
+@dataclass
+class SignatureCheck:
+    field: str
+    signer: str
+    issuer: str
+    signed_at: datetime | None
+    intact: bool  # the signed bytes are unchanged
+    valid: bool  # the signature matches the signer's certificate
+    trusted: bool  # the certificate leads to an authority tiendo trusts
+    whole_file: bool  # nothing was added after the signature
+    certificate_not_after: datetime
+    expired_when_signed: bool
+    expired_now: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.intact and self.valid and self.whole_file and not self.expired_when_signed
+
+    @property
+    def verdict(self) -> str:
+        if not self.intact or not self.valid:
+            return "Tài liệu đã bị thay đổi sau khi ký / the document was altered after signing"
+        if not self.whole_file:
+            return "Có nội dung được thêm sau chữ ký / content was added after the signature"
+        if self.expired_when_signed:
+            return (
+                f"Chứng thư đã hết hạn khi ký (hạn {self.certificate_not_after:%d/%m/%Y}) / "
+                f"the certificate had expired when signing (valid until {self.certificate_not_after:%Y-%m-%d})"
+            )
+        text = "Nguyên vẹn, chữ ký hợp lệ / intact, the signature is valid"
+        if self.expired_now:
+            text += (
+                f"; chứng thư đã hết hạn từ {self.certificate_not_after:%d/%m/%Y} / "
+                f"the certificate has expired since {self.certificate_not_after:%Y-%m-%d}"
+            )
+        if not self.trusted:
+            text += "; chưa xác nhận được nơi cấp chứng thư / the issuing authority is not one tiendo trusts"
+        return text
+
+
+def verify_pdf_bytes(pdf: bytes, *, trust_roots: list[bytes]) -> list[SignatureCheck]:
+    """Every signature of the PDF, checked. `trust_roots`: DER or PEM certificates of trusted authorities."""
+    from pyhanko.pdf_utils.misc import PdfReadError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    if len(pdf) > MAX_PDF_BYTES:
+        raise ApplicationError(
+            f"Tệp quá lớn (tối đa {MAX_PDF_BYTES // 2**20} MB) / file too large", field="pdf"
+        )
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        signatures = reader.embedded_signatures
+    except (PdfReadError, ValueError, KeyError, IndexError, TypeError):
+        raise ApplicationError(
+            "Không đọc được tệp PDF (hỏng hoặc không phải PDF) / not a readable PDF", field="pdf"
+        ) from None
+    roots = [_load_certificate(root) for root in trust_roots]
+    context = ValidationContext(trust_roots=roots, allow_fetching=False)
+    now = timezone.now()
+    checks = []
+    for signature in signatures:
+        try:
+            status = validate_pdf_signature(signature, context)
+        except Exception as exc:  # a structure pyHanko cannot evaluate: reported, never a crash
+            raise ApplicationError(
+                f"Không kiểm tra được chữ ký / the signature cannot be checked: {exc}"
+            ) from None
+        certificate = status.signing_cert
+        not_after = certificate.not_valid_after
+        signed_at = status.signer_reported_dt
+        checks.append(
+            SignatureCheck(
+                field=signature.field_name,
+                signer=certificate.subject.human_friendly,
+                issuer=certificate.issuer.human_friendly,
+                signed_at=signed_at,
+                intact=bool(status.intact),
+                valid=bool(status.valid),
+                trusted=bool(status.trusted),
+                whole_file=status.coverage.name == "ENTIRE_FILE",
+                certificate_not_after=not_after,
+                expired_when_signed=bool(signed_at and signed_at > not_after),
+                expired_now=now > not_after,
+            )
+        )
+    return checks
+
+
+def _load_certificate(content: bytes) -> asn1_x509.Certificate:
+    if content.lstrip().startswith(b"-----BEGIN"):
+        from cryptography import x509
+
+        content = x509.load_pem_x509_certificate(content).public_bytes(serialization.Encoding.DER)
+    return asn1_x509.Certificate.load(content)
