@@ -27,6 +27,11 @@ urlpatterns = [
     path("indicators/<int:indicator_id>/units/", plan_views.indicator_units, name="indicator-units"),
     path("units/", unit_views.unit_index, name="unit-list"),
     path("units/<str:code>/boundaries.geojson", unit_views.boundaries, name="boundaries"),
+    re_path(
+        r"^units/(?P<code>[^/]+)/report\.(?P<fmt>docx|pdf)$",
+        document_views.unit_report_download,
+        name="unit-report",
+    ),
     path("units/<str:code>/", unit_views.unit_detail, name="unit-detail"),
     path("reports/", reporting_views.my_reports, name="my-reports"),
     path("reports/overdue/", reporting_views.overdue, name="overdue"),

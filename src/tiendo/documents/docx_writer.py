@@ -168,6 +168,24 @@ def _cell(cell, text: str, *, size: float = 13, bold=False, align=WD_ALIGN_PARAG
     paragraph.paragraph_format.space_after = Pt(2)
 
 
+def new_document() -> Document:
+    """A blank A4 document in the decree's page, font and page numbers."""
+    document = Document()
+    normal = document.styles["Normal"]
+    normal.font.name, normal.font.size = FONT, Pt(BODY_PT)
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
+    section = document.sections[0]
+    _page(section)
+    _page_number_header(section)
+    return document
+
+
+def saved(document) -> bytes:
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
 def render_docx(
     report: EvaluationReport,
     *,
@@ -178,61 +196,52 @@ def render_docx(
     narrative: list[Paragraph] | None = None,
 ) -> bytes:
     """The report; `narrative` is the office's text filled in (default: the text tiendo ships)."""
-    document = Document()
-    normal = document.styles["Normal"]
-    normal.font.name, normal.font.size = FONT, Pt(BODY_PT)
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
-    section = document.sections[0]
-    _page(section)
-    _page_number_header(section)
-    _header_block(document, report)
-    _title(document, report)
+    document = new_document()
+    header_block(document, province=report.province, symbol=report.symbol, year=report.generated_at.year)
+    lines = [f"Kết quả thực hiện Kế hoạch chuyển đổi số năm {report.year}"]
+    if report.next_plan is not None:  # two lines, broken where the sense breaks
+        lines.append(f"và mục tiêu năm {report.next_plan.year}")
+    title(document, "BÁO CÁO", lines)
     _body(document, report, narrative or render_narrative(DEFAULT_EVALUATION_REPORT, report))
     _signature(document, report, signer_title, signer_name, authority, recipients or DEFAULT_RECIPIENTS)
     _appendix_results(document, report)
     if report.targets:
         _appendix_targets(document, report)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    return saved(document)
 
 
-def _header_block(document, report: EvaluationReport) -> None:
+def header_block(document, *, province: str, symbol: str, year: int) -> None:
+    """The agency (left) and the Quốc hiệu and Tiêu ngữ (right), with their rules, the number left
+    blank for the văn thư, and the place and date."""
     table = document.add_table(rows=1, cols=2)
     _no_borders(table)
     _widths(table, [LEFT_BLOCK_MM, RIGHT_BLOCK_MM])
     left, right = table.rows[0].cells
     center = WD_ALIGN_PARAGRAPH.CENTER
     first = _first(left)
-    _run(first, f"UBND TỈNH {report.province.upper()}", size=12)
+    _run(first, f"UBND TỈNH {province.upper()}", size=12)
     first.alignment = center
     _paragraph(left, ISSUER.upper(), size=12, bold=True, align=center)
     _rule(left, width_mm=LEFT_BLOCK_MM * 0.4, block_mm=LEFT_BLOCK_MM)
-    _paragraph(left, f"Số:        /{report.symbol}", size=13, align=center, before=6)
+    _paragraph(left, f"Số:        /{symbol}", size=13, align=center, before=6)
     motto = _first(right)
     _run(motto, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True)
     motto.alignment = center
     _paragraph(right, "Độc lập - Tự do - Hạnh phúc", size=13, bold=True, align=center)
     _rule(right, width_mm=62, block_mm=RIGHT_BLOCK_MM)
     _paragraph(
-        right,
-        f"{report.province}, ngày    tháng    năm {report.generated_at.year}",
-        size=14,
-        italic=True,
-        align=center,
-        before=6,
+        right, f"{province}, ngày    tháng    năm {year}", size=14, italic=True, align=center, before=6
     )
 
 
-def _title(document, report: EvaluationReport) -> None:
+def title(document, kind: str, subject: list[str]) -> None:
+    """Tên loại and trích yếu, centred and bold, with the rule under the trích yếu."""
     center = WD_ALIGN_PARAGRAPH.CENTER
-    _paragraph(document, "BÁO CÁO", bold=True, align=center, before=18)
-    subject = _paragraph(
-        document, f"Kết quả thực hiện Kế hoạch chuyển đổi số năm {report.year}", bold=True, align=center
-    )
-    if report.next_plan is not None:  # two lines, broken where the sense breaks
-        subject.runs[0].add_break()
-        _run(subject, f"và mục tiêu năm {report.next_plan.year}", bold=True)
+    _paragraph(document, kind, bold=True, align=center, before=18)
+    line_one = _paragraph(document, subject[0], bold=True, align=center)
+    for line in subject[1:]:
+        line_one.runs[-1].add_break()
+        _run(line_one, line, bold=True)
     _rule(document, width_mm=55, block_mm=TEXT_WIDTH_MM)
     _paragraph(document, after=6)
 
@@ -337,3 +346,7 @@ def _appendix_targets(document, report: EvaluationReport) -> None:
             _cell(cells[2], row.target, align=WD_ALIGN_PARAGRAPH.CENTER)
             _cell(cells[3], row.lead)
     _widths(table, widths)
+
+
+# for the other documents of this app (the unit report, the submission sheet)
+add_paragraph, add_cell_text, add_table_with_header, set_widths = _paragraph, _cell, _table, _widths

@@ -25,8 +25,9 @@ from tiendo.documents.services import (
     signing_certificate_upload,
 )
 from tiendo.documents.signing import MAX_PDF_BYTES, verify_pdf_bytes
+from tiendo.documents.unit_report import render_unit_docx, unit_report
 from tiendo.documents.xlsx_writer import render_xlsx
-from tiendo.orgunits.selectors import user_is_office_admin
+from tiendo.orgunits.selectors import unit_get, user_is_office_admin
 from tiendo.plans.models import Plan
 from tiendo.plans.selectors import plan_get
 from tiendo.web.errors import not_found_on_error
@@ -167,3 +168,20 @@ def certificates(request: HttpRequest) -> HttpResponse:
             error = str(exc.message)
     context = {"certificates": signing_certificates(user=request.user), "error": error}
     return render(request, "documents/certificates.html", context, status=400 if error else 200)
+
+
+@not_found_on_error
+def unit_report_download(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    """One page on a commune or agency: indicators, verdicts, ranks, tasks, overdue reports."""
+    unit = unit_get(user=request.user, code=code)
+    content = render_unit_docx(unit_report(user=request.user, unit=unit))
+    try:
+        if fmt == "pdf":
+            content = docx_to_pdf(content)
+    except ApplicationError as exc:
+        return HttpResponse(
+            str(exc.message), status=exc.status_code, content_type="text/plain; charset=utf-8"
+        )
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="bao-cao-don-vi-{unit.code}.{fmt}"'
+    return response
