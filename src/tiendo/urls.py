@@ -52,6 +52,11 @@ urlpatterns = [
         name="submission-check",
     ),
     path(
+        "reports/<str:dataset_code>/<str:unit_code>/<str:period>/pdf",
+        document_views.submission_pdf,
+        name="submission-pdf",
+    ),
+    path(
         "reports/<str:dataset_code>/<str:unit_code>/<str:period>/xlsx",
         reporting_views.submission_xlsx,
         name="submission-xlsx",

@@ -210,7 +210,9 @@ def render_docx(
     return saved(document)
 
 
-def header_block(document, *, province: str, symbol: str, year: int) -> None:
+def header_block(
+    document, *, province: str, symbol: str, year: int, issuer: str = ISSUER, parent: str | None = None
+) -> None:
     """The agency (left) and the Quốc hiệu and Tiêu ngữ (right), with their rules, the number left
     blank for the văn thư, and the place and date."""
     table = document.add_table(rows=1, cols=2)
@@ -219,9 +221,13 @@ def header_block(document, *, province: str, symbol: str, year: int) -> None:
     left, right = table.rows[0].cells
     center = WD_ALIGN_PARAGRAPH.CENTER
     first = _first(left)
-    _run(first, f"UBND TỈNH {province.upper()}", size=12)
     first.alignment = center
-    _paragraph(left, ISSUER.upper(), size=12, bold=True, align=center)
+    above = f"UBND TỈNH {province}" if parent is None else parent  # "": an agency with none above it
+    if above:
+        _run(first, above.upper(), size=12)
+        _paragraph(left, issuer.upper(), size=12, bold=True, align=center)
+    else:
+        _run(first, issuer.upper(), size=12, bold=True)
     _rule(left, width_mm=LEFT_BLOCK_MM * 0.4, block_mm=LEFT_BLOCK_MM)
     _paragraph(left, f"Số:        /{symbol}", size=13, align=center, before=6)
     motto = _first(right)

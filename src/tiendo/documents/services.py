@@ -16,6 +16,7 @@ from tiendo.documents.selectors import signing_certificate_active
 from tiendo.documents.signing import fernet, read_pkcs12, sign_pdf_bytes
 from tiendo.orgunits.selectors import user_is_office_admin
 from tiendo.plans.models import Plan
+from tiendo.reporting.models import Submission
 
 
 def _check_against_a_plan(body: str) -> None:
@@ -144,3 +145,21 @@ def pdf_sign(
         changes={"reason": reason, "sha256": hashlib.sha256(signed).hexdigest(), "bytes": len(signed)},
     )
     return signed
+
+
+def submission_seal(*, actor: Actor, submission: Submission) -> bytes:
+    """The approved report as a PDF sealed with the office's certificate (the office only)."""
+    if submission.status != Submission.Status.APPROVED:
+        raise ApplicationError(
+            "Chỉ báo cáo đã duyệt mới được ký số / only an approved report is sealed", field="status"
+        )
+    from tiendo.documents.pdf import docx_to_pdf
+    from tiendo.documents.submission_sheet import render_submission_docx
+
+    pdf = docx_to_pdf(render_submission_docx(submission))
+    return pdf_sign(
+        actor=actor,
+        pdf=pdf,
+        reason=f"{submission.dataset.symbol} — {submission.unit.name} — {submission.period} (đã duyệt / approved)",
+        location=submission.unit.name,
+    )

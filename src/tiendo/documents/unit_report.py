@@ -54,7 +54,7 @@ def unit_report(*, user: Actor, unit: OrgUnit) -> UnitReport:
     overdue = None
     if user.is_authenticated:
         overdue = [o for o in overdue_list(user=user, today=today) if o.unit.pk == unit.pk]
-    province = unit.path.split("/")[0] if unit.path else ""
+    province = unit.path.strip("/").split("/")[0] if unit.path else ""
     province_name = (
         plan.province.name if plan else (OrgUnit.objects.filter(code=province).first() or unit).name
     )

@@ -23,13 +23,16 @@ from tiendo.documents.services import (
     report_template_restore,
     report_template_save,
     signing_certificate_upload,
+    submission_seal,
 )
 from tiendo.documents.signing import MAX_PDF_BYTES, verify_pdf_bytes
+from tiendo.documents.submission_sheet import render_submission_docx
 from tiendo.documents.unit_report import render_unit_docx, unit_report
 from tiendo.documents.xlsx_writer import render_xlsx
 from tiendo.orgunits.selectors import unit_get, user_is_office_admin
 from tiendo.plans.models import Plan
 from tiendo.plans.selectors import plan_get
+from tiendo.reporting.selectors import submission_for_reading
 from tiendo.web.errors import not_found_on_error
 
 CONTENT_TYPES = {
@@ -184,4 +187,25 @@ def unit_report_download(request: HttpRequest, code: str, fmt: str) -> HttpRespo
         )
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="bao-cao-don-vi-{unit.code}.{fmt}"'
+    return response
+
+
+@not_found_on_error
+def submission_pdf(request: HttpRequest, dataset_code: str, unit_code: str, period: str) -> HttpResponse:
+    """An approved report as PDF; `?sealed=1` (the CĐS office) seals it with the office's certificate."""
+    submission = submission_for_reading(
+        user=request.user, dataset_code=dataset_code, unit_code=unit_code, period=period
+    )
+    try:
+        if request.GET.get("sealed") == "1":
+            content = submission_seal(actor=request.user, submission=submission)
+        else:
+            content = docx_to_pdf(render_submission_docx(submission))
+    except ApplicationError as exc:
+        return HttpResponse(
+            str(exc.message), status=exc.status_code, content_type="text/plain; charset=utf-8"
+        )
+    response = HttpResponse(content, content_type=CONTENT_TYPES["pdf"])
+    name = f"{dataset_code}-{unit_code}-{period}{'-da-ky' if request.GET.get('sealed') == '1' else ''}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -276,3 +276,17 @@ def submissions_to_review(*, user: User) -> QuerySet[Submission]:
     for _, path in reviewer_at:
         condition |= Q(unit__path__startswith=path)
     return submitted.filter(condition).order_by("submitted_at")
+
+
+def submission_for_reading(*, user: User, dataset_code: str, unit_code: str, period: str) -> Submission:
+    """An existing submission the user may read (404 otherwise: existence is not revealed)."""
+    from tiendo.reporting import permissions
+
+    submission = (
+        Submission.objects.filter(dataset__code=dataset_code, unit__code=unit_code, period=period)
+        .select_related("dataset__reviewer_unit", "unit__parent", "submitted_by", "decided_by")
+        .first()
+    )
+    if submission is None or not permissions.can_read(user, submission.dataset, submission.unit):
+        raise NotFoundError()
+    return submission

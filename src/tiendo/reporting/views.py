@@ -153,6 +153,7 @@ def _render_submission(
         and submission.status in (Submission.Status.DRAFT, Submission.Status.RETURNED),
         "can_review": permissions.can_review(request.user, submission.dataset, submission.unit)
         and submission.status == Submission.Status.SUBMITTED,
+        "is_office": user_is_office_admin(request.user),
         "can_reopen": permissions.can_reopen(request.user, submission)
         and submission.status == Submission.Status.APPROVED,
     }
