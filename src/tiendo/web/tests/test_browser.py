@@ -220,3 +220,51 @@ def test_a_leader_drills_down_from_an_indicator_to_a_commune_on_the_map(browser,
     page.wait_for_selector("h1")
     assert "Xã Tịnh Khê" in page.locator("h1").inner_text()
     page.close()
+
+
+def test_the_office_writes_the_reports_text_downloads_it_and_anyone_verifies_a_sealed_pdf(
+    browser, site, django_user_model, tmp_path
+):
+    from tiendo.documents.services import pdf_sign, signing_certificate_upload
+    from tiendo.documents.tests.test_pdf_signing import a_pdf
+    from tiendo.documents.tests.throwaway_ca import ThrowawayCA
+    from tiendo.orgunits.models import Membership, OrgUnit
+
+    office = django_user_model.objects.create_user(username="vanphong", password="mat-khau-dai-789")
+    Membership.objects.create(user=office, unit=OrgUnit.objects.get(code="51"), role=Membership.Role.ADMIN)
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    login(page, site, "vanphong", "mat-khau-dai-789")
+    page.goto(site + "/plans/quang-ngai-2025/")
+    page.get_by_role("link", name="Sửa lời văn báo cáo").click()
+    page.fill(
+        "#template-body", "Năm {{ year }}: {{ indicators.dat_count }} chỉ tiêu đạt; {{ indicators.sai }}"
+    )
+    page.get_by_role("button", name="Lưu thành bản mới").click()
+    assert "sai" in page.locator("#template-error").inner_text()  # named, and the text is still there
+    assert "indicators.sai" in page.locator("#template-body").input_value()
+    page.fill("#template-body", "Năm {{ year }}: {{ indicators.dat_count }} chỉ tiêu đạt.")
+    page.get_by_role("button", name="Xem trước với số liệu").click()
+    assert "Năm 2025: 19 chỉ tiêu đạt." in page.locator("#template-preview").inner_text()
+    page.get_by_role("button", name="Lưu thành bản mới").click()
+    assert page.locator("#template-versions tbody tr").count() == 1
+    shot(page, "report-template")
+    page.goto(site + "/plans/quang-ngai-2025/")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Báo cáo đánh giá (DOCX)").click()
+    assert download.value.suggested_filename == "bao-cao-quang-ngai-2025.docx"
+    page.close()
+
+    ca = ThrowawayCA()
+    signing_certificate_upload(
+        actor=office, name="Sở", content=ca.issue_pkcs12("Sở Khoa học"), passphrase="mat-khau"
+    )
+    sealed = tmp_path / "sealed.pdf"
+    sealed.write_bytes(pdf_sign(actor=office, pdf=a_pdf(), reason="thử"))
+    visitor = browser.new_page(viewport={"width": 1280, "height": 900})
+    visitor.goto(site + "/")
+    visitor.get_by_role("link", name="Kiểm tra chữ ký").click()
+    visitor.set_input_files("input[name=pdf]", str(sealed))
+    visitor.get_by_role("button", name="Kiểm tra").click()
+    assert "Nguyên vẹn, chữ ký hợp lệ" in visitor.locator("#verify-result").inner_text()
+    shot(visitor, "verify")
+    visitor.close()
