@@ -9,12 +9,16 @@ timestamp from a TSA (none is reachable here): the signing time is the signer's 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import io
 import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from asn1crypto import x509 as asn1_x509
 from cryptography.fernet import Fernet
@@ -26,6 +30,7 @@ from django.utils import timezone
 from tiendo.core.exceptions import ApplicationError
 
 MAX_PDF_BYTES = 50 * 1024 * 1024
+T = TypeVar("T")
 
 
 def fernet() -> Fernet:
@@ -75,10 +80,29 @@ def _sha256():
     return hashes.SHA256()
 
 
+def outside_event_loop(work: Callable[[], T]) -> T:
+    """pyHanko's synchronous calls run their own event loop (asyncio.run), which a thread that
+    already runs one (an async view, a test driving a browser) refuses: do the work in a thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
+
+
 def sign_pdf_bytes(
     pdf: bytes, *, pkcs12_content: bytes, passphrase: str, reason: str, location: str
 ) -> bytes:
     """Add a PAdES B-B signature to the PDF (an incremental update: the signed bytes stay as they were)."""
+    return outside_event_loop(
+        lambda: _sign(
+            pdf, pkcs12_content=pkcs12_content, passphrase=passphrase, reason=reason, location=location
+        )
+    )
+
+
+def _sign(pdf: bytes, *, pkcs12_content: bytes, passphrase: str, reason: str, location: str) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
 
@@ -139,6 +163,10 @@ class SignatureCheck:
 
 def verify_pdf_bytes(pdf: bytes, *, trust_roots: list[bytes]) -> list[SignatureCheck]:
     """Every signature of the PDF, checked. `trust_roots`: DER or PEM certificates of trusted authorities."""
+    return outside_event_loop(lambda: _verify(pdf, trust_roots=trust_roots))
+
+
+def _verify(pdf: bytes, *, trust_roots: list[bytes]) -> list[SignatureCheck]:
     from pyhanko.pdf_utils.misc import PdfReadError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
