@@ -11,6 +11,7 @@ and a table whose header row repeats on every page. Sizes are the decree's (docs
 from __future__ import annotations
 
 import io
+import re
 
 from docx import Document
 from docx.enum.section import WD_SECTION
@@ -28,6 +29,15 @@ BODY_PT = 14
 PAGE = {"width": Mm(210), "height": Mm(297), "top": Mm(20), "bottom": Mm(20), "left": Mm(30), "right": Mm(15)}
 TEXT_WIDTH_MM = 210 - 30 - 15
 LEFT_BLOCK_MM, RIGHT_BLOCK_MM = 67, TEXT_WIDTH_MM - 67  # the Quốc hiệu needs ~92 mm at 12 pt
+# elements that follow w:pBdr in w:pPr, and w:pgNumType in w:sectPr (ECMA-376 order)
+_AFTER_PBDR = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
+               "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
+               "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
+               "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId",
+               "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")  # fmt: skip
+_AFTER_PGNUMTYPE = ("w:cols", "w:formProt", "w:vAlign", "w:noEndnote", "w:titlePg", "w:textDirection", "w:bidi",
+                    "w:rtlGutter", "w:docGrid", "w:printerSettings", "w:sectPrChange")  # fmt: skip
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
 DEFAULT_RECIPIENTS = [
     "UBND tỉnh (b/c);",
@@ -38,7 +48,7 @@ DEFAULT_RECIPIENTS = [
 
 
 def _run(paragraph, text: str, *, size: float = BODY_PT, bold: bool = False, italic: bool = False):
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(CONTROL.sub("", text))  # XML 1.0 has no place for control characters
     run.font.name = FONT
     run.font.size = Pt(size)
     run.bold = bold
@@ -74,7 +84,7 @@ def _rule(container, *, width_mm: float, block_mm: float):
     for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
         bottom.set(qn(key), value)
     borders.append(bottom)
-    paragraph._p.get_or_add_pPr().append(borders)
+    paragraph._p.get_or_add_pPr().insert_element_before(borders, *_AFTER_PBDR)
     for run in paragraph.runs:
         run.font.size = Pt(1)
     paragraph.paragraph_format.line_spacing = Pt(2)
@@ -99,13 +109,24 @@ def _no_borders(table) -> None:
         element.set(qn("w:w"), "0")
         element.set(qn("w:type"), "dxa")
         margins.append(element)
-    table._tbl.tblPr.append(margins)
+    table._tbl.tblPr.insert_element_before(
+        margins, "w:tblLook", "w:tblCaption", "w:tblDescription", "w:tblPrChange"
+    )
     borders = OxmlElement("w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
         element = OxmlElement(f"w:{edge}")
         element.set(qn("w:val"), "nil")
         borders.append(element)
-    table._tbl.tblPr.append(borders)
+    table._tbl.tblPr.insert_element_before(
+        borders,
+        "w:shd",
+        "w:tblLayout",
+        "w:tblCellMar",
+        "w:tblLook",
+        "w:tblCaption",
+        "w:tblDescription",
+        "w:tblPrChange",
+    )
 
 
 def _widths(table, widths_mm: list[float]) -> None:
@@ -140,9 +161,13 @@ def _page_number_header(section) -> None:
 
 
 def _restart_numbering(section) -> None:
+    """One w:pgNumType, in its place in the schema (a new section clones the last one's settings)."""
+    sect_pr = section._sectPr
+    for existing in sect_pr.findall(qn("w:pgNumType")):
+        sect_pr.remove(existing)
     numbering = OxmlElement("w:pgNumType")
     numbering.set(qn("w:start"), "1")
-    section._sectPr.append(numbering)
+    sect_pr.insert_element_before(numbering, *_AFTER_PGNUMTYPE)
 
 
 def _page(section) -> None:
@@ -202,7 +227,9 @@ def render_docx(
     if report.next_plan is not None:  # two lines, broken where the sense breaks
         lines.append(f"và mục tiêu năm {report.next_plan.year}")
     title(document, "BÁO CÁO", lines)
-    _body(document, report, narrative or render_narrative(DEFAULT_EVALUATION_REPORT, report))
+    if narrative is None:
+        narrative = render_narrative(DEFAULT_EVALUATION_REPORT, report)
+    _body(document, report, narrative)
     _signature(document, report, signer_title, signer_name, authority, recipients or DEFAULT_RECIPIENTS)
     _appendix_results(document, report)
     if report.targets:

@@ -46,8 +46,31 @@ class Paragraph:
     item: bool = False
 
 
+MAX_OUTPUT = 100_000  # characters: a report's narrative is a few pages
+MAX_OPERAND = 10_000  # for ** and *: no 9**9**9, no "x" * 10**10, even folded at compile time
+
+
 class _Env(SandboxedEnvironment):
-    pass
+    """Jinja2's sandbox (no attribute starting with _, no unsafe callables), plus bounds on ** and *
+    so that a template cannot take the server's CPU or memory."""
+
+    intercepted_binops = frozenset({"**", "*"})
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**" and (_size(left) > MAX_OPERAND or _size(right) > 100):
+            raise TemplateInvalidError("Phép lũy thừa quá lớn / exponent too large")
+        if operator == "*" and _size(left) * _size(right) > MAX_OUTPUT:
+            raise TemplateInvalidError("Phép nhân quá lớn / product too large")
+        return super().call_binop(context, operator, left, right)
+
+
+def _size(value) -> float:
+    if isinstance(value, int | float):
+        return abs(value)
+    try:
+        return len(value)
+    except TypeError:
+        return 1
 
 
 ENVIRONMENT = _Env(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
@@ -96,20 +119,35 @@ def _context(report: EvaluationReport) -> dict:
     }
 
 
-def render_narrative(body: str, report: EvaluationReport) -> list[Paragraph]:
-    """Fill the placeholders; raise TemplateInvalidError naming the first unknown one (with its line)."""
+def compile_narrative(body: str):
+    """The template, or TemplateInvalidError (syntax with its line, too long, nested too deeply)."""
+    if len(body) > MAX_OUTPUT:
+        raise TemplateInvalidError(f"Nội dung quá dài (tối đa {MAX_OUTPUT:,} ký tự) / text too long")
     try:
-        template = ENVIRONMENT.from_string(body)
+        return ENVIRONMENT.from_string(body)
+    except TemplateInvalidError:
+        raise
+    except RecursionError:
+        raise TemplateInvalidError("Biểu thức lồng nhau quá sâu / expression nested too deeply") from None
     except TemplateSyntaxError as exc:
         raise TemplateInvalidError(
             f"Dòng {exc.lineno}: cú pháp không hợp lệ / line {exc.lineno}: invalid syntax — {exc.message}"
         ) from None
+
+
+def render_narrative(body: str, report: EvaluationReport) -> list[Paragraph]:
+    """Fill the placeholders; raise TemplateInvalidError naming the first unknown one (with its line)."""
+    template = compile_narrative(body)
     try:
         text = template.render(_context(report))
     except UndefinedError as exc:
         raise TemplateInvalidError(f"Chỗ điền không xác định / unknown placeholder: {exc.message}") from None
+    except TemplateInvalidError:
+        raise
     except Exception as exc:  # a sandbox refusal or a type error in an expression
         raise TemplateInvalidError(f"Không điền được / cannot fill in: {exc}") from None
+    if len(text) > MAX_OUTPUT:
+        raise TemplateInvalidError(f"Kết quả quá dài (tối đa {MAX_OUTPUT:,} ký tự) / output too long")
     paragraphs = []
     for line in text.splitlines():
         line = line.strip()

@@ -9,19 +9,31 @@ directory, so two at once do not collide.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 from tiendo.core.exceptions import ApplicationError
 
 TIMEOUT_S = 120
+WAIT_S = 30
+# one conversion at a time per server process: each LibreOffice takes a core and ~1.5 s, and a public
+# page must not be able to start dozens; a request that waits longer than WAIT_S is told to retry
+_ONE_AT_A_TIME = threading.BoundedSemaphore(1)
 
 
 class ConverterMissingError(ApplicationError):
     status_code = 503
     code = "converter_missing"
+
+
+class ConverterBusyError(ApplicationError):
+    status_code = 503
+    code = "converter_unavailable"
 
 
 def soffice_path() -> str | None:
@@ -36,11 +48,23 @@ def docx_to_pdf(content: bytes) -> bytes:
             "(apt-get install libreoffice-writer-nogui); DOCX and XLSX work without it",
             field="format",
         )
+    if not _ONE_AT_A_TIME.acquire(timeout=WAIT_S):
+        raise ConverterBusyError(
+            "Máy chủ đang bận tạo PDF khác, hãy thử lại sau ít phút / the server is busy making another PDF: "
+            "try again in a few minutes"
+        )
+    try:
+        return _convert(soffice, content)
+    finally:
+        _ONE_AT_A_TIME.release()
+
+
+def _convert(soffice: str, content: bytes) -> bytes:
     with tempfile.TemporaryDirectory(prefix="tiendo-pdf-") as folder:
         work = Path(folder)
         source = work / "report.docx"
         source.write_bytes(content)
-        done = subprocess.run(
+        process = subprocess.Popen(
             [
                 soffice,
                 f"-env:UserInstallation={(work / 'profile').as_uri()}",
@@ -52,13 +76,22 @@ def docx_to_pdf(content: bytes) -> bytes:
                 str(work),
                 str(source),
             ],
-            capture_output=True,
-            timeout=TIMEOUT_S,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # its own process group: a timeout stops soffice.bin too
         )
+        try:
+            _out, err = process.communicate(timeout=TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise ConverterBusyError(
+                f"LibreOffice không xong sau {TIMEOUT_S} giây / LibreOffice did not finish in {TIMEOUT_S} s"
+            ) from None
         result = work / "report.pdf"
-        if done.returncode != 0 or not result.exists():
-            raise ApplicationError(
+        if process.returncode != 0 or not result.exists():
+            raise ConverterBusyError(
                 f"LibreOffice không chuyển được sang PDF / LibreOffice could not convert to PDF: "
-                f"{done.stderr.decode(errors='replace')[-500:]}"
+                f"{err.decode(errors='replace')[-300:]}"
             )
         return result.read_bytes()

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.db.models import QuerySet
 
+from tiendo.core.exceptions import ApplicationError
 from tiendo.core.types import Actor
 from tiendo.documents.models import ReportTemplate, SigningCertificate
 from tiendo.documents.narrative import DEFAULT_EVALUATION_REPORT
@@ -32,15 +33,23 @@ def signing_certificates(*, user: Actor) -> QuerySet[SigningCertificate]:
 
 
 def trust_roots() -> list[bytes]:
-    """Authorities trusted when verifying: those in uploaded PKCS#12 files, and the PEM files named
-    in TIENDO_TRUSTED_CA_FILES (comma-separated; e.g. the national root the province's CA chains to)."""
+    """Authorities trusted when verifying: the chain in the active certificate's PKCS#12 file, and the
+    PEM files named in TIENDO_TRUSTED_CA_FILES (comma-separated; e.g. the national root the
+    province's CA chains to). A deactivated certificate's chain is no longer trusted."""
     roots: list[bytes] = []
-    for chain in SigningCertificate.objects.exclude(chain_pem="").values_list("chain_pem", flat=True):
+    active = signing_certificate_active()
+    for chain in [active.chain_pem] if active is not None and active.chain_pem else []:
         roots += [
             ("-----BEGIN CERTIFICATE-----" + part).encode()
             for part in chain.split("-----BEGIN CERTIFICATE-----")
             if part.strip()
         ]
     for path in filter(None, (p.strip() for p in os.environ.get("TIENDO_TRUSTED_CA_FILES", "").split(","))):
-        roots.append(Path(path).read_bytes())
+        try:
+            roots.append(Path(path).read_bytes())
+        except OSError:
+            raise ApplicationError(
+                f"Không đọc được tệp chứng thư tin cậy / cannot read the trusted authority file {path} "
+                "(TIENDO_TRUSTED_CA_FILES)"
+            ) from None
     return roots

@@ -10,21 +10,24 @@ from tiendo.core.exceptions import ApplicationError, PermissionDeniedError
 from tiendo.core.services import audit_record
 from tiendo.core.types import Actor
 from tiendo.documents.models import ReportTemplate, SigningCertificate
-from tiendo.documents.narrative import render_narrative
+from tiendo.documents.narrative import TemplateInvalidError, compile_narrative, render_narrative
 from tiendo.documents.report import evaluation_report
 from tiendo.documents.selectors import signing_certificate_active
-from tiendo.documents.signing import fernet, read_pkcs12, sign_pdf_bytes
+from tiendo.documents.signing import decrypt, fernet, read_pkcs12, sign_pdf_bytes
 from tiendo.orgunits.selectors import user_is_office_admin
 from tiendo.plans.models import Plan
 from tiendo.reporting.models import Submission
 
 
-def _check_against_a_plan(body: str) -> None:
-    """Render the text once with real figures: an unknown placeholder fails here, not in a report."""
-    plan = Plan.objects.order_by("-year", "code").first()
-    if plan is None:
-        return
-    render_narrative(body, evaluation_report(user=AnonymousUser(), plan=plan))
+def _check_against_every_plan(body: str) -> None:
+    """Render the text with every plan's figures (a report can be made for any of them): an unknown
+    placeholder fails here, naming the plan, never in a report someone downloads."""
+    compile_narrative(body)
+    for plan in Plan.objects.order_by("-year", "code"):
+        try:
+            render_narrative(body, evaluation_report(user=AnonymousUser(), plan=plan))
+        except TemplateInvalidError as exc:
+            raise TemplateInvalidError(f"{plan.code}: {exc.message}") from None
 
 
 @transaction.atomic
@@ -35,7 +38,7 @@ def report_template_save(*, actor: Actor, kind: str, body: str, note: str = "") 
             "Chỉ Văn phòng CĐS sửa mẫu báo cáo / only the CĐS office edits report templates", field="body"
         )
     kind = ReportTemplate.Kind(kind).value
-    _check_against_a_plan(body)
+    _check_against_every_plan(body)
     # the kind's versions locked (PostgreSQL refuses FOR UPDATE with an aggregate); two first
     # versions at once meet the unique (kind, version) constraint instead
     versions = ReportTemplate.objects.select_for_update().filter(kind=kind).values_list("version", flat=True)
@@ -78,6 +81,12 @@ def signing_certificate_upload(
     """Keep the organisation's PKCS#12 certificate (encrypted); it becomes the one that signs."""
     _office_only(actor, "nạp chứng thư số / only the CĐS office uploads certificates")
     facts = read_pkcs12(content, passphrase)
+    if facts.not_before > timezone.now():
+        raise ApplicationError(
+            f"Chứng thư chưa có hiệu lực (từ {facts.not_before:%d/%m/%Y}) / the certificate is not valid before "
+            f"{facts.not_before:%Y-%m-%d}",
+            field="pkcs12",
+        )
     if facts.not_after <= timezone.now():
         raise ApplicationError(
             f"Chứng thư đã hết hạn ngày {facts.not_after:%d/%m/%Y} / the certificate expired on "
@@ -129,11 +138,10 @@ def pdf_sign(
             f"Chứng thư đã hết hạn ngày {certificate.not_after:%d/%m/%Y} / the certificate expired",
             field="pkcs12",
         )
-    box = fernet()
     signed = sign_pdf_bytes(
         pdf,
-        pkcs12_content=box.decrypt(bytes(certificate.pkcs12_encrypted)),
-        passphrase=box.decrypt(bytes(certificate.passphrase_encrypted)).decode(),
+        pkcs12_content=decrypt(bytes(certificate.pkcs12_encrypted)),
+        passphrase=decrypt(bytes(certificate.passphrase_encrypted)).decode(),
         reason=reason,
         location=location,
     )
@@ -149,6 +157,7 @@ def pdf_sign(
 
 def submission_seal(*, actor: Actor, submission: Submission) -> bytes:
     """The approved report as a PDF sealed with the office's certificate (the office only)."""
+    _office_only(actor, "ký số tài liệu / only the CĐS office seals documents")  # before LibreOffice runs
     if submission.status != Submission.Status.APPROVED:
         raise ApplicationError(
             "Chỉ báo cáo đã duyệt mới được ký số / only an approved report is sealed", field="status"

@@ -38,6 +38,21 @@ def fernet() -> Fernet:
     return Fernet(base64.urlsafe_b64encode(hashlib.sha256(("tiendo-signing:" + secret).encode()).digest()))
 
 
+def decrypt(token: bytes) -> bytes:
+    """Open what `fernet().encrypt` stored; a changed key is a clear message, not a crash."""
+    from cryptography.fernet import InvalidToken
+
+    try:
+        return fernet().decrypt(token)
+    except InvalidToken:
+        raise ApplicationError(
+            "Không giải mã được chứng thư đã lưu (khóa TIENDO_SIGNING_KEY / TIENDO_SECRET_KEY đã đổi?): hãy nạp "
+            "lại chứng thư / the stored certificate cannot be decrypted (was the signing key changed?): upload "
+            "it again",
+            field="pkcs12",
+        ) from None
+
+
 @dataclass
 class Pkcs12Facts:
     subject: str
@@ -53,7 +68,7 @@ def read_pkcs12(content: bytes, passphrase: str) -> Pkcs12Facts:
     """The certificate in a PKCS#12 file, or a clear error (not PKCS#12, wrong passphrase, no key)."""
     try:
         key, certificate, chain = pkcs12.load_key_and_certificates(content, passphrase.encode() or None)
-    except (ValueError, TypeError):
+    except Exception:  # wrong passphrase, not PKCS#12, an algorithm the library does not support
         raise ApplicationError(
             "Không đọc được tệp PKCS#12 (.p12/.pfx) hoặc sai mật khẩu / not a PKCS#12 file, or a wrong passphrase",
             field="pkcs12",
@@ -61,6 +76,12 @@ def read_pkcs12(content: bytes, passphrase: str) -> Pkcs12Facts:
     if key is None or certificate is None:
         raise ApplicationError(
             "Tệp PKCS#12 không có khóa bí mật và chứng thư / the PKCS#12 file holds no key and certificate",
+            field="pkcs12",
+        )
+    spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    if key.public_key().public_bytes(*spki) != certificate.public_key().public_bytes(*spki):
+        raise ApplicationError(
+            "Khóa bí mật không khớp với chứng thư trong tệp / the key does not match the certificate",
             field="pkcs12",
         )
     return Pkcs12Facts(
@@ -106,10 +127,15 @@ def _sign(pdf: bytes, *, pkcs12_content: bytes, passphrase: str, reason: str, lo
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
 
-    signer = signers.SimpleSigner.load_pkcs12_data(pkcs12_content, [], passphrase=passphrase.encode() or None)
+    try:
+        signer = signers.SimpleSigner.load_pkcs12_data(
+            pkcs12_content, [], passphrase=passphrase.encode() or None
+        )
+    except Exception:
+        signer = None
     if signer is None:
         raise ApplicationError(
-            "Không nạp được chứng thư để ký / the certificate could not be loaded for signing"
+            "Không nạp được chứng thư để ký / the certificate could not be loaded for signing", field="pkcs12"
         )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     metadata = signers.PdfSignatureMetadata(
@@ -132,12 +158,23 @@ class SignatureCheck:
     trusted: bool  # the certificate leads to an authority tiendo trusts
     whole_file: bool  # nothing was added after the signature
     certificate_not_after: datetime
-    expired_when_signed: bool
+    expired_when_signed: bool  # judged on the time the signer states (no timestamp authority)
     expired_now: bool
+    trust_problem: str = ""
+
+    @property
+    def sound(self) -> bool:
+        """The bytes are as signed and the signature matches its certificate (whoever that is)."""
+        return self.intact and self.valid and self.whole_file and not self.expired_when_signed
 
     @property
     def ok(self) -> bool:
-        return self.intact and self.valid and self.whole_file and not self.expired_when_signed
+        """Sound, and the certificate leads to an authority tiendo trusts: who signed is confirmed."""
+        return self.sound and self.trusted
+
+    @property
+    def state(self) -> str:
+        return "ok" if self.ok else ("unconfirmed" if self.sound else "invalid")
 
     @property
     def verdict(self) -> str:
@@ -157,7 +194,11 @@ class SignatureCheck:
                 f"the certificate has expired since {self.certificate_not_after:%Y-%m-%d}"
             )
         if not self.trusted:
-            text += "; chưa xác nhận được nơi cấp chứng thư / the issuing authority is not one tiendo trusts"
+            text += (
+                "; NHƯNG chưa xác nhận được người ký: chứng thư không dẫn tới nơi cấp được tin cậy / BUT the "
+                "signer is not confirmed: the certificate does not lead to an authority tiendo trusts"
+                + (f" ({self.trust_problem})" if self.trust_problem else "")
+            )
         return text
 
 
@@ -167,7 +208,6 @@ def verify_pdf_bytes(pdf: bytes, *, trust_roots: list[bytes]) -> list[SignatureC
 
 
 def _verify(pdf: bytes, *, trust_roots: list[bytes]) -> list[SignatureCheck]:
-    from pyhanko.pdf_utils.misc import PdfReadError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
@@ -178,21 +218,23 @@ def _verify(pdf: bytes, *, trust_roots: list[bytes]) -> list[SignatureCheck]:
         )
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-        signatures = reader.embedded_signatures
-    except (PdfReadError, ValueError, KeyError, IndexError, TypeError):
+        # signatures proper; document timestamps (/DocTimeStamp, PAdES B-LTA) are not signatures
+        signatures = reader.embedded_regular_signatures
+    except Exception:  # a malformed file must never become a 500 on a public page
         raise ApplicationError(
             "Không đọc được tệp PDF (hỏng hoặc không phải PDF) / not a readable PDF", field="pdf"
         ) from None
-    roots = [_load_certificate(root) for root in trust_roots]
+    roots = [certificate for root in trust_roots for certificate in _load_certificates(root)]
     context = ValidationContext(trust_roots=roots, allow_fetching=False)
     now = timezone.now()
     checks = []
     for signature in signatures:
         try:
             status = validate_pdf_signature(signature, context)
-        except Exception as exc:  # a structure pyHanko cannot evaluate: reported, never a crash
+        except Exception:  # a structure pyHanko cannot evaluate: reported, never a crash
             raise ApplicationError(
-                f"Không kiểm tra được chữ ký / the signature cannot be checked: {exc}"
+                f"Không kiểm tra được chữ ký {signature.field_name} (cấu trúc không hợp lệ) / "
+                f"the signature {signature.field_name} cannot be checked (malformed)"
             ) from None
         certificate = status.signing_cert
         not_after = certificate.not_valid_after
@@ -210,14 +252,35 @@ def _verify(pdf: bytes, *, trust_roots: list[bytes]) -> list[SignatureCheck]:
                 certificate_not_after=not_after,
                 expired_when_signed=bool(signed_at and signed_at > not_after),
                 expired_now=now > not_after,
+                trust_problem=_trust_problem(status),
             )
         )
     return checks
 
 
-def _load_certificate(content: bytes) -> asn1_x509.Certificate:
-    if content.lstrip().startswith(b"-----BEGIN"):
-        from cryptography import x509
+def _trust_problem(status) -> str:
+    if status.trusted:
+        return ""
+    if getattr(status, "revoked", False):
+        return "chứng thư đã bị thu hồi / the certificate was revoked"
+    indication = getattr(status, "trust_problem_indic", None)
+    return str(getattr(indication, "name", "") or "").replace("_", " ").lower()
 
-        content = x509.load_pem_x509_certificate(content).public_bytes(serialization.Encoding.DER)
-    return asn1_x509.Certificate.load(content)
+
+def _load_certificates(content: bytes) -> list[asn1_x509.Certificate]:
+    """Every certificate of a PEM bundle, or one DER certificate; a broken one is a clear error."""
+    from cryptography import x509
+
+    try:
+        if content.lstrip().startswith(b"-----BEGIN"):
+            return [
+                asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
+                for c in x509.load_pem_x509_certificates(content)
+            ]
+        certificate = asn1_x509.Certificate.load(content)
+        _ = certificate.native  # parsed now, not in the middle of a validation
+        return [certificate]
+    except Exception:
+        raise ApplicationError(
+            "Chứng thư của nơi cấp được tin cậy không đọc được / a trusted authority's certificate is unreadable"
+        ) from None

@@ -24,6 +24,7 @@ from tiendo.documents.docx_writer import (
 )
 from tiendo.documents.report import ISSUER_SYMBOL
 from tiendo.orgunits.models import OrgUnit
+from tiendo.orgunits.selectors import unit_can_view_private
 from tiendo.plans.models import Task
 from tiendo.plans.selectors import indicators_for_unit, plan_current, tasks_for_unit
 from tiendo.reporting.selectors import Overdue, overdue_list
@@ -52,7 +53,7 @@ def unit_report(*, user: Actor, unit: OrgUnit) -> UnitReport:
     ranks = unit_ranks(unit, indicators_fed_by(user=user, unit=unit))
     today = timezone.localdate()
     overdue = None
-    if user.is_authenticated:
+    if unit_can_view_private(user, unit):  # the unit and those above it; others are told so, not "none"
         overdue = [o for o in overdue_list(user=user, today=today) if o.unit.pk == unit.pk]
     province = unit.path.strip("/").split("/")[0] if unit.path else ""
     province_name = (

@@ -5,8 +5,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters
 
-from tiendo.core.exceptions import ApplicationError
+from tiendo.core.exceptions import ApplicationError, PermissionDeniedError
 from tiendo.documents.docx_writer import render_docx
 from tiendo.documents.models import ReportTemplate
 from tiendo.documents.narrative import render_narrative
@@ -54,6 +55,10 @@ def plan_report(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
             body = narrative_body(user=request.user, kind=ReportTemplate.Kind.EVALUATION_REPORT)
             content = render_docx(report, narrative=render_narrative(body, report))
             if fmt == "pdf":
+                if request.GET.get("signed") == "1" and not user_is_office_admin(request.user):
+                    raise PermissionDeniedError(
+                        "Chỉ Văn phòng CĐS ký số tài liệu / only the CĐS office seals documents"
+                    )
                 content = docx_to_pdf(content)
                 if request.GET.get("signed") == "1":  # sealed with the office's certificate (office only)
                     content = pdf_sign(
@@ -85,10 +90,11 @@ def report_template(request: HttpRequest, kind: str) -> HttpResponse:
     if request.method == "POST":
         try:
             if "restore" in request.POST:
+                restore = request.POST["restore"]
                 version = (
-                    report_template_versions(user=request.user, kind=kind)
-                    .filter(pk=request.POST["restore"])
-                    .first()
+                    report_template_versions(user=request.user, kind=kind).filter(pk=int(restore)).first()
+                    if restore.isdigit()
+                    else None
                 )
                 if version is None:
                     raise Http404
@@ -131,7 +137,9 @@ def _plan_to_preview(code: str | None) -> Plan | None:
 def verify(request: HttpRequest) -> HttpResponse:
     """Anyone checks a signed PDF: signer, time, intact or altered, expired, trusted authority."""
     checks, error = None, None
-    if request.method == "POST":
+    if request.method == "POST" and _too_large(request, MAX_PDF_BYTES):
+        error = f"Tệp quá lớn (tối đa {MAX_PDF_BYTES // 2**20} MB) / file too large"
+    elif request.method == "POST":
         upload = request.FILES.get("pdf")
         if upload is None:
             error = "Chọn một tệp PDF / choose a PDF file"
@@ -148,13 +156,16 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(request, "documents/verify.html", {"checks": checks, "error": error}, status=status)
 
 
+@sensitive_post_parameters("passphrase")
 @login_required
 def certificates(request: HttpRequest) -> HttpResponse:
     """The office uploads the organisation's PKCS#12 certificate (kept encrypted)."""
     if not user_is_office_admin(request.user):
         raise Http404
     error = None
-    if request.method == "POST":
+    if request.method == "POST" and _too_large(request, MAX_PKCS12_BYTES):
+        error = "Tệp quá lớn cho một chứng thư PKCS#12 / file too large for a PKCS#12 certificate"
+    elif request.method == "POST":
         upload = request.FILES.get("pkcs12")
         try:
             if upload is None:
@@ -196,6 +207,8 @@ def submission_pdf(request: HttpRequest, dataset_code: str, unit_code: str, peri
     submission = submission_for_reading(
         user=request.user, dataset_code=dataset_code, unit_code=unit_code, period=period
     )
+    if submission.status != submission.Status.APPROVED:  # a sheet under the Quốc hiệu: approved figures only
+        raise Http404
     try:
         if request.GET.get("sealed") == "1":
             content = submission_seal(actor=request.user, submission=submission)
@@ -209,3 +222,14 @@ def submission_pdf(request: HttpRequest, dataset_code: str, unit_code: str, peri
     name = f"{dataset_code}-{unit_code}-{period}{'-da-ky' if request.GET.get('sealed') == '1' else ''}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+MAX_PKCS12_BYTES = 200 * 1024
+
+
+def _too_large(request: HttpRequest, limit: int) -> bool:
+    """Refuse by the announced size, before Django streams the whole body to disk."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > limit + 64 * 1024
+    except ValueError:
+        return True

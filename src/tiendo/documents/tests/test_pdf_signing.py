@@ -4,6 +4,7 @@ throw-away CA made in the test."""
 import io
 
 import pytest
+from cryptography.fernet import Fernet, InvalidToken
 from django.core.management import call_command
 
 from tiendo.core.exceptions import ApplicationError, PermissionDeniedError
@@ -11,7 +12,7 @@ from tiendo.core.models import AuditLog
 from tiendo.documents.models import SigningCertificate
 from tiendo.documents.selectors import trust_roots
 from tiendo.documents.services import pdf_sign, signing_certificate_upload
-from tiendo.documents.signing import sign_pdf_bytes, verify_pdf_bytes
+from tiendo.documents.signing import decrypt, sign_pdf_bytes, verify_pdf_bytes
 from tiendo.documents.tests.throwaway_ca import ThrowawayCA
 
 pytestmark = pytest.mark.django_db
@@ -56,17 +57,16 @@ def uploaded(ca, office_admin):
 
 def test_the_office_uploads_its_certificate_and_it_is_kept_encrypted(ca, office_admin, uploaded):
     assert uploaded.subject == "CN=Sở Khoa học và Công nghệ,C=VN" and uploaded.active
-    assert b"tiendo-test" not in bytes(uploaded.pkcs12_encrypted)  # the PKCS#12 is not stored as sent
-    assert b"mat-khau" not in bytes(uploaded.passphrase_encrypted)
+    stored = bytes(uploaded.pkcs12_encrypted)
+    assert decrypt(bytes(uploaded.passphrase_encrypted)) == b"mat-khau"  # readable with the site's key
+    with pytest.raises(InvalidToken):  # and with no other
+        Fernet(Fernet.generate_key()).decrypt(stored)
     assert ca.pem.decode().split("\n")[1] in uploaded.chain_pem  # its authority is trusted for verifying
     assert AuditLog.objects.filter(action="signingcertificate.upload").exists()
 
 
-@pytest.mark.parametrize(
-    ("passphrase", "content", "message"),
-    [("sai", None, "sai mật khẩu"), ("mat-khau", b"not a p12", "không phải PKCS#12 / not a PKCS#12")],
-)
-def test_a_bad_file_or_passphrase_is_refused_and_nothing_kept(ca, office_admin, passphrase, content, message):
+@pytest.mark.parametrize(("passphrase", "content"), [("sai", None), ("mat-khau", b"not a p12")])
+def test_a_bad_file_or_passphrase_is_refused_and_nothing_kept(ca, office_admin, passphrase, content):
     with pytest.raises(ApplicationError) as error:
         signing_certificate_upload(
             actor=office_admin, name="x", content=content or ca.issue_pkcs12("X"), passphrase=passphrase
@@ -122,7 +122,8 @@ def test_a_pdf_signed_elsewhere_is_verified_and_its_unknown_authority_said(uploa
     )
     (check,) = verify_pdf_bytes(signed, trust_roots=trust_roots())
     assert check.intact and check.valid and not check.trusted
-    assert "not one tiendo trusts" in check.verdict
+    assert check.state == "unconfirmed" and not check.ok  # never a green "valid" for an unknown signer
+    assert "the signer is not confirmed" in check.verdict
 
 
 def test_not_a_pdf_gets_a_clear_error():
@@ -171,3 +172,21 @@ def test_the_office_uploads_through_the_page(client, office_admin, ca):
         "/documents/certificates/", {"name": "Sở", "pkcs12": upload, "passphrase": "mat-khau"}
     )
     assert response.status_code == 302 and SigningCertificate.objects.get().name == "Sở"
+
+
+def test_a_changed_signing_key_is_a_clear_message(office_admin, uploaded, monkeypatch):
+    monkeypatch.setenv("TIENDO_SIGNING_KEY", "a different key than the one used at upload")
+    with pytest.raises(ApplicationError, match="upload it again"):
+        pdf_sign(actor=office_admin, pdf=a_pdf(), reason="x")
+
+
+def test_only_the_active_certificates_authority_is_trusted(ca, office_admin, uploaded):
+    other = ThrowawayCA("Second authority")
+    signing_certificate_upload(
+        actor=office_admin, name="mới", content=other.issue_pkcs12("Sở"), passphrase="mat-khau"
+    )
+    old_seal = sign_pdf_bytes(
+        a_pdf(), pkcs12_content=ca.issue_pkcs12("Sở cũ"), passphrase="mat-khau", reason="x", location=""
+    )
+    (check,) = verify_pdf_bytes(old_seal, trust_roots=trust_roots())
+    assert not check.trusted  # the deactivated certificate's authority is no longer a trust anchor

@@ -86,3 +86,14 @@ def test_the_report_prints_the_saved_narrative(office_admin, shipped_data):
     narrative = render_narrative(narrative_body(user=AnonymousUser(), kind=KIND), report)
     document = Document(io.BytesIO(render_docx(report, narrative=narrative)))
     assert "Năm 2025 có 19 chỉ tiêu đạt." in [p.text for p in document.paragraphs]
+
+
+@pytest.mark.parametrize("body", ["{{ 9 ** 9 ** 9 }}", "{{ 'x' * 10 ** 10 }}", "{{ 'ab' * 99999999 }}"])
+def test_a_template_cannot_take_the_servers_cpu_or_memory(shipped_data, body):
+    with pytest.raises(TemplateInvalidError):
+        render_narrative(body, report_2025())
+
+
+def test_a_text_is_checked_against_every_plan_before_it_is_kept(office_admin, shipped_data):
+    with pytest.raises(TemplateInvalidError, match="quang-ngai-2026"):  # no 2027 plan for the 2026 report
+        report_template_save(actor=office_admin, kind=KIND, body="Mục tiêu năm {{ next_plan.year }}")

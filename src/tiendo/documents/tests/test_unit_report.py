@@ -42,3 +42,9 @@ def test_the_unit_itself_sees_its_overdue_reports_in_the_page(client, tinhkhe_re
 def test_the_unit_page_offers_the_report(client, shipped_data):
     assert 'href="/units/21211/report.docx"' in client.get("/units/21211/").content.decode()
     assert client.get("/units/99999/report.docx").status_code == 404
+
+
+def test_someone_outside_the_unit_is_told_the_overdue_part_is_not_theirs(client, other_viewer, shipped_data):
+    client.force_login(other_viewer)  # a viewer at another commune
+    paragraphs, _ = texts(client.get("/units/21211/report.docx").content)
+    assert "Chỉ đơn vị và Văn phòng CĐS xem được phần này." in paragraphs

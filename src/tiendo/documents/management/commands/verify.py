@@ -7,6 +7,12 @@ from tiendo.core.exceptions import ApplicationError
 from tiendo.documents.selectors import trust_roots
 from tiendo.documents.signing import verify_pdf_bytes
 
+STATES = {
+    "ok": "OK",
+    "unconfirmed": "CHƯA XÁC NHẬN NGƯỜI KÝ / SIGNER NOT CONFIRMED",
+    "invalid": "KHÔNG HỢP LỆ / NOT VALID",
+}
+
 
 class Command(BaseCommand):
     help = "Verify the signatures of a PDF (tiendo's or signed elsewhere): signer, time, intact or altered."
@@ -35,8 +41,9 @@ class Command(BaseCommand):
         for check in checks:
             when = f"{check.signed_at:%Y-%m-%d %H:%M:%S %Z}" if check.signed_at else "?"
             self.stdout.write(
-                f"{check.field}: {check.signer} (cấp bởi / issued by {check.issuer}); ký lúc / signed at {when}\n"
-                f"  {'OK' if check.ok else 'KHÔNG HỢP LỆ / NOT VALID'} — {check.verdict}"
+                f"{check.field}: {check.signer} (cấp bởi / issued by {check.issuer}); người ký khai ký lúc / "
+                f"signed, as the signer states, at {when}\n"
+                f"  {STATES[check.state]} — {check.verdict}"
             )
         if not all(check.ok for check in checks):
             sys.exit(1)
