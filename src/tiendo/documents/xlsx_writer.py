@@ -62,6 +62,9 @@ def _sheet(sheet, header: list[str], rows: list[list], *, widths: list[int]) -> 
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
     for row in rows:
         sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
+                cell.data_type = "s"  # text that looks like a formula stays text
     for line in sheet.iter_rows(min_row=2):
         for cell in line:
             cell.font = NORMAL

@@ -29,6 +29,8 @@ class Command(BaseCommand):
         parser.add_argument("--sign", action="store_true", help="seal the PDF with the office's certificate")
 
     def handle(self, *args, plan: str, year, format: str, out: Path, signer_title, signer_name, **options):
+        if options["sign"] and format != "pdf":
+            raise CommandError("--sign chỉ dùng với --format pdf / --sign needs --format pdf")
         started = time.perf_counter()
         try:
             report = evaluation_report(
