@@ -221,6 +221,25 @@ def count_dossiers(kind: str, target: str) -> int:
         return conn.execute(f"SELECT count(*) FROM {DOSSIER_TABLE}").fetchone()[0]
 
 
+def make_second_batch(first: Path, target: Path) -> None:
+    """The same shape as the first batch, applied after it: its changed dossiers change again
+    (fully online → partly online), its new ones get other ids."""
+    with first.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    header = rows[0]
+    channel, dossier_id = header.index("channel"), header.index("dossier_id")
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for row in rows[1:]:
+            row = list(row)
+            if row[dossier_id].startswith("BENCH-"):
+                row[dossier_id] = "NEXT-" + row[dossier_id]
+            else:
+                row[channel] = "mot_phan"
+            writer.writerow(row)
+
+
 def make_incremental(source: Path, target: Path, size: int, rows_in_source: int, seed: int) -> dict:
     """Half existing dossiers changed (channel → fully online; in progress → resolved), half new ones."""
     want_changed = min(size // 2, rows_in_source // 3)
@@ -535,6 +554,8 @@ def measure_database(kind: str, ctx: dict, section: dict, remaining) -> None:
                 server.base_url,
                 "--indicator",
                 str(indicator),
+                "--second",
+                str(ctx["incremental_second"]),
             ],
             out,
             env,
@@ -556,6 +577,12 @@ def measure_database(kind: str, ctx: dict, section: dict, remaining) -> None:
             f"{inc['units']} units moved); verdicts on read: evaluate {inc['evaluate']:.3f} s"
         )
         log(f"  of which the ORM's bulk writes: {orm_text(inc.get('orm', {}))}")
+        if inc.get("second"):
+            second = inc["second"]
+            log(
+                f"  a following batch of the same shape: {second['seconds']:.3f} s ({second['created']:,} new, "
+                f"{second['updated']:,} updated, {second['unchanged']:,} unchanged)"
+            )
         log(
             f"  DuckDB: {di['seconds']:.3f} s (upsert {di['upsert']:.3f} s + GROUP BY {di['derive']:.3f} s, "
             f"{di['units']} units) → tiendo = {inc['seconds'] / di['seconds']:.0f}× DuckDB"
@@ -650,7 +677,13 @@ def section_rows(s: dict, args, ctx: dict) -> list[str]:
             f"| incremental: {ctx['inc']['rows']:,} dossiers ({ctx['inc']['changed']:,} changed, "
             f"{ctx['inc']['new']:,} new), `dossiers_import` | {fmt_s(inc['seconds'])} (upsert and counts; "
             f"{inc['cells']:,} unit-month cells of {inc['units']} units moved); verdicts are computed on read: "
-            f"{fmt_s(inc['evaluate'])} | upsert "
+            f"{fmt_s(inc['evaluate'])}"
+            + (
+                f"; a following batch of the same shape: {fmt_s(inc['second']['seconds'])}"
+                if inc.get("second")
+                else ""
+            )
+            + " | upsert "
             f"{fmt_s(dinc['upsert'])} + GROUP BY of the {dinc['units']} touched units {fmt_s(dinc['derive'])} = "
             f"{fmt_s(dinc['seconds'])} | {ratio(inc['seconds'], dinc['seconds'])} |"
         )
@@ -734,9 +767,17 @@ def goals(s: dict, kind: str) -> list[tuple[str, bool | None, str]]:
     inc = s.get("incremental")
     out.append(
         (
-            f"incremental {GOAL_INCREMENTAL:,} ≤ {GOAL_INCREMENTAL_S * 1000:.0f} ms",
+            f"incremental {GOAL_INCREMENTAL:,} ≤ {GOAL_INCREMENTAL_S * 1000:.0f} ms (first batch after the load)",
             inc["seconds"] <= GOAL_INCREMENTAL_S if inc else None,
             fmt_s(inc["seconds"]) if inc else "not measured",
+        )
+    )
+    second = inc.get("second") if inc else None
+    out.append(
+        (
+            f"incremental {GOAL_INCREMENTAL:,} ≤ {GOAL_INCREMENTAL_S * 1000:.0f} ms (a following batch)",
+            second["seconds"] <= GOAL_INCREMENTAL_S if second else None,
+            fmt_s(second["seconds"]) if second else "not measured",
         )
     )
     drill = s.get("drill")
@@ -914,6 +955,8 @@ def main() -> int:
             log(f"  note: {csv_path} holds {rows:,} dossiers, not --count {args.count:,}")
         inc_path = tmp_path / f"incremental-{args.incremental}.csv"
         inc = make_incremental(csv_path, inc_path, args.incremental, rows, args.seed)
+        second_path = tmp_path / f"incremental-{args.incremental}-second.csv"
+        make_second_batch(inc_path, second_path)
         log(
             f"  {rows:,} dossiers, {size_mb:,.1f} MB"
             + (f", generated in {gen_seconds:.1f} s" if gen_seconds is not None else "")
@@ -928,6 +971,7 @@ def main() -> int:
             "python": python,
             "tmp": tmp_path,
             "csv": csv_path,
+            "incremental_second": second_path,
             "rows": rows,
             "incremental": inc_path,
             "inc": inc,
@@ -972,7 +1016,16 @@ def main() -> int:
         # freshness, correctness (the last at any size)
         inc_at_size = inc["rows"] == GOAL_INCREMENTAL and inc["changed"] == inc["new"]
         load_at_size = args.requests == GOAL_REQUESTS and args.clients == GOAL_CLIENTS
-        sized = [at_size, at_size, at_size, at_size and inc_at_size, at_size and load_at_size, at_size, True]
+        sized = [
+            at_size,
+            at_size,
+            at_size,
+            at_size and inc_at_size,
+            at_size and inc_at_size,
+            at_size and load_at_size,
+            at_size,
+            True,
+        ]
         for kind in databases:
             for (name, met, figure), full in zip(goals(sections[kind], kind), sized, strict=True):
                 verdict = {True: "MET", False: "NOT MET", None: "—"}[met]
