@@ -7,8 +7,7 @@ from ninja import Router
 
 from tiendo.analytics.dossiers import dossiers_import
 from tiendo.analytics.schemas import DossierBatchIn, DossierBatchOut
-from tiendo.api.auth import SystemOrSessionAuth, token_allows
-from tiendo.core.exceptions import PermissionDeniedError
+from tiendo.api.auth import SystemOrSessionAuth, require_write_scope
 
 router = Router(tags=["analytics"])
 auth = SystemOrSessionAuth()
@@ -21,8 +20,7 @@ auth = SystemOrSessionAuth()
     summary="Upsert a batch of public-service dossiers (all or nothing; idempotent on dossier_id)",
 )
 def dossiers_push(request: HttpRequest, body: DossierBatchIn):
-    if not token_allows(getattr(request, "api_token", None), "write"):
-        raise PermissionDeniedError("Mã truy cập không có quyền ghi / the token has no write scope")
+    require_write_scope(request)
     result = dossiers_import(
         records=[record.model_dump() for record in body.dossiers],
         feed=body.feed,

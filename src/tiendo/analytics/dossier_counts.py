@@ -278,6 +278,16 @@ def feed_column(code: str) -> str | None:
     return code.removeprefix("HS_").lower() if code in DERIVED else None
 
 
+def feed_columns(indicators) -> dict[int, str]:
+    """The indicators' formula elements counted from the dossier feed → their DossierCount columns."""
+    return {
+        element.pk: column
+        for indicator in indicators
+        for element in (indicator.numerator, indicator.denominator)
+        if element is not None and (column := feed_column(element.code))
+    }
+
+
 @dataclass
 class FeedTotal:
     """One element over the province in one period, read from the counts."""

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.db.models import Max, Q, Sum
 
-from tiendo.analytics.dossier_counts import feed_column, feed_periods, feed_unit_sums, feed_units
+from tiendo.analytics.dossier_counts import feed_columns, feed_periods, feed_unit_sums, feed_units
 from tiendo.analytics.formulas import APPROVED
 from tiendo.core.cache import cached_briefly
 from tiendo.orgunits.models import OrgUnit
@@ -53,7 +53,7 @@ def indicator_by_unit(indicator: Indicator, *, period: str | None = None) -> Dri
         APPROVED, data_element_id__in=element_ids, unit__path__startswith=province.path, value__isnull=False
     ).exclude(unit=province)
     year = indicator.plan.year
-    columns = _feed_columns(indicator)
+    columns = feed_columns([indicator])
     reported = set(base.values_list("period", flat=True).distinct())
     if columns:
         reported |= feed_periods(province=province, year=year)
@@ -117,7 +117,7 @@ def _units_of(indicator: Indicator, province: OrgUnit) -> list[OrgUnit]:
         return list(indicator.source_form.units.filter(path__startswith=province.path).order_by("name"))
     element_ids = [e for e in (indicator.numerator_id, indicator.denominator_id) if e]
     with_data = Q(data_values__data_element_id__in=element_ids)
-    if _feed_columns(indicator):
+    if feed_columns([indicator]):
         with_data |= Q(pk__in=feed_units(province=province))
     return list(
         OrgUnit.objects.filter(with_data, path__startswith=province.path)
@@ -125,15 +125,6 @@ def _units_of(indicator: Indicator, province: OrgUnit) -> list[OrgUnit]:
         .distinct()
         .order_by("name")
     )
-
-
-def _feed_columns(indicator: Indicator) -> dict[int, str]:
-    """The indicator's elements counted from the dossier feed → their count columns."""
-    return {
-        element.pk: column
-        for element in (indicator.numerator, indicator.denominator)
-        if element is not None and (column := feed_column(element.code))
-    }
 
 
 @dataclass

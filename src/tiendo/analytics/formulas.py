@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.db.models import Avg, Count, Max, Q, Sum
 
-from tiendo.analytics.dossier_counts import feed_column, feed_totals
+from tiendo.analytics.dossier_counts import feed_columns, feed_totals
 from tiendo.orgunits.models import OrgUnit, UnitGroup
 from tiendo.plans.models import Indicator
 from tiendo.reporting.models import DataElement, DataValue, Submission
@@ -145,12 +145,7 @@ def computed_values(indicators: Iterable[Indicator]) -> dict[int, list[DataValue
 
 def _add_feed_totals(totals: dict, indicators: list[Indicator], provinces: dict[int, OrgUnit]) -> None:
     """Elements counted from a record feed (the dossiers' HS_*) come from its counts, not data values."""
-    columns = {
-        element.pk: column
-        for indicator in indicators
-        for element in (indicator.numerator, indicator.denominator)
-        if element is not None and (column := feed_column(element.code))
-    }
+    columns = feed_columns(indicators)
     if not columns:
         return
     for province_id, province in provinces.items():

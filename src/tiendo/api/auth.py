@@ -101,6 +101,12 @@ def token_allows(token: ApiToken | None, scope: str) -> bool:
     return token is None or scope in token.scopes
 
 
+def require_write_scope(request: HttpRequest) -> None:
+    """A token without the write scope may read, never write (a session or Basic login may write)."""
+    if not token_allows(getattr(request, "api_token", None), "write"):
+        raise PermissionDeniedError("Mã truy cập không có quyền ghi / the token has no write scope")
+
+
 class SystemOrSessionAuth(AuthBase):
     """django-ninja auth: Basic or ApiToken header, else the browser session (CSRF checked on writes)."""
 

@@ -16,12 +16,23 @@ from tiendo.analytics.evaluation import CHUA_DAT, DAT
 from tiendo.analytics.selectors import IndicatorRow, indicator_rows
 from tiendo.core.exceptions import ApplicationError
 from tiendo.core.types import Actor
+from tiendo.orgunits.models import OrgUnit
 from tiendo.plans.models import Plan
 from tiendo.plans.selectors import group_list
 from tiendo.web.templatetags.tiendo import measured
 
 ISSUER = "Sở Khoa học và Công nghệ"  # the CĐS office (DESIGN §1)
 ISSUER_SYMBOL = "SKHCN"
+
+
+def province_name(unit: OrgUnit) -> str:
+    """The province a unit belongs to, as a place name: "Quảng Ngãi" (the root of its path)."""
+    root = (
+        unit
+        if unit.parent_id is None
+        else OrgUnit.objects.filter(code=unit.path.strip("/").split("/")[0]).first()
+    )
+    return (root.name if root else "").removeprefix("Tỉnh ").removeprefix("Thành phố ")
 
 
 @dataclass
@@ -107,7 +118,7 @@ def evaluation_report(*, user: Actor, plan: Plan, year: int | None = None) -> Ev
     with translation.override("vi"):  # an official document is written in Vietnamese
         results = _results(user=user, plan=plan)
         targets = _targets(user=user, plan=next_plan) if next_plan else []
-    province = plan.province.name.removeprefix("Tỉnh ").removeprefix("Thành phố ")
+    province = province_name(plan.province)
     return EvaluationReport(plan, year, next_plan, province, results, targets, timezone.now())
 
 

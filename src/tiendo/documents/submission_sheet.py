@@ -16,8 +16,7 @@ from tiendo.documents.docx_writer import (
     set_widths,
     title,
 )
-from tiendo.documents.report import ISSUER
-from tiendo.orgunits.models import OrgUnit
+from tiendo.documents.report import ISSUER, province_name
 from tiendo.reporting.models import Submission
 from tiendo.reporting.periods import parse_period, period_label
 from tiendo.reporting.services import current_values, form_layout
@@ -28,8 +27,7 @@ SMALL = 12
 
 def render_submission_docx(submission: Submission) -> bytes:
     dataset, unit = submission.dataset, submission.unit
-    root = OrgUnit.objects.filter(code=unit.path.strip("/").split("/")[0]).first() if unit.path else None
-    province = (root.name if root else "").removeprefix("Tỉnh ").removeprefix("Thành phố ")
+    province = province_name(unit)
     # a commune's People's Committee issues in its own name; an agency under the province's
     parent = "" if unit.kind == unit.Kind.COMMUNE else None
     with translation.override("vi"):

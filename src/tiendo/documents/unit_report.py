@@ -22,7 +22,7 @@ from tiendo.documents.docx_writer import (
     set_widths,
     title,
 )
-from tiendo.documents.report import ISSUER_SYMBOL
+from tiendo.documents.report import ISSUER_SYMBOL, province_name
 from tiendo.orgunits.models import OrgUnit
 from tiendo.orgunits.selectors import unit_can_view_private
 from tiendo.plans.models import Task
@@ -55,13 +55,9 @@ def unit_report(*, user: Actor, unit: OrgUnit) -> UnitReport:
     overdue = None
     if unit_can_view_private(user, unit):  # the unit and those above it; others are told so, not "none"
         overdue = [o for o in overdue_list(user=user, today=today) if o.unit.pk == unit.pk]
-    province = unit.path.strip("/").split("/")[0] if unit.path else ""
-    province_name = (
-        plan.province.name if plan else (OrgUnit.objects.filter(code=province).first() or unit).name
-    )
     return UnitReport(
         unit=unit,
-        province=province_name.removeprefix("Tỉnh ").removeprefix("Thành phố "),
+        province=province_name(plan.province if plan else unit),
         year=plan.year if plan else today.year,
         rows=rows,
         ranks=ranks,

@@ -4,8 +4,7 @@ from ninja import Router
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.responses import Status
 
-from tiendo.api.auth import SystemOrSessionAuth, token_allows
-from tiendo.core.exceptions import PermissionDeniedError
+from tiendo.api.auth import SystemOrSessionAuth, require_write_scope
 from tiendo.orgunits.selectors import unit_get
 from tiendo.reporting.models import DataSet, Submission
 from tiendo.reporting.periods import cutoff_window, deadline, period_label, periods_of_year
@@ -100,11 +99,6 @@ def _detail(s: Submission) -> dict:
     }
 
 
-def _writer(request: HttpRequest) -> None:
-    if not token_allows(getattr(request, "api_token", None), "write"):
-        raise PermissionDeniedError("Mã truy cập không có quyền ghi / the token has no write scope")
-
-
 @router.get("/forms", response=list[FormOut], summary="Reporting forms (biểu mẫu)")
 @paginate(PageNumberPagination, page_size=100)
 def forms_list(request: HttpRequest):
@@ -187,7 +181,7 @@ def submissions_list(
     summary="Open (create) the unit's submission",
 )
 def submissions_open(request: HttpRequest, body: SubmissionOpenIn):
-    _writer(request)
+    require_write_scope(request)
     dataset = dataset_get(user=request.user, code=body.form)
     unit = unit_get(user=request.user, code=body.unit)
     existed = Submission.objects.filter(dataset=dataset, unit=unit, period=body.period).exists()
@@ -212,7 +206,7 @@ def submissions_get(request: HttpRequest, submission_id: int):
     summary="Save values (a draft)",
 )
 def submissions_save(request: HttpRequest, submission_id: int, body: ValuesIn):
-    _writer(request)
+    require_write_scope(request)
     submission = submission_get(user=request.user, submission_id=submission_id)
     result = submission_save(
         actor=request.user,
@@ -228,7 +222,7 @@ def submissions_save(request: HttpRequest, submission_id: int, body: ValuesIn):
     "/submissions/{submission_id}/submit", response=SubmissionOut, auth=auth, summary="Submit for review"
 )
 def submissions_submit(request: HttpRequest, submission_id: int, body: VersionIn):
-    _writer(request)
+    require_write_scope(request)
     submission = submission_get(user=request.user, submission_id=submission_id)
     return _submission(submission_submit(actor=request.user, submission=submission, version=body.version))
 
@@ -240,7 +234,7 @@ def submissions_submit(request: HttpRequest, submission_id: int, body: VersionIn
     summary="Approve (locks the values)",
 )
 def submissions_approve(request: HttpRequest, submission_id: int, body: VersionIn):
-    _writer(request)
+    require_write_scope(request)
     submission = submission_get(user=request.user, submission_id=submission_id)
     return _submission(submission_approve(actor=request.user, submission=submission, version=body.version))
 
@@ -252,7 +246,7 @@ def submissions_approve(request: HttpRequest, submission_id: int, body: VersionI
     summary="Return to the unit with a reason",
 )
 def submissions_return(request: HttpRequest, submission_id: int, body: ReasonIn):
-    _writer(request)
+    require_write_scope(request)
     submission = submission_get(user=request.user, submission_id=submission_id)
     return _submission(
         submission_return(actor=request.user, submission=submission, version=body.version, reason=body.reason)
@@ -266,7 +260,7 @@ def submissions_return(request: HttpRequest, submission_id: int, body: ReasonIn)
     summary="Reopen an approved report (CĐS office)",
 )
 def submissions_reopen(request: HttpRequest, submission_id: int, body: ReasonIn):
-    _writer(request)
+    require_write_scope(request)
     submission = submission_get(user=request.user, submission_id=submission_id)
     return _submission(
         submission_reopen(actor=request.user, submission=submission, version=body.version, reason=body.reason)
