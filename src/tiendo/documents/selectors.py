@@ -38,12 +38,8 @@ def trust_roots() -> list[bytes]:
     province's CA chains to). A deactivated certificate's chain is no longer trusted."""
     roots: list[bytes] = []
     active = signing_certificate_active()
-    for chain in [active.chain_pem] if active is not None and active.chain_pem else []:
-        roots += [
-            ("-----BEGIN CERTIFICATE-----" + part).encode()
-            for part in chain.split("-----BEGIN CERTIFICATE-----")
-            if part.strip()
-        ]
+    if active is not None and active.chain_pem:
+        roots.append(active.chain_pem.encode())  # a PEM bundle: signing reads every certificate in it
     for path in filter(None, (p.strip() for p in os.environ.get("TIENDO_TRUSTED_CA_FILES", "").split(","))):
         try:
             roots.append(Path(path).read_bytes())

@@ -11,7 +11,7 @@ from tiendo.core.services import audit_record
 from tiendo.core.types import Actor
 from tiendo.documents.models import ReportTemplate, SigningCertificate
 from tiendo.documents.narrative import TemplateInvalidError, compile_narrative, render_narrative
-from tiendo.documents.report import evaluation_report
+from tiendo.documents.report import EvaluationReport, evaluation_report
 from tiendo.documents.selectors import signing_certificate_active
 from tiendo.documents.signing import decrypt, fernet, read_pkcs12, sign_pdf_bytes
 from tiendo.orgunits.selectors import user_is_office_admin
@@ -153,6 +153,16 @@ def pdf_sign(
         changes={"reason": reason, "sha256": hashlib.sha256(signed).hexdigest(), "bytes": len(signed)},
     )
     return signed
+
+
+def report_seal(*, actor: Actor, report: EvaluationReport, docx: bytes) -> bytes:
+    """The plan's report as a PDF sealed with the office's certificate (the office only)."""
+    _office_only(actor, "ký số tài liệu / only the CĐS office seals documents")  # before LibreOffice runs
+    from tiendo.documents.pdf import docx_to_pdf
+
+    return pdf_sign(
+        actor=actor, pdf=docx_to_pdf(docx), reason=f"Báo cáo {report.plan.code}", location=report.province
+    )
 
 
 def submission_seal(*, actor: Actor, submission: Submission) -> bytes:

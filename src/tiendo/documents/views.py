@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -7,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 
-from tiendo.core.exceptions import ApplicationError, PermissionDeniedError
+from tiendo.core.exceptions import ApplicationError
 from tiendo.documents.docx_writer import render_docx
 from tiendo.documents.models import ReportTemplate
 from tiendo.documents.narrative import render_narrative
@@ -20,7 +22,7 @@ from tiendo.documents.selectors import (
     trust_roots,
 )
 from tiendo.documents.services import (
-    pdf_sign,
+    report_seal,
     report_template_restore,
     report_template_save,
     signing_certificate_upload,
@@ -43,37 +45,38 @@ CONTENT_TYPES = {
 }
 
 
+def _download(build: Callable[[], bytes], fmt: str, filename: str) -> HttpResponse:
+    """The file to download, or the reason there is none in plain text (no LibreOffice: 503; a saved
+    narrative this plan cannot fill: 400; sealing without the right: 403)."""
+    try:
+        content = build()
+    except ApplicationError as exc:
+        return HttpResponse(
+            str(exc.message), status=exc.status_code, content_type="text/plain; charset=utf-8"
+        )
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 @not_found_on_error
 def plan_report(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     """The plan's evaluation report to download: DOCX (Nghị định 30/2020), PDF or its tables as XLSX."""
     plan = plan_get(user=request.user, code=code)
     report = evaluation_report(user=request.user, plan=plan)
-    try:
+
+    def build() -> bytes:
         if fmt == "xlsx":
-            content = render_xlsx(report)
-        else:
-            body = narrative_body(user=request.user, kind=ReportTemplate.Kind.EVALUATION_REPORT)
-            content = render_docx(report, narrative=render_narrative(body, report))
-            if fmt == "pdf":
-                if request.GET.get("signed") == "1" and not user_is_office_admin(request.user):
-                    raise PermissionDeniedError(
-                        "Chỉ Văn phòng CĐS ký số tài liệu / only the CĐS office seals documents"
-                    )
-                content = docx_to_pdf(content)
-                if request.GET.get("signed") == "1":  # sealed with the office's certificate (office only)
-                    content = pdf_sign(
-                        actor=request.user,
-                        pdf=content,
-                        reason=f"Báo cáo {plan.code}",
-                        location=report.province,
-                    )
-    except ApplicationError as exc:  # no LibreOffice (503), or a saved narrative this plan cannot fill (400)
-        return HttpResponse(
-            str(exc.message), status=exc.status_code, content_type="text/plain; charset=utf-8"
-        )
-    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="bao-cao-{plan.code}.{fmt}"'
-    return response
+            return render_xlsx(report)
+        body = narrative_body(user=request.user, kind=ReportTemplate.Kind.EVALUATION_REPORT)
+        docx = render_docx(report, narrative=render_narrative(body, report))
+        if fmt == "docx":
+            return docx
+        if request.GET.get("signed") == "1":  # sealed with the office's certificate (office only)
+            return report_seal(actor=request.user, report=report, docx=docx)
+        return docx_to_pdf(docx)
+
+    return _download(build, fmt, f"bao-cao-{plan.code}.{fmt}")
 
 
 @login_required
@@ -188,17 +191,10 @@ def certificates(request: HttpRequest) -> HttpResponse:
 def unit_report_download(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     """One page on a commune or agency: indicators, verdicts, ranks, tasks, overdue reports."""
     unit = unit_get(user=request.user, code=code)
-    content = render_unit_docx(unit_report(user=request.user, unit=unit))
-    try:
-        if fmt == "pdf":
-            content = docx_to_pdf(content)
-    except ApplicationError as exc:
-        return HttpResponse(
-            str(exc.message), status=exc.status_code, content_type="text/plain; charset=utf-8"
-        )
-    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="bao-cao-don-vi-{unit.code}.{fmt}"'
-    return response
+    docx = render_unit_docx(unit_report(user=request.user, unit=unit))
+    return _download(
+        lambda: docx if fmt == "docx" else docx_to_pdf(docx), fmt, f"bao-cao-don-vi-{unit.code}.{fmt}"
+    )
 
 
 @not_found_on_error
@@ -209,19 +205,14 @@ def submission_pdf(request: HttpRequest, dataset_code: str, unit_code: str, peri
     )
     if submission.status != submission.Status.APPROVED:  # a sheet under the Quốc hiệu: approved figures only
         raise Http404
-    try:
-        if request.GET.get("sealed") == "1":
-            content = submission_seal(actor=request.user, submission=submission)
-        else:
-            content = docx_to_pdf(render_submission_docx(submission))
-    except ApplicationError as exc:
-        return HttpResponse(
-            str(exc.message), status=exc.status_code, content_type="text/plain; charset=utf-8"
-        )
-    response = HttpResponse(content, content_type=CONTENT_TYPES["pdf"])
-    name = f"{dataset_code}-{unit_code}-{period}{'-da-ky' if request.GET.get('sealed') == '1' else ''}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    sealed = request.GET.get("sealed") == "1"
+
+    def build() -> bytes:
+        if sealed:
+            return submission_seal(actor=request.user, submission=submission)
+        return docx_to_pdf(render_submission_docx(submission))
+
+    return _download(build, "pdf", f"{dataset_code}-{unit_code}-{period}{'-da-ky' if sealed else ''}.pdf")
 
 
 MAX_PKCS12_BYTES = 200 * 1024
