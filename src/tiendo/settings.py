@@ -147,3 +147,7 @@ TIENDO_REMINDER_DAYS_AFTER = int(env_str("TIENDO_REMINDER_DAYS_AFTER", "1"))
 TIENDO_DATAVALUESETS_MAX_BYTES = int(env_str("TIENDO_DATAVALUESETS_MAX_BYTES", str(64 * 1024 * 1024)))
 TIENDO_SITE_URL = env_str("TIENDO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env_str("TIENDO_FROM_EMAIL", "tiendo@localhost")
+
+# How /api/v1 authenticates a request (core.api_access looks it up by name, as Django does its
+# AUTHENTICATION_BACKENDS): HTTP Basic, `Authorization: ApiToken …` or the session.
+TIENDO_API_AUTHENTICATOR = "tiendo.api.auth.authenticate_request"

@@ -7,20 +7,18 @@ from ninja import Router
 
 from tiendo.analytics.dossiers import dossiers_import
 from tiendo.analytics.schemas import DossierBatchIn, DossierBatchOut
-from tiendo.api.auth import SystemOrSessionAuth, require_write_scope
+from tiendo.core.api_access import WRITE
 
 router = Router(tags=["analytics"])
-auth = SystemOrSessionAuth()
 
 
 @router.post(
     "/dossiers",
     response=DossierBatchOut,
-    auth=auth,
+    auth=WRITE,
     summary="Upsert a batch of public-service dossiers (all or nothing; idempotent on dossier_id)",
 )
 def dossiers_push(request: HttpRequest, body: DossierBatchIn):
-    require_write_scope(request)
     result = dossiers_import(
         records=[record.model_dump() for record in body.dossiers],
         feed=body.feed,

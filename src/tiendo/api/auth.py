@@ -15,7 +15,6 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja.security.base import AuthBase
 
 from tiendo.core.exceptions import PermissionDeniedError
 from tiendo.core.services import audit_record
@@ -107,29 +106,28 @@ def require_write_scope(request: HttpRequest) -> None:
         raise PermissionDeniedError("Mã truy cập không có quyền ghi / the token has no write scope")
 
 
-class SystemOrSessionAuth(AuthBase):
-    """django-ninja auth: Basic or ApiToken header, else the browser session (CSRF checked on writes)."""
+def authenticate_request(request: HttpRequest, *, scope: str) -> User | None:
+    """The API's authenticator (settings.TIENDO_API_AUTHENTICATOR, called by core.api_access):
+    Basic or ApiToken header, else the browser session (CSRF checked on writes). None means 401;
+    a token without `scope` is a 403."""
+    user, token, present = authenticate_header(request)
+    if present:
+        if user is None:
+            return None
+        request.user = user
+        request.api_token = token  # type: ignore[attr-defined]
+    elif request.user.is_authenticated:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            from django.middleware.csrf import CsrfViewMiddleware
 
-    openapi_type = "http"
-    openapi_scheme = "basic"
-
-    def __call__(self, request: HttpRequest):
-        user, token, present = authenticate_header(request)
-        if present:
-            if user is None:
-                return None
-            request.user = user
-            request.api_token = token
-            return user
-        if request.user.is_authenticated:
-            if request.method not in ("GET", "HEAD", "OPTIONS"):
-                from django.middleware.csrf import CsrfViewMiddleware
-
-                reason = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
-                if reason is not None:
-                    raise PermissionDeniedError(
-                        "Thiếu hoặc sai mã CSRF (gửi header X-CSRFToken) / CSRF check failed (send the X-CSRFToken header)"
-                    )
-            request.api_token = None
-            return request.user
+            reason = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})  # type: ignore[arg-type]
+            if reason is not None:
+                raise PermissionDeniedError(
+                    "Thiếu hoặc sai mã CSRF (gửi header X-CSRFToken) / CSRF check failed (send the X-CSRFToken header)"
+                )
+        request.api_token = None  # type: ignore[attr-defined]
+    else:
         return None
+    if scope == "write":
+        require_write_scope(request)
+    return request.user  # type: ignore[return-value]

@@ -15,11 +15,11 @@ from django.utils import timezone, translation
 from tiendo.analytics.evaluation import CHUA_DAT, DAT
 from tiendo.analytics.selectors import IndicatorRow, indicator_rows
 from tiendo.core.exceptions import ApplicationError
+from tiendo.core.formatting import measured
 from tiendo.core.types import Actor
 from tiendo.orgunits.models import OrgUnit
 from tiendo.plans.models import Plan
 from tiendo.plans.selectors import group_list
-from tiendo.web.templatetags.tiendo import measured
 
 ISSUER = "Sở Khoa học và Công nghệ"  # the CĐS office (DESIGN §1)
 ISSUER_SYMBOL = "SKHCN"

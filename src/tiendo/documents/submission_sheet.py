@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils import translation
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
+from tiendo.core.formatting import measured
 from tiendo.documents.docx_writer import (
     add_cell_text,
     add_paragraph,
@@ -20,7 +21,6 @@ from tiendo.documents.report import ISSUER, province_name
 from tiendo.reporting.models import Submission
 from tiendo.reporting.periods import parse_period, period_label
 from tiendo.reporting.services import current_values, form_layout
-from tiendo.web.templatetags.tiendo import measured
 
 SMALL = 12
 

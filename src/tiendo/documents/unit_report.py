@@ -11,6 +11,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from tiendo.analytics.drilldown import UnitRank, unit_ranks
 from tiendo.analytics.selectors import IndicatorRow, evaluate_indicators, indicators_fed_by
+from tiendo.core.formatting import measured
 from tiendo.core.types import Actor
 from tiendo.documents.docx_writer import (
     add_cell_text,
@@ -28,7 +29,6 @@ from tiendo.orgunits.selectors import unit_can_view_private
 from tiendo.plans.models import Task
 from tiendo.plans.selectors import indicators_for_unit, plan_current, tasks_for_unit
 from tiendo.reporting.selectors import Overdue, overdue_list
-from tiendo.web.templatetags.tiendo import measured
 
 SMALL = 12
 

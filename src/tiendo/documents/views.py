@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 
 from tiendo.core.exceptions import ApplicationError
+from tiendo.core.http import not_found_on_error
 from tiendo.documents.docx_writer import render_docx
 from tiendo.documents.models import ReportTemplate
 from tiendo.documents.narrative import render_narrative
@@ -36,7 +37,6 @@ from tiendo.orgunits.selectors import unit_get, user_is_office_admin
 from tiendo.plans.models import Plan
 from tiendo.plans.selectors import plan_get
 from tiendo.reporting.selectors import submission_for_reading
-from tiendo.web.errors import not_found_on_error
 
 CONTENT_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",

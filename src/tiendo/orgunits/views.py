@@ -9,12 +9,12 @@ from django.views.decorators.cache import cache_page
 
 from tiendo.analytics.drilldown import unit_ranks
 from tiendo.analytics.selectors import evaluate_indicators, indicators_fed_by, unit_dossier_months
+from tiendo.core.http import not_found_on_error
 from tiendo.orgunits.boundaries import feature_collection
 from tiendo.orgunits.models import OrgUnit
 from tiendo.orgunits.selectors import unit_can_view_private, unit_get, unit_list, unit_memberships
 from tiendo.plans.selectors import indicators_for_unit, tasks_for_unit
 from tiendo.reporting.selectors import datavalues_for_unit
-from tiendo.web.errors import not_found_on_error
 
 KINDS = [OrgUnit.Kind.COMMUNE, OrgUnit.Kind.AGENCY, OrgUnit.Kind.PROVINCE]
 SORTS = {"name": "name", "-name": "-name", "code": "code", "-code": "-code"}

@@ -7,10 +7,10 @@ from django.urls import reverse
 from tiendo.analytics.drilldown import indicator_by_unit
 from tiendo.analytics.selectors import indicator_history, indicator_row, plan_overview
 from tiendo.core.cache import cached_briefly
+from tiendo.core.http import not_found_on_error
 from tiendo.orgunits.boundaries import boundaries_for
 from tiendo.orgunits.selectors import user_is_office_admin
 from tiendo.plans.selectors import indicator_get, plan_get, plan_list, task_list
-from tiendo.web.errors import not_found_on_error
 
 
 @not_found_on_error

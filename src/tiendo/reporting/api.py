@@ -4,7 +4,7 @@ from ninja import Router
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.responses import Status
 
-from tiendo.api.auth import SystemOrSessionAuth, require_write_scope
+from tiendo.core.api_access import SIGNED_IN, WRITE
 from tiendo.orgunits.selectors import unit_get
 from tiendo.reporting.models import DataSet, Submission
 from tiendo.reporting.periods import cutoff_window, deadline, period_label, periods_of_year
@@ -33,7 +33,6 @@ from tiendo.reporting.services import (
 )
 
 router = Router(tags=["reporting"])
-auth = SystemOrSessionAuth()
 
 
 def _form(dataset: DataSet) -> dict:
@@ -162,7 +161,9 @@ def forms_periods(request: HttpRequest, code: str, year: int):
     return result
 
 
-@router.get("/submissions", response=list[SubmissionOut], auth=auth, summary="Submissions the user may see")
+@router.get(
+    "/submissions", response=list[SubmissionOut], auth=SIGNED_IN, summary="Submissions the user may see"
+)
 @paginate(PageNumberPagination, page_size=100)
 def submissions_list(
     request: HttpRequest, form: str | None = None, period: str | None = None, status: str | None = None
@@ -177,11 +178,10 @@ def submissions_list(
 @router.post(
     "/submissions",
     response={200: SubmissionOut, 201: SubmissionOut},
-    auth=auth,
+    auth=WRITE,
     summary="Open (create) the unit's submission",
 )
 def submissions_open(request: HttpRequest, body: SubmissionOpenIn):
-    require_write_scope(request)
     dataset = dataset_get(user=request.user, code=body.form)
     unit = unit_get(user=request.user, code=body.unit)
     existed = Submission.objects.filter(dataset=dataset, unit=unit, period=body.period).exists()
@@ -192,7 +192,7 @@ def submissions_open(request: HttpRequest, body: SubmissionOpenIn):
 @router.get(
     "/submissions/{submission_id}",
     response=SubmissionDetailOut,
-    auth=auth,
+    auth=SIGNED_IN,
     summary="A submission with values, checks and trail",
 )
 def submissions_get(request: HttpRequest, submission_id: int):
@@ -202,11 +202,10 @@ def submissions_get(request: HttpRequest, submission_id: int):
 @router.put(
     "/submissions/{submission_id}/values",
     response=SubmissionDetailOut,
-    auth=auth,
+    auth=WRITE,
     summary="Save values (a draft)",
 )
 def submissions_save(request: HttpRequest, submission_id: int, body: ValuesIn):
-    require_write_scope(request)
     submission = submission_get(user=request.user, submission_id=submission_id)
     result = submission_save(
         actor=request.user,
@@ -219,10 +218,9 @@ def submissions_save(request: HttpRequest, submission_id: int, body: ValuesIn):
 
 
 @router.post(
-    "/submissions/{submission_id}/submit", response=SubmissionOut, auth=auth, summary="Submit for review"
+    "/submissions/{submission_id}/submit", response=SubmissionOut, auth=WRITE, summary="Submit for review"
 )
 def submissions_submit(request: HttpRequest, submission_id: int, body: VersionIn):
-    require_write_scope(request)
     submission = submission_get(user=request.user, submission_id=submission_id)
     return _submission(submission_submit(actor=request.user, submission=submission, version=body.version))
 
@@ -230,11 +228,10 @@ def submissions_submit(request: HttpRequest, submission_id: int, body: VersionIn
 @router.post(
     "/submissions/{submission_id}/approve",
     response=SubmissionOut,
-    auth=auth,
+    auth=WRITE,
     summary="Approve (locks the values)",
 )
 def submissions_approve(request: HttpRequest, submission_id: int, body: VersionIn):
-    require_write_scope(request)
     submission = submission_get(user=request.user, submission_id=submission_id)
     return _submission(submission_approve(actor=request.user, submission=submission, version=body.version))
 
@@ -242,11 +239,10 @@ def submissions_approve(request: HttpRequest, submission_id: int, body: VersionI
 @router.post(
     "/submissions/{submission_id}/return",
     response=SubmissionOut,
-    auth=auth,
+    auth=WRITE,
     summary="Return to the unit with a reason",
 )
 def submissions_return(request: HttpRequest, submission_id: int, body: ReasonIn):
-    require_write_scope(request)
     submission = submission_get(user=request.user, submission_id=submission_id)
     return _submission(
         submission_return(actor=request.user, submission=submission, version=body.version, reason=body.reason)
@@ -256,11 +252,10 @@ def submissions_return(request: HttpRequest, submission_id: int, body: ReasonIn)
 @router.post(
     "/submissions/{submission_id}/reopen",
     response=SubmissionOut,
-    auth=auth,
+    auth=WRITE,
     summary="Reopen an approved report (CĐS office)",
 )
 def submissions_reopen(request: HttpRequest, submission_id: int, body: ReasonIn):
-    require_write_scope(request)
     submission = submission_get(user=request.user, submission_id=submission_id)
     return _submission(
         submission_reopen(actor=request.user, submission=submission, version=body.version, reason=body.reason)

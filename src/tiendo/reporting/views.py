@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from tiendo.core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
+from tiendo.core.http import not_found_on_error
 from tiendo.orgunits.selectors import unit_get, user_is_office_admin
 from tiendo.reporting import permissions, xlsx
 from tiendo.reporting.models import Submission
@@ -44,7 +45,6 @@ from tiendo.reporting.services import (
     submission_validate,
 )
 from tiendo.reporting.validation import ENGLISH, VIETNAMESE, check_values
-from tiendo.web.errors import not_found_on_error
 
 
 @login_required

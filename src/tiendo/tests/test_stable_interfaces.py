@@ -45,7 +45,9 @@ def _interfaces() -> dict:
 
 def _compare(path: Path, current: dict) -> None:
     if UPDATE:
-        path.write_text(json.dumps(current, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+        path.write_text(
+            json.dumps(current, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
     assert current == json.loads(path.read_text(encoding="utf-8"))
 
 

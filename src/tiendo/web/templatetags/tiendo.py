@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django import template
-from django.utils import formats
 from django.utils.html import format_html
 
 from tiendo.analytics.evaluation import VERDICT_LABELS
+from tiendo.core.formatting import measured, vnum
 
 register = template.Library()
 
@@ -18,30 +16,8 @@ _VERDICT_CLASSES = {
 }
 
 
-@register.filter
-def vnum(value, max_decimals: int = 2) -> str:
-    """A number in the active language's format, without trailing zeros: 44,91 · 1.293.000 · 100."""
-    if value is None or value == "":
-        return ""
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    number = round(number, int(max_decimals)).normalize()
-    exponent = number.as_tuple().exponent
-    places = max(0, -exponent) if isinstance(exponent, int) else 0
-    return formats.number_format(number, decimal_pos=places, use_l10n=True, force_grouping=True)
-
-
-@register.filter
-def measured(value, measure: str) -> str:
-    """A value with its unit of measure: "44,91%", "532 trạm"."""
-    text = vnum(value)
-    if not text:
-        return ""
-    if measure == "%":
-        return f"{text}%"
-    return f"{text} {measure}".strip()
+register.filter("vnum", vnum)
+register.filter("measured", measured)
 
 
 @register.simple_tag

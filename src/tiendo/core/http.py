@@ -1,3 +1,5 @@
+"""HTTP helpers shared by the pages of every app."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

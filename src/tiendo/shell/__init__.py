@@ -1,0 +1,1 @@
+"""The shell: the commands that start, serve and demonstrate the whole system (they may import every app)."""
