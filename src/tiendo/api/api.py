@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from tiendo import __version__
+from tiendo.analytics.api import indicators_router
 from tiendo.analytics.api import router as analytics_router
 from tiendo.core.exceptions import ApplicationError
 from tiendo.orgunits.api import router as orgunits_router
@@ -24,6 +25,7 @@ api = NinjaAPI(
 )
 logger = logging.getLogger(__name__)
 api.add_router("", plans_router)
+api.add_router("", indicators_router)  # a plan's indicators, read through analytics
 api.add_router("", orgunits_router)
 api.add_router("", reporting_router)
 api.add_router("", analytics_router)
