@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "tiendo.documents",
     "tiendo.api",
     "tiendo.web",
+    "tiendo.shell",  # demo, serve, worker, createadmin: they assemble the whole system
 ]
 
 MIDDLEWARE = [  # Django's run synchronously in one thread under uvicorn (tiendo.web.middleware)
