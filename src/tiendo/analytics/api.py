@@ -5,6 +5,7 @@ Below them, a plan's indicators as analytics reads them (value, verdict, progres
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
@@ -106,7 +107,7 @@ def indicators_get(request: HttpRequest, indicator_id: int):
     row = indicator_row(user=request.user, indicator=indicator)
     baseline = None
     if indicator.baseline_indicator is not None:
-        baseline_full = indicator_get(user=request.user, indicator_id=indicator.baseline_indicator_id)
+        baseline_full = indicator_get(user=request.user, indicator_id=indicator.baseline_indicator.pk)
         baseline = indicator_out(indicator_row(user=request.user, indicator=baseline_full))
     history = [
         {
@@ -149,7 +150,9 @@ async def indicators_units(request: HttpRequest, indicator_id: int, period: str 
         drill = indicator_by_unit(indicator, period=period)
         higher = indicator.direction != indicator.Direction.LOWER
         ordered = sorted(
-            (r for r in drill.rows if r.value is not None), key=lambda r: r.value, reverse=not higher
+            (r for r in drill.rows if r.value is not None),
+            key=lambda r: r.value or Decimal(0),
+            reverse=not higher,
         )
         ordered += [r for r in drill.rows if r.value is None]
         answer = DrillDownOut(
@@ -161,9 +164,9 @@ async def indicators_units(request: HttpRequest, indicator_id: int, period: str 
                     unit=r.unit.code,
                     name=r.unit.name,
                     kind=r.unit.kind,
-                    numerator=r.numerator,
-                    denominator=r.denominator,
-                    value=r.value,
+                    numerator=_float(r.numerator),
+                    denominator=_float(r.denominator),
+                    value=_float(r.value),
                     rank=r.rank,
                     meets_target=r.meets_target,
                 )
@@ -174,3 +177,7 @@ async def indicators_units(request: HttpRequest, indicator_id: int, period: str 
 
     body = await cached_briefly_async(f"drilldown:{indicator_id}:{period or ''}", build)
     return HttpResponse(body, content_type="application/json; charset=utf-8")
+
+
+def _float(number: Decimal | None) -> float | None:
+    return None if number is None else float(number)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -53,7 +55,7 @@ def indicator_units(request: HttpRequest, indicator_id: int) -> HttpResponse:
     if order in ("worst", "best"):
         reported = sorted(
             (r for r in rows if r.value is not None),
-            key=lambda r: r.value,
+            key=lambda r: r.value or Decimal(0),  # the unreported are set aside just above
             reverse=(order == "best") == higher,
         )
         rows = reported + [r for r in rows if r.value is None]
