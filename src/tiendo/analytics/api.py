@@ -8,6 +8,7 @@ import re
 from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -143,7 +144,7 @@ async def indicators_units(request: HttpRequest, indicator_id: int, period: str 
     (tiendo.core.cache) and goes out as prepared JSON. Async: a kept answer never leaves the event loop."""
     period = period or None  # `?period=` from a form left empty: the latest
     if period is not None and not PERIOD_KEY.match(period):
-        raise ApplicationError("Kỳ không hợp lệ / invalid period", field="period")
+        raise ApplicationError(_("Kỳ không hợp lệ"), field="period")
 
     def build() -> bytes:
         indicator = indicator_get(user=request.user, indicator_id=indicator_id)
