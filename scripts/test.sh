@@ -14,10 +14,11 @@ export TIENDO_DATA_DIR=${TIENDO_DATA_DIR:-$(mktemp -d)}
 in_ci=false
 [ "${CI:-}" = "true" ] && in_ci=true
 
-echo "==> ruff check, ruff format --check, mypy (services, selectors, schemas), makemigrations --check"
+echo "==> ruff check, ruff format --check, mypy (services, selectors, schemas), lint-imports (the layers), makemigrations --check"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
+.venv/bin/lint-imports  # the layers of docs/architecture.md: pyproject.toml [tool.importlinter]
 .venv/bin/tiendo makemigrations --check --dry-run
 
 echo "==> test suite on SQLite"

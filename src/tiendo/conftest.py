@@ -17,8 +17,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from tiendo.orgunits.models import Membership, OrgUnit
+from tiendo.plans.indicator_sources import forms_load
 from tiendo.plans.services import SHIPPED_PLANS, SHIPPED_PLANS_DIR, plan_load
-from tiendo.reporting.forms_load import SHIPPED_FORMS, forms_load
+from tiendo.reporting.forms_load import SHIPPED_FORMS
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from tiendo.core.env import env_bool, env_list, env_secret, env_str
+from tiendo.core.env import env_bool, env_float, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("TIENDO_DATA_DIR", str(Path.cwd() / "var"))).resolve()
@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "tiendo.documents",
     "tiendo.api",
     "tiendo.web",
+    "tiendo.shell",  # demo, serve, worker, createadmin: they assemble the whole system
 ]
 
 MIDDLEWARE = [  # Django's run synchronously in one thread under uvicorn (tiendo.web.middleware)
@@ -81,7 +82,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     # psycopg's connection pool (Django 5.1+): no new PostgreSQL connection per request
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 2,
-        "max_size": int(env_str("TIENDO_DB_POOL_MAX", "20")),
+        "max_size": env_int("TIENDO_DB_POOL_MAX", default=20, minimum=2),
         "timeout": 10,
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -137,14 +138,16 @@ NINJA_PAGINATION_PER_PAGE = 100
 
 # Analytics answers polled by many (the drill-down) are kept this long per process: a figure is never
 # older than that, and a busy dashboard costs one computation per second (tiendo.core.cache).
-TIENDO_ANALYTICS_CACHE_SECONDS = float(env_str("TIENDO_ANALYTICS_CACHE_SECONDS", "1"))
+TIENDO_ANALYTICS_CACHE_SECONDS = env_float("TIENDO_ANALYTICS_CACHE_SECONDS", default=1.0, minimum=0)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tiendo"}}
 
 # Background work: Django 6's tasks API through its backport; the queue lives in the database.
 TASKS = {"default": {"BACKEND": env_str("TIENDO_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
-TIENDO_REMINDER_DAYS_BEFORE = int(env_str("TIENDO_REMINDER_DAYS_BEFORE", "3"))
-TIENDO_REMINDER_DAYS_AFTER = int(env_str("TIENDO_REMINDER_DAYS_AFTER", "1"))
-TIENDO_DATAVALUESETS_MAX_BYTES = int(env_str("TIENDO_DATAVALUESETS_MAX_BYTES", str(64 * 1024 * 1024)))
+TIENDO_REMINDER_DAYS_BEFORE = env_int("TIENDO_REMINDER_DAYS_BEFORE", default=3, minimum=0)
+TIENDO_REMINDER_DAYS_AFTER = env_int("TIENDO_REMINDER_DAYS_AFTER", default=1, minimum=0)
+TIENDO_DATAVALUESETS_MAX_BYTES = env_int(
+    "TIENDO_DATAVALUESETS_MAX_BYTES", default=64 * 1024 * 1024, minimum=1
+)
 TIENDO_SITE_URL = env_str("TIENDO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env_str("TIENDO_FROM_EMAIL", "tiendo@localhost")
 

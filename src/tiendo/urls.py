@@ -14,7 +14,7 @@ urlpatterns = [
     path("", web_views.home, name="home"),
     path("healthz", web_views.healthz, name="healthz"),
     path("plans/", plan_views.plan_index, name="plan-list"),
-    path("plans/<slug:code>/", plan_views.plan_detail, name="plan-detail"),
+    path("plans/<slug:code>/", web_views.plan_detail, name="plan-detail"),
     re_path(
         r"^plans/(?P<code>[-a-zA-Z0-9_]+)/report\.(?P<fmt>docx|pdf|xlsx)$",
         document_views.plan_report,
@@ -23,8 +23,8 @@ urlpatterns = [
     path("documents/templates/<slug:kind>/", document_views.report_template, name="report-template"),
     path("documents/verify/", document_views.verify, name="verify"),
     path("documents/certificates/", document_views.certificates, name="certificates"),
-    path("indicators/<int:indicator_id>/", plan_views.indicator_detail, name="indicator-detail"),
-    path("indicators/<int:indicator_id>/units/", plan_views.indicator_units, name="indicator-units"),
+    path("indicators/<int:indicator_id>/", web_views.indicator_detail, name="indicator-detail"),
+    path("indicators/<int:indicator_id>/units/", web_views.indicator_units, name="indicator-units"),
     path("units/", unit_views.unit_index, name="unit-list"),
     path("units/<str:code>/boundaries.geojson", unit_views.boundaries, name="boundaries"),
     re_path(
@@ -32,7 +32,7 @@ urlpatterns = [
         document_views.unit_report_download,
         name="unit-report",
     ),
-    path("units/<str:code>/", unit_views.unit_detail, name="unit-detail"),
+    path("units/<str:code>/", web_views.unit_detail, name="unit-detail"),
     path("reports/", reporting_views.my_reports, name="my-reports"),
     path("reports/overdue/", reporting_views.overdue, name="overdue"),
     path("notifications/read", reporting_views.notifications_read, name="notifications-read"),

@@ -3,10 +3,12 @@
 import logging
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from tiendo import __version__
+from tiendo.analytics.api import indicators_router
 from tiendo.analytics.api import router as analytics_router
 from tiendo.core.exceptions import ApplicationError
 from tiendo.orgunits.api import router as orgunits_router
@@ -24,6 +26,7 @@ api = NinjaAPI(
 )
 logger = logging.getLogger(__name__)
 api.add_router("", plans_router)
+api.add_router("", indicators_router)  # a plan's indicators, read through analytics
 api.add_router("", orgunits_router)
 api.add_router("", reporting_router)
 api.add_router("", analytics_router)
@@ -42,7 +45,7 @@ def on_invalid_submission(request: HttpRequest, exc: SubmissionInvalidError) -> 
     body = {
         "error": {
             "code": exc.code,
-            "message": "Báo cáo chưa hợp lệ / the report does not pass its checks",
+            "message": _("Báo cáo chưa hợp lệ"),
             "field": None,
             "violations": [
                 {"severity": v.severity, "message": v.message, "element": v.element, "rule": v.rule}
@@ -70,21 +73,19 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
         request,
         status=422,
         code="validation_error",
-        message=f"Dữ liệu không hợp lệ / invalid input — {message}",
+        message=_("Dữ liệu không hợp lệ — %(detail)s") % {"detail": message},
         field=field,
     )
 
 
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return error_response(request, status=404, code="not_found", message="Không tìm thấy / Not found")
+    return error_response(request, status=404, code="not_found", message=_("Không tìm thấy"))
 
 
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return error_response(
-        request, status=401, code="unauthenticated", message="Cần đăng nhập / Authentication required"
-    )
+    return error_response(request, status=401, code="unauthenticated", message=_("Cần đăng nhập"))
 
 
 @api.exception_handler(HttpError)
@@ -95,4 +96,4 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Exception)
 def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("unhandled API error on %s", request.path)
-    return error_response(request, status=500, code="server_error", message="Lỗi máy chủ / Server error")
+    return error_response(request, status=500, code="server_error", message=_("Lỗi máy chủ"))

@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tiendo.core.exceptions import PermissionDeniedError
 from tiendo.core.services import audit_record
@@ -35,15 +36,14 @@ def token_create(
 ) -> str:
     """Create a token and return it once (only its hash is stored). The office, or the user themself."""
     if actor is not None and actor.is_authenticated and actor != user and not actor.is_superuser:
-        raise PermissionDeniedError(
-            "Chỉ chính người dùng hoặc quản trị được tạo mã / only the user or an admin creates tokens"
-        )
+        raise PermissionDeniedError(_("Chỉ chính người dùng hoặc quản trị được tạo mã"))
     unknown = set(scopes) - set(SCOPES)
     if unknown or not scopes:
         from tiendo.core.exceptions import ApplicationError
 
         raise ApplicationError(
-            f"Phạm vi không hợp lệ / invalid scopes: {sorted(unknown) or '[]'} (read, write)", field="scopes"
+            _("Phạm vi không hợp lệ: %(scopes)s (read, write)") % {"scopes": sorted(unknown) or "[]"},
+            field="scopes",
         )
     token = TOKEN_PREFIX + secrets.token_urlsafe(30)
     row = ApiToken.objects.create(
@@ -103,7 +103,7 @@ def token_allows(token: ApiToken | None, scope: str) -> bool:
 def require_write_scope(request: HttpRequest) -> None:
     """A token without the write scope may read, never write (a session or Basic login may write)."""
     if not token_allows(getattr(request, "api_token", None), "write"):
-        raise PermissionDeniedError("Mã truy cập không có quyền ghi / the token has no write scope")
+        raise PermissionDeniedError(_("Mã truy cập không có quyền ghi"))
 
 
 def authenticate_request(request: HttpRequest, *, scope: str) -> User | None:

@@ -2,46 +2,67 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
-from pydantic import ValidationError
+from django.utils.translation import gettext_lazy, ngettext
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tiendo.core.exceptions import ApplicationError
 
+# pydantic error type → the rule broken, in the reader's language (placeholders from the error's ctx)
 PYDANTIC_MESSAGES = {
-    "missing": "bắt buộc / required",
-    "extra_forbidden": "trường không được phép / unknown field",
-    "string_type": "phải là chuỗi / must be text",
-    "decimal_parsing": "phải là số / must be a number",
-    "decimal_type": "phải là số / must be a number",
-    "int_parsing": "phải là số nguyên / must be an integer",
-    "date_from_datetime_parsing": "ngày không hợp lệ (YYYY-MM-DD) / invalid date (YYYY-MM-DD)",
-    "date_parsing": "ngày không hợp lệ (YYYY-MM-DD) / invalid date (YYYY-MM-DD)",
-    "date_type": "ngày không hợp lệ (YYYY-MM-DD) / invalid date (YYYY-MM-DD)",
-    "literal_error": "giá trị không hợp lệ / invalid value",
-    "too_short": "không được để trống / must not be empty",
-    "string_too_short": "không được để trống / must not be empty",
-    "string_pattern_mismatch": "sai định dạng / wrong format",
-    "list_type": "phải là danh sách / must be a list",
-    "model_type": "phải là một bảng (mapping) / must be a mapping",
-    "dict_type": "phải là một bảng (mapping) / must be a mapping",
-    "string_too_long": "quá dài (tối đa {max_length} ký tự) / too long (at most {max_length} characters)",
-    "too_long": "quá nhiều phần tử / too many items",
-    "greater_than_equal": "phải ≥ {ge} / must be at least {ge}",
-    "less_than_equal": "phải ≤ {le} / must be at most {le}",
-    "decimal_max_places": "tối đa {decimal_places} chữ số thập phân / at most {decimal_places} decimal places",
-    "decimal_max_digits": "tối đa {max_digits} chữ số / at most {max_digits} digits",
-    "decimal_whole_digits": "phần nguyên quá lớn / too many digits before the decimal point",
-    "finite_number": "phải là số hữu hạn / must be a finite number",
-    "int_type": "phải là số nguyên / must be an integer",
-    "int_from_float": "phải là số nguyên / must be an integer",
-    "bool_type": "phải là true/false / must be true or false",
+    "missing": gettext_lazy("bắt buộc"),
+    "extra_forbidden": gettext_lazy("trường không được phép"),
+    "string_type": gettext_lazy("phải là chuỗi"),
+    "decimal_parsing": gettext_lazy("phải là số"),
+    "decimal_type": gettext_lazy("phải là số"),
+    "int_parsing": gettext_lazy("phải là số nguyên"),
+    "date_from_datetime_parsing": gettext_lazy("ngày không hợp lệ (YYYY-MM-DD)"),
+    "date_parsing": gettext_lazy("ngày không hợp lệ (YYYY-MM-DD)"),
+    "date_type": gettext_lazy("ngày không hợp lệ (YYYY-MM-DD)"),
+    "literal_error": gettext_lazy("giá trị không hợp lệ"),
+    "too_short": gettext_lazy("không được để trống"),
+    "string_too_short": gettext_lazy("không được để trống"),
+    "string_pattern_mismatch": gettext_lazy("sai định dạng"),
+    "list_type": gettext_lazy("phải là danh sách"),
+    "model_type": gettext_lazy("phải là một bảng (mapping)"),
+    "dict_type": gettext_lazy("phải là một bảng (mapping)"),
+    "string_too_long": gettext_lazy("quá dài (tối đa %(max_length)s ký tự)"),
+    "too_long": gettext_lazy("quá nhiều phần tử"),
+    "greater_than_equal": gettext_lazy("phải ≥ %(ge)s"),
+    "less_than_equal": gettext_lazy("phải ≤ %(le)s"),
+    "decimal_max_places": gettext_lazy("tối đa %(decimal_places)s chữ số thập phân"),
+    "decimal_max_digits": gettext_lazy("tối đa %(max_digits)s chữ số"),
+    "decimal_whole_digits": gettext_lazy("phần nguyên quá lớn"),
+    "finite_number": gettext_lazy("phải là số hữu hạn"),
+    "int_type": gettext_lazy("phải là số nguyên"),
+    "int_from_float": gettext_lazy("phải là số nguyên"),
+    "bool_type": gettext_lazy("phải là true/false"),
 }
+
+
+class StrictModel(BaseModel):
+    """The base of every file schema (plans, forms): unknown keys are errors, text is stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def as_text(value: object) -> object:
+    """YAML reads `number: 1` and `lead: [21211]` as integers; they are identifiers, i.e. text.
+
+    For `field_validator(..., mode="before")` in the file schemas."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, list):
+        return [str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value]
+    return value
 
 
 class FileValidationError(ApplicationError):
@@ -72,11 +93,9 @@ class YamlDocument:
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise FileValidationError([f"{path}: " + _("không tìm thấy tệp / file not found")]) from None
+            raise FileValidationError([f"{path}: " + _("không tìm thấy tệp")]) from None
         except UnicodeDecodeError as exc:
-            raise FileValidationError(
-                [f"{path}: " + _("tệp không phải UTF-8 / not UTF-8 text") + f" ({exc})"]
-            ) from None
+            raise FileValidationError([f"{path}: " + _("tệp không phải UTF-8") + f" ({exc})"]) from None
         try:
             root = yaml.compose(text, Loader=yaml.SafeLoader)
             data = yaml.safe_load(text)
@@ -85,12 +104,10 @@ class YamlDocument:
             line = f":{mark.line + 1}" if mark else ""
             problem = f"{exc.context or ''} {exc.problem or ''}".strip()
             raise FileValidationError(
-                [f"{path.name}{line}: " + _("YAML không hợp lệ / broken YAML") + f": {problem}"]
+                [f"{path.name}{line}: " + _("YAML không hợp lệ") + f": {problem}"]
             ) from None
         except yaml.YAMLError as exc:
-            raise FileValidationError(
-                [f"{path.name}: " + _("YAML không hợp lệ / broken YAML") + f": {exc}"]
-            ) from None
+            raise FileValidationError([f"{path.name}: " + _("YAML không hợp lệ") + f": {exc}"]) from None
         return cls(path=path, data=data, root=root)
 
     def line_of(self, loc: Sequence[str | int]) -> int | None:
@@ -124,12 +141,15 @@ class YamlDocument:
         return f"{where} {field}: {message}" if field else f"{where}: {message}"
 
     def pydantic_errors(self, exc: ValidationError) -> list[str]:
-        """Every schema problem as "file:line field: rule", in Vietnamese and English."""
+        """Every schema problem as "file:line field: rule", in the active language."""
         errors = []
         for error in exc.errors():
             template = PYDANTIC_MESSAGES.get(error["type"])
             context = error.get("ctx") or {}
-            message = template.format(**context) if template else f"không hợp lệ / invalid: {error['msg']}"
+            if template is not None:
+                message = str(template) % context
+            else:
+                message = _("không hợp lệ: %(detail)s") % {"detail": error["msg"]}
             if error["type"] == "literal_error" and "expected" in context:
                 message += f" ({context['expected']})"
             if error["type"] == "string_pattern_mismatch":
@@ -139,3 +159,19 @@ class YamlDocument:
 
     def fail(self, errors: list[str]) -> None:
         raise FileValidationError(errors)
+
+
+@contextmanager
+def file_load_errors(file: Path) -> Iterator[None]:
+    """For the load commands: a file's problems (every one, with its line) or a refused load become a
+    CommandError, so the operator reads them and the command exits non-zero."""
+    try:
+        yield
+    except FileValidationError as exc:
+        count = len(exc.errors)
+        summary = ngettext(
+            "%(file)s: %(count)d lỗi, không nạp gì", "%(file)s: %(count)d lỗi, không nạp gì", count
+        ) % {"file": file, "count": count}
+        raise CommandError(summary + "\n" + "\n".join(exc.errors)) from None
+    except ApplicationError as exc:
+        raise CommandError(str(exc)) from None

@@ -1,20 +1,17 @@
+"""The unit list and the boundaries GeoJSON: orgunits alone. The unit page composes several
+domains and lives in tiendo.web.views.units."""
+
 from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import cache_page
 
-from tiendo.analytics.drilldown import unit_ranks
-from tiendo.analytics.selectors import evaluate_indicators, indicators_fed_by, unit_dossier_months
-from tiendo.core.http import not_found_on_error
 from tiendo.orgunits.boundaries import feature_collection
 from tiendo.orgunits.models import OrgUnit
-from tiendo.orgunits.selectors import unit_can_view_private, unit_get, unit_list, unit_memberships
-from tiendo.plans.selectors import indicators_for_unit, tasks_for_unit
-from tiendo.reporting.selectors import datavalues_for_unit
+from tiendo.orgunits.selectors import unit_list
 
 KINDS = [OrgUnit.Kind.COMMUNE, OrgUnit.Kind.AGENCY, OrgUnit.Kind.PROVINCE]
 SORTS = {"name": "name", "-name": "-name", "code": "code", "-code": "-code"}
@@ -42,27 +39,6 @@ def unit_index(request: HttpRequest) -> HttpResponse:
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])  # the fragment and the page must not share a cache entry
     return response
-
-
-@not_found_on_error
-def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
-    unit = unit_get(user=request.user, code=code)
-    indicators = list(indicators_for_unit(user=request.user, unit=unit))
-    private = unit_can_view_private(request.user, unit)
-    year = timezone.localdate().year
-    context = {
-        "unit": unit,
-        "rows": evaluate_indicators(user=request.user, indicators=indicators),
-        "ranks": unit_ranks(unit, indicators_fed_by(user=request.user, unit=unit)),
-        "dossier_year": year,
-        "dossier_months": unit_dossier_months(user=request.user, unit=unit, year=year),
-        "tasks": tasks_for_unit(user=request.user, unit=unit),
-        "can_view_private": private,
-        "members": unit_memberships(user=request.user, unit=unit) if private else [],
-        "data_values": datavalues_for_unit(user=request.user, unit=unit)[:200] if private else [],
-        "children_count": unit.children.count(),
-    }
-    return render(request, "orgunits/unit_detail.html", context)
 
 
 @cache_page(300)

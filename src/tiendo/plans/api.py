@@ -1,49 +1,14 @@
-import re
+"""/api/v1/plans: the plans themselves. A plan's indicators with their values and verdicts read
+analytics, so those operations live in tiendo.analytics.api (same paths, tags and operation ids)."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Router
 from ninja.pagination import PageNumberPagination, paginate
 
-from tiendo.analytics.drilldown import indicator_by_unit
-from tiendo.analytics.selectors import IndicatorRow, indicator_history, indicator_row, indicator_rows
-from tiendo.core.cache import cached_briefly_async
-from tiendo.core.exceptions import ApplicationError
-from tiendo.plans.schemas import DrillDownOut, IndicatorDetailOut, IndicatorOut, PlanOut, UnitValueOut
-from tiendo.plans.selectors import indicator_get, plan_get, plan_list
+from tiendo.plans.schemas import PlanOut
+from tiendo.plans.selectors import plan_get, plan_list
 
 router = Router(tags=["plans"])
-PERIOD_KEY = re.compile(r"^[0-9]{4}([0-9]{2}|[0-9]{4}|[QS][1-4]|W[0-9]{1,2})?$")
-
-
-def indicator_out(row: IndicatorRow) -> dict:
-    indicator, evaluation = row.indicator, row.evaluation
-    return {
-        "id": indicator.pk,
-        "plan": indicator.plan.code,
-        "group": indicator.group.code,
-        "number": indicator.number,
-        "name": indicator.name,
-        "name_en": indicator.name_en,
-        "target": indicator.target_text,
-        "target_value": indicator.target_value,
-        "direction": indicator.direction,
-        "unit": indicator.measure,
-        "lead_text": indicator.lead_text,
-        "lead_units": [h.name for h in row.leads],
-        "co_lead_units": [h.name for h in row.co_leads],
-        "value": evaluation.value,
-        "value_text": evaluation.value_text,
-        "period": evaluation.period,
-        "verdict": evaluation.verdict,
-        "verdict_basis": evaluation.basis,
-        "is_simulated": bool(evaluation.data_value is not None and evaluation.data_value.is_simulated),
-        "progress": {
-            "status": row.progress.status,
-            "label": row.progress.label,
-            "ratio": row.progress.ratio,
-            "projection": row.progress.projection,
-        },
-    }
 
 
 @router.get("/plans", response=list[PlanOut], summary="List plans")
@@ -55,93 +20,3 @@ def plans_list(request: HttpRequest):
 @router.get("/plans/{plan_id}", response=PlanOut, summary="One plan")
 def plans_get(request: HttpRequest, plan_id: int):
     return plan_get(user=request.user, plan_id=plan_id)
-
-
-@router.get(
-    "/plans/{plan_id}/indicators",
-    response=list[IndicatorOut],
-    summary="A plan's indicators with value and verdict",
-)
-@paginate(PageNumberPagination, page_size=100)
-def plans_indicators(request: HttpRequest, plan_id: int):
-    plan = plan_get(user=request.user, plan_id=plan_id)
-    return [indicator_out(row) for row in indicator_rows(user=request.user, plan=plan)]
-
-
-@router.get(
-    "/indicators/{indicator_id}",
-    response=IndicatorDetailOut,
-    summary="One indicator with its history and provenance",
-)
-def indicators_get(request: HttpRequest, indicator_id: int):
-    indicator = indicator_get(user=request.user, indicator_id=indicator_id)
-    row = indicator_row(user=request.user, indicator=indicator)
-    baseline = None
-    if indicator.baseline_indicator is not None:
-        baseline_full = indicator_get(user=request.user, indicator_id=indicator.baseline_indicator_id)
-        baseline = indicator_out(indicator_row(user=request.user, indicator=baseline_full))
-    history = [
-        {
-            "plan": p.indicator.plan.code,
-            "indicator": p.indicator.label,
-            "period": p.data_value.period,
-            "value": p.data_value.value,
-            "value_text": p.data_value.text_value,
-            "unit": p.data_value.unit.code,
-            "source": p.data_value.source,
-            "source_detail": p.data_value.source_detail,
-            "stored_by": p.data_value.stored_by_label or str(p.data_value.stored_by or ""),
-            "stored_at": p.data_value.stored_at,
-            "is_simulated": p.data_value.is_simulated,
-        }
-        for p in indicator_history(user=request.user, indicator=indicator)
-    ]
-    stated = [
-        {"period": s.period, "verdict": s.verdict, "source": s.source, "reason": s.reason}
-        for s in indicator.stated_verdicts.all().order_by("period")
-    ]
-    return {**indicator_out(row), "baseline": baseline, "history": history, "stated_verdicts": stated}
-
-
-@router.get(
-    "/indicators/{indicator_id}/units",
-    response=DrillDownOut,
-    summary="The indicator unit by unit (approved data), ranked; worst first",
-)
-async def indicators_units(request: HttpRequest, indicator_id: int, period: str | None = None):
-    """Public (approved values, like the pages citizens read); the answer is kept for a second
-    (tiendo.core.cache) and goes out as prepared JSON. Async: a kept answer never leaves the event loop."""
-    period = period or None  # `?period=` from a form left empty: the latest
-    if period is not None and not PERIOD_KEY.match(period):
-        raise ApplicationError("Kỳ không hợp lệ / invalid period", field="period")
-
-    def build() -> bytes:
-        indicator = indicator_get(user=request.user, indicator_id=indicator_id)
-        drill = indicator_by_unit(indicator, period=period)
-        higher = indicator.direction != indicator.Direction.LOWER
-        ordered = sorted(
-            (r for r in drill.rows if r.value is not None), key=lambda r: r.value, reverse=not higher
-        )
-        ordered += [r for r in drill.rows if r.value is None]
-        answer = DrillDownOut(
-            indicator=indicator.pk,
-            period=drill.period,
-            periods=drill.periods,
-            units=[
-                UnitValueOut(
-                    unit=r.unit.code,
-                    name=r.unit.name,
-                    kind=r.unit.kind,
-                    numerator=r.numerator,
-                    denominator=r.denominator,
-                    value=r.value,
-                    rank=r.rank,
-                    meets_target=r.meets_target,
-                )
-                for r in ordered
-            ],
-        )
-        return answer.model_dump_json().encode()
-
-    body = await cached_briefly_async(f"drilldown:{indicator_id}:{period or ''}", build)
-    return HttpResponse(body, content_type="application/json; charset=utf-8")

@@ -7,29 +7,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
-from tiendo.core.yamlfile import YamlDocument
+from tiendo.core.yamlfile import StrictModel, YamlDocument, as_text
 
 # Limits mirror the model fields, so a value the database cannot hold is reported with its line.
 Text = Annotated[str, Field(max_length=300)]
 Number = Annotated[Decimal, Field(max_digits=20, decimal_places=6, allow_inf_nan=False)]
 
 
-def _as_text(value: object) -> object:
-    """YAML reads `number: 1` and `lead: [21211]` as integers; they are identifiers, i.e. text."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, list):
-        return [str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value]
-    return value
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class PlanHeader(_Strict):
+class PlanHeader(StrictModel):
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)
     year: int = Field(ge=2000, le=2100)
     title: str = Field(min_length=1, max_length=300)
@@ -43,22 +30,22 @@ class PlanHeader(_Strict):
     source: str = Field(default="", max_length=500)
 
 
-class BaselineRef(_Strict):
+class BaselineRef(StrictModel):
     plan: str = Field(max_length=60)
     group: str = Field(pattern=r"^[IVX]+$")
     number: str = Field(max_length=10)
 
-    _text = field_validator("number", mode="before")(_as_text)
+    _text = field_validator("number", mode="before")(as_text)
 
 
-class Result(_Strict):
+class Result(StrictModel):
     text: str = Field(min_length=1)
     value: Number | None = None
     verdict: Literal["dat", "chua_dat"]
     period: str = Field(max_length=12)
 
 
-class IndicatorEntry(_Strict):
+class IndicatorEntry(StrictModel):
     number: str = Field(min_length=1, max_length=10)
     name: str = Field(min_length=1, max_length=500)
     name_en: str = Field(default="", max_length=500)
@@ -73,17 +60,17 @@ class IndicatorEntry(_Strict):
     result: Result | None = None
     note: str | None = None
 
-    _text = field_validator("number", "lead", "co_lead", mode="before")(_as_text)
+    _text = field_validator("number", "lead", "co_lead", mode="before")(as_text)
 
 
-class GroupEntry(_Strict):
+class GroupEntry(StrictModel):
     code: str = Field(pattern=r"^[IVX]+$", max_length=10)
     name: Text = Field(min_length=1)
     name_en: Text = ""
     indicators: list[IndicatorEntry] = Field(min_length=1)
 
 
-class TaskEntry(_Strict):
+class TaskEntry(StrictModel):
     number: str = Field(min_length=1, max_length=10)
     title: str = Field(min_length=1, max_length=500)
     owners: list[str] = Field(min_length=1)
@@ -91,10 +78,10 @@ class TaskEntry(_Strict):
     due_on: date
     items: list[str] = []
 
-    _text = field_validator("number", "owners", mode="before")(_as_text)
+    _text = field_validator("number", "owners", mode="before")(as_text)
 
 
-class PlanFile(_Strict):
+class PlanFile(StrictModel):
     plan: PlanHeader
     groups: list[GroupEntry] = Field(min_length=1)
     tasks: list[TaskEntry] = []

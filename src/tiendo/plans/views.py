@@ -1,101 +1,15 @@
+"""The plan list: plans alone. The plan, indicator and drill-down pages compose analytics and live
+in tiendo.web.views."""
+
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 
-from tiendo.analytics.drilldown import indicator_by_unit
-from tiendo.analytics.selectors import indicator_history, indicator_row, plan_overview
-from tiendo.core.cache import cached_briefly
 from tiendo.core.http import not_found_on_error
-from tiendo.orgunits.boundaries import boundaries_for
-from tiendo.orgunits.selectors import user_is_office_admin
-from tiendo.plans.selectors import indicator_get, plan_get, plan_list, task_list
+from tiendo.plans.selectors import plan_list
 
 
 @not_found_on_error
 def plan_index(request: HttpRequest) -> HttpResponse:
     return render(request, "plans/plan_list.html", {"plans": plan_list(user=request.user)})
-
-
-@not_found_on_error
-def plan_detail(request: HttpRequest, code: str) -> HttpResponse:
-    plan = plan_get(user=request.user, code=code)
-    return render(
-        request,
-        "plans/plan_detail.html",
-        {
-            "plan": plan,
-            "overview": plan_overview(user=request.user, plan=plan),
-            "tasks": task_list(user=request.user, plan=plan),
-            "is_office": user_is_office_admin(request.user),
-        },
-    )
-
-
-@not_found_on_error
-def indicator_detail(request: HttpRequest, indicator_id: int) -> HttpResponse:
-    indicator = indicator_get(user=request.user, indicator_id=indicator_id)
-    row = indicator_row(user=request.user, indicator=indicator)
-    history = indicator_history(user=request.user, indicator=indicator)
-    chart = {
-        "labels": [p.data_value.period for p in history],
-        "values": [float(p.data_value.value) if p.data_value.value is not None else None for p in history],
-        "target": float(indicator.target_value) if indicator.target_value is not None else None,
-        "measure": indicator.measure,
-        "targetLabel": str(indicator.target_text),
-    }
-    return render(
-        request,
-        "plans/indicator_detail.html",
-        {
-            "indicator": indicator,
-            "row": row,
-            "history": list(reversed(history)),
-            "chart": chart,
-            "stated_verdicts": indicator.stated_verdicts.order_by("-period"),
-        },
-    )
-
-
-@not_found_on_error
-def indicator_units(request: HttpRequest, indicator_id: int) -> HttpResponse:
-    """The indicator unit by unit: a league table (worst first by default) and the commune map."""
-    indicator = indicator_get(user=request.user, indicator_id=indicator_id)
-    period = request.GET.get("period") or None
-    drill = cached_briefly(
-        f"drilldown-page:{indicator.pk}:{period or ''}", lambda: indicator_by_unit(indicator, period=period)
-    )
-    order = request.GET.get("order", "worst")
-    rows = list(drill.rows)
-    higher = indicator.direction != indicator.Direction.LOWER
-    if order in ("worst", "best"):
-        reported = sorted(
-            (r for r in rows if r.value is not None),
-            key=lambda r: r.value,
-            reverse=(order == "best") == higher,
-        )
-        rows = reported + [r for r in rows if r.value is None]
-    elif order == "name":
-        rows.sort(key=lambda r: r.unit.name)
-    boundaries = boundaries_for(indicator.plan.province)
-    chart = {
-        "values": {r.unit.code: float(r.value) for r in drill.rows if r.value is not None},
-        "names": {r.unit.code: r.unit.name for r in drill.rows},
-        "target": float(indicator.target_value) if indicator.target_value is not None else None,
-        "measure": indicator.measure,
-        "higher": higher,
-        "mapUrl": reverse("boundaries", args=[indicator.plan.province.code]) if boundaries else None,
-    }
-    return render(
-        request,
-        "plans/indicator_units.html",
-        {
-            "indicator": indicator,
-            "drill": drill,
-            "rows": rows,
-            "order": order,
-            "chart": chart,
-            "has_map": bool(boundaries),
-        },
-    )

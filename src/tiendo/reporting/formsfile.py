@@ -1,25 +1,21 @@
-"""The forms file schema (docs/forms-file-format.md), validated with line numbers like plan files."""
+"""The forms file schema (docs/forms-file-format.md): data elements and forms, validated with line
+numbers like plan files. Its `indicator_sources` section belongs to plans (tiendo.plans.indicator_sources)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
-from tiendo.core.yamlfile import YamlDocument
-from tiendo.plans.planfile import _as_text
+from tiendo.core.yamlfile import StrictModel, YamlDocument, as_text
 
 Number = Annotated[Decimal, Field(max_digits=20, decimal_places=6, allow_inf_nan=False)]
 ElementCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$", max_length=80)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class ElementEntry(_Strict):
+class ElementEntry(StrictModel):
     code: ElementCode
     name: str = Field(min_length=1, max_length=500)
     name_en: str = Field(default="", max_length=500)
@@ -28,20 +24,20 @@ class ElementEntry(_Strict):
     aggregation: Literal["sum", "average", "last", "none"] = "sum"
 
 
-class FormElementEntry(_Strict):
+class FormElementEntry(StrictModel):
     element: ElementCode
     required: bool = False
     min: Number | None = None
     max: Number | None = None
 
 
-class SectionEntry(_Strict):
+class SectionEntry(StrictModel):
     title: str = Field(min_length=1, max_length=300)
     title_en: str = Field(default="", max_length=300)
     elements: list[FormElementEntry] = Field(min_length=1)
 
 
-class RuleEntry(_Strict):
+class RuleEntry(StrictModel):
     code: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=40)
     expression: str = Field(min_length=3, max_length=500)
     severity: Literal["error", "warning"] = "error"
@@ -49,7 +45,7 @@ class RuleEntry(_Strict):
     message_en: str = Field(default="", max_length=500)
 
 
-class FormEntry(_Strict):
+class FormEntry(StrictModel):
     code: str = Field(pattern=r"^[A-Z0-9][A-Z0-9-]*$", max_length=40)
     symbol: str = Field(min_length=1, max_length=100)
     title: str = Field(min_length=1, max_length=300)
@@ -63,35 +59,23 @@ class FormEntry(_Strict):
     sections: list[SectionEntry] = Field(min_length=1)
     rules: list[RuleEntry] = []
 
-    _text = field_validator("assigned_to", "reviewer", mode="before")(_as_text)
+    _text = field_validator("assigned_to", "reviewer", mode="before")(as_text)
 
 
-class SourceEntry(_Strict):
-    indicator: str = Field(pattern=r"^[IVX]+\.[0-9A-Za-z]+$")
-    source: Literal["form", "feed", "manual"]
-    form: str | None = None
-    feed: str | None = Field(default=None, max_length=40)
-    numerator: ElementCode
-    denominator: str | None = Field(default=None, max_length=100)
-    factor: Number = Decimal(1)
-    note: str = ""
-
-
-class IndicatorSources(_Strict):
-    plan: str
-    indicators: list[SourceEntry] = []
-
-
-class FormsFile(_Strict):
+class FormsFile(StrictModel):
     data_elements: list[ElementEntry] = []
     forms: list[FormEntry] = []
-    indicator_sources: IndicatorSources | None = None
 
 
-def parse_forms_file(path: Path) -> tuple[YamlDocument, FormsFile]:
+AnyFormsFile = TypeVar("AnyFormsFile", bound=FormsFile)
+
+
+def parse_forms_file(path: Path, schema: type[AnyFormsFile]) -> tuple[YamlDocument, AnyFormsFile]:
+    """Parse a forms file against `schema`: FormsFile, or an upper app's extension of it (the plans
+    app adds `indicator_sources`, tiendo.plans.indicator_sources)."""
     document = YamlDocument.load(path)
     try:
-        return document, FormsFile.model_validate(document.data)
+        return document, schema.model_validate(document.data)
     except ValidationError as exc:
         document.fail(document.pydantic_errors(exc))
         raise AssertionError("unreachable") from None

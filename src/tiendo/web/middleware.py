@@ -9,13 +9,17 @@ class VietnameseFirstMiddleware:
     Django's LocaleMiddleware would follow the browser's Accept-Language header (English for most
     office machines and for headless browsers). We drop the header so only the language switch
     (stored in the django_language cookie) or a /en/ choice changes the language.
+
+    The API (/api/…) keeps the header: a system that asks for English gets its error messages in
+    English; without the header it gets Vietnamese, the default.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        if not request.path.startswith("/api/"):
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
 
 

@@ -1,7 +1,8 @@
 import pytest
 
+from tiendo.plans.indicator_sources import forms_load
 from tiendo.plans.models import Indicator
-from tiendo.reporting.forms_load import SHIPPED_FORMS, forms_load
+from tiendo.reporting.forms_load import SHIPPED_FORMS
 from tiendo.reporting.models import DataSet
 
 pytestmark = pytest.mark.django_db

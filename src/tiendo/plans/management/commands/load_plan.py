@@ -1,30 +1,23 @@
 from pathlib import Path
+from typing import cast
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext_lazy as _
 
-from tiendo.core.exceptions import ApplicationError
-from tiendo.core.yamlfile import FileValidationError
+from tiendo.core.yamlfile import file_load_errors
 from tiendo.plans.services import plan_load
 
 
 class Command(BaseCommand):
-    help = "Validate a plan file (YAML) and load it. Nothing is written when the file has any problem."
+    help = cast(str, _("Kiểm tra một tệp kế hoạch (YAML) rồi nạp; tệp có bất kỳ lỗi nào thì không ghi gì."))
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
-        parser.add_argument("--list-changes", action="store_true", help="list every change")
+        parser.add_argument("--list-changes", action="store_true", help=_("liệt kê từng thay đổi"))
 
     def handle(self, *args, file: Path, list_changes: bool = False, **options):
-        try:
+        with file_load_errors(file):
             report = plan_load(path=file)
-        except FileValidationError as exc:
-            count = len(exc.errors)
-            raise CommandError(
-                f"{file}: {count} lỗi, không nạp gì / {count} problem(s), nothing loaded\n"
-                + "\n".join(exc.errors)
-            ) from None
-        except ApplicationError as exc:
-            raise CommandError(str(exc)) from None
         self.stdout.write(report.summary())
         if list_changes or options.get("verbosity", 1) > 1:
             for bucket in ("created", "updated", "deleted"):

@@ -1,29 +1,35 @@
 import getpass
 import os
+from typing import cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tiendo.core.services import audit_record
 from tiendo.orgunits.models import Membership, OrgUnit
 
 
 class Command(BaseCommand):
-    help = "Create (or reset) a CĐS-office administrator: a superuser with the admin role at the province."
+    help = cast(
+        str,
+        gettext_lazy("Tạo (hoặc đặt lại) quản trị viên Văn phòng CĐS: superuser có vai trò quản trị ở tỉnh."),
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument(
-            "--province", default=None, help="province code (default: the only province loaded)"
+            "--province", default=None, help=gettext_lazy("mã tỉnh (mặc định: tỉnh duy nhất đã nạp)")
         )
         parser.add_argument("--email", default="")
         parser.add_argument(
             "--password-env",
             default=None,
-            help="read the password from this environment variable instead of asking",
+            help=gettext_lazy("đọc mật khẩu từ biến môi trường này thay vì hỏi"),
         )
 
     def handle(
@@ -33,18 +39,16 @@ class Command(BaseCommand):
         if province:
             provinces = provinces.filter(code=province)
         if provinces.count() != 1:
-            raise CommandError(
-                "Chọn một tỉnh đã nạp bằng --province / load a province first, or name it with --province"
-            )
+            raise CommandError(_("Hãy nạp một tỉnh trước, hoặc chọn tỉnh bằng --province"))
         unit = provinces.get()
         if password_env:
             password = os.environ.get(password_env, "")
             if not password:
-                raise CommandError(f"{password_env} is empty")
+                raise CommandError(_("%(name)s đang trống") % {"name": password_env})
         else:
-            password = getpass.getpass("Mật khẩu / Password: ")
-            if password != getpass.getpass("Nhập lại / Again: "):
-                raise CommandError("Hai mật khẩu khác nhau / the passwords differ")
+            password = getpass.getpass(_("Mật khẩu: "))
+            if password != getpass.getpass(_("Nhập lại: ")):
+                raise CommandError(_("Hai mật khẩu khác nhau"))
         user_model = get_user_model()
         user = user_model.objects.filter(username=username).first() or user_model(username=username)
         try:
@@ -57,7 +61,7 @@ class Command(BaseCommand):
             user.is_superuser = True
             user.set_password(password)
             user.save()
-            membership, _ = Membership.objects.update_or_create(
+            membership, _created = Membership.objects.update_or_create(
                 user=user, unit=unit, defaults={"role": Membership.Role.ADMIN}
             )
             audit_record(
@@ -67,4 +71,6 @@ class Command(BaseCommand):
                 obj=user,
                 changes={"unit": unit.code},
             )
-        self.stdout.write(f"{username}: quản trị Văn phòng CĐS / CĐS-office admin at {unit.name}")
+        self.stdout.write(
+            _("%(user)s: quản trị Văn phòng CĐS tại %(unit)s") % {"user": username, "unit": unit.name}
+        )

@@ -1,6 +1,7 @@
 import os
 import secrets
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -8,6 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tiendo.analytics.models import Dossier
 from tiendo.core.services import audit_record
@@ -38,22 +41,30 @@ DEMO_USERS = {
 
 
 class Command(BaseCommand):
-    help = "Set up the demo (database, Quảng Ngãi's units, the 2025 and 2026 plans, demo users) and serve it."
+    help = cast(
+        str,
+        gettext_lazy(
+            "Dựng bản chạy thử (cơ sở dữ liệu, các đơn vị của Quảng Ngãi, kế hoạch 2025 và 2026, người dùng thử)"
+            " rồi chạy nó."
+        ),
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--no-serve", action="store_true", help="set up only")
+        parser.add_argument("--no-serve", action="store_true", help=gettext_lazy("chỉ dựng, không chạy"))
         parser.add_argument(
             "--dossiers",
             type=int,
             default=30000,
-            help="SIMULATED public-service dossiers of this year to load (0: none)",
+            help=gettext_lazy("số hồ sơ dịch vụ công MÔ PHỎNG của năm nay cần nạp (0: không nạp)"),
         )
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args, no_serve: bool, host: str, port: int, dossiers: int, **options):
         call_command("migrate", interactive=False, verbosity=0)
-        self.stdout.write("database ready: " + str(settings.DATABASES["default"]["NAME"]))
+        self.stdout.write(
+            _("cơ sở dữ liệu sẵn sàng: %(name)s") % {"name": settings.DATABASES["default"]["NAME"]}
+        )
         call_command("load_units", province=DEMO_PROVINCE, stdout=self.stdout)
         for name in SHIPPED_PLANS:
             call_command("load_plan", str(SHIPPED_PLANS_DIR / name), stdout=self.stdout)
@@ -79,17 +90,27 @@ class Command(BaseCommand):
         )
         credentials.chmod(0o600)
         self.stdout.write(
-            "\n"
-            "  CHỈ DÙNG THỬ / DEMO ONLY — these accounts exist only in the demo database\n"
-            f"  Đăng nhập / log in at http://{host}:{port}/accounts/login/\n"
-            f"    Văn phòng CĐS (admin):     admin / {password}\n"
-            f"    người duyệt Sở KH&CN:      skhcn.duyet / {password}\n"
-            f"    người báo cáo Xã Tịnh Khê: tinhkhe.baocao / {password}\n"
-            f"    người xem Xã Tịnh Khê:     tinhkhe.xem / {password}\n"
-            f"  (also written to {credentials})\n"
+            "\n  "
+            + _("CHỈ DÙNG THỬ — các tài khoản này chỉ có trong cơ sở dữ liệu thử")
+            + "\n  "
+            + _("Đăng nhập tại %(url)s") % {"url": f"http://{host}:{port}/accounts/login/"}
+            + "\n"
+            + "".join(f"    {label:<27} {user} / {password}\n" for user, label in self._labels())
+            + "  "
+            + _("(cũng ghi vào %(file)s)") % {"file": credentials}
+            + "\n"
         )
         if not no_serve:
             call_command("serve", host=host, port=port)
+
+    @staticmethod
+    def _labels() -> list[tuple[str, str]]:
+        return [
+            ("admin", _("Văn phòng CĐS (admin):")),
+            ("skhcn.duyet", _("người duyệt Sở KH&CN:")),
+            ("tinhkhe.baocao", _("người báo cáo Xã Tịnh Khê:")),
+            ("tinhkhe.xem", _("người xem Xã Tịnh Khê:")),
+        ]
 
     @transaction.atomic
     def _demo_users(self) -> str:

@@ -2,10 +2,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from tiendo.core.yamlfile import FileValidationError
+from tiendo.plans.indicator_sources import forms_load
 from tiendo.plans.models import Indicator
-from tiendo.reporting.forms_load import forms_load
 from tiendo.reporting.models import DataElement, DataSet, ValidationRule
 from tiendo.reporting.tests.sample_forms import SMALL_FORMS
 
@@ -47,9 +48,10 @@ def test_a_rule_naming_an_element_outside_its_form_is_refused_with_its_line(tmp_
     errors = _errors(
         tmp_path, SMALL_FORMS.replace("expression: T_TRAINED <= T_STAFF", "expression: T_TRAINED <= T_KHAC")
     )
-    assert errors == [
-        "f.yaml:41 forms[0].rules[0].expression: chỉ số không có trong biểu / not in this form: T_KHAC"
-    ]
+    assert errors == ["f.yaml:41 forms[0].rules[0].expression: chỉ số không có trong biểu: T_KHAC"]
+    with translation.override("en"):
+        errors = _errors(tmp_path, SMALL_FORMS.replace("T_TRAINED <= T_STAFF", "T_TRAINED <= T_KHAC"))
+    assert errors == ["f.yaml:41 forms[0].rules[0].expression: not in this form: T_KHAC"]
 
 
 def test_a_rule_that_is_not_a_comparison_is_refused(tmp_path, shipped_data):
@@ -64,7 +66,8 @@ def test_unknown_units_indicators_and_elements_are_all_reported(tmp_path, shippe
     text = text.replace("indicator: V.1", "indicator: V.9").replace(
         "numerator: T_LAN_OK", "numerator: T_KHONG"
     )
-    errors = _errors(tmp_path, text)
+    with translation.override("en"):
+        errors = _errors(tmp_path, text)
     assert len(errors) == 3
     assert any("unknown unit: group:khong-co" in e for e in errors)
     assert any("no such indicator: V.9" in e for e in errors)
@@ -73,7 +76,10 @@ def test_unknown_units_indicators_and_elements_are_all_reported(tmp_path, shippe
 
 def test_a_bad_value_type_is_refused_and_nothing_is_loaded(tmp_path, shipped_data):
     errors = _errors(tmp_path, SMALL_FORMS.replace("value_type: boolean", "value_type: yesno"))
-    assert errors[0].startswith("f.yaml:5 data_elements[0].value_type: giá trị không hợp lệ / invalid value")
+    assert errors[0].startswith("f.yaml:5 data_elements[0].value_type: giá trị không hợp lệ")
+    with translation.override("en"):
+        errors = _errors(tmp_path, SMALL_FORMS.replace("value_type: boolean", "value_type: yesno"))
+    assert errors[0].startswith("f.yaml:5 data_elements[0].value_type: invalid value")
     assert not DataElement.objects.filter(code="T_TRAINED").exists()
 
 
@@ -81,7 +87,9 @@ def test_the_command_reports_problems_and_changes(tmp_path, shipped_data):
     out = StringIO()
     call_command("load_forms", str(write(tmp_path, SMALL_FORMS)), stdout=out)
     assert "created" in out.getvalue()
-    with pytest.raises(CommandError, match="nothing loaded"):
+    with pytest.raises(CommandError, match="nothing loaded"), translation.override("en"):
+        call_command("load_forms", str(write(tmp_path, "forms: [")), stdout=StringIO())
+    with pytest.raises(CommandError, match="không nạp gì"):
         call_command("load_forms", str(write(tmp_path, "forms: [")), stdout=StringIO())
 
 

@@ -1,8 +1,14 @@
+from typing import cast
+
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 class Command(BaseCommand):
-    help = "Serve tiendo with uvicorn (ASGI), on 127.0.0.1:8000 unless told otherwise."
+    help = cast(
+        str, gettext_lazy("Chạy tiendo bằng uvicorn (ASGI), tại 127.0.0.1:8000 nếu không chỉ định khác.")
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
@@ -12,7 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, workers: int, **options):
         import uvicorn
 
-        self.stdout.write(f"tiendo: http://{host}:{port}/  (Ctrl+C to stop)")
+        self.stdout.write(f"tiendo: http://{host}:{port}/  " + _("(Ctrl+C để dừng)"))
         uvicorn.run(
             "tiendo.asgi:application",
             host=host,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.defaults import page_not_found
 
@@ -20,7 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """404 everywhere; under /api/ in the API's one error shape rather than an HTML page."""
     if request.path.startswith("/api/"):
-        body = {"error": {"code": "not_found", "message": "Không tìm thấy / Not found", "field": None}}
+        body = {"error": {"code": "not_found", "message": _("Không tìm thấy"), "field": None}}
         return JsonResponse(body, status=404)
     return page_not_found(request, exception or Http404())
 

@@ -1,21 +1,30 @@
 import threading
 import time
+from typing import cast
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 class Command(BaseCommand):
-    help = (
-        "Run background tasks (the database queue) and enqueue the deadline reminders every --every seconds."
+    help = cast(
+        str,
+        gettext_lazy("Chạy tác vụ nền (hàng đợi trong cơ sở dữ liệu) và xếp lịch nhắc hạn mỗi --every giây."),
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--every", type=int, default=3600, help="seconds between reminder runs (default 3600)"
+            "--every",
+            type=int,
+            default=3600,
+            help=gettext_lazy("số giây giữa hai lần nhắc hạn (mặc định 3600)"),
         )
         parser.add_argument(
-            "--batch", action="store_true", help="enqueue reminders once, run everything queued, then exit"
+            "--batch",
+            action="store_true",
+            help=gettext_lazy("xếp lịch nhắc một lần, chạy hết hàng đợi rồi thoát"),
         )
 
     def handle(self, *args, every: int, batch: bool, **options):
@@ -33,6 +42,7 @@ class Command(BaseCommand):
 
         threading.Thread(target=schedule, name="tiendo-reminder-schedule", daemon=True).start()
         self.stdout.write(
-            f"tiendo worker: reminders every {every} s; processing the task queue (Ctrl+C to stop)"
+            _("tiendo worker: nhắc hạn mỗi %(every)s giây; đang xử lý hàng đợi tác vụ (Ctrl+C để dừng)")
+            % {"every": every}
         )
         call_command("db_worker", reload=False)
