@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router
 
-from tiendo.analytics.dossiers import dossiers_import
+from tiendo.analytics.feed import dossiers_import
 from tiendo.analytics.schemas import DossierBatchIn, DossierBatchOut
 from tiendo.core.api_access import WRITE
 

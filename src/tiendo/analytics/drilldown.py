@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.db.models import Max, Q, Sum
 
-from tiendo.analytics.dossier_counts import feed_columns, feed_periods, feed_unit_sums, feed_units
+from tiendo.analytics.feed import feed_columns, feed_periods, feed_unit_sums, feed_units
 from tiendo.analytics.formulas import APPROVED
 from tiendo.core.cache import cached_briefly
 from tiendo.orgunits.models import OrgUnit

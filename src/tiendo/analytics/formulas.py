@@ -4,7 +4,7 @@ Only approved data counts: values from approved submissions, and values entered 
 submission workflow (documents, the CĐS office, imports with their own provenance). Sums run over
 the plan's province subtree (communes and agencies), per DHIS2 period, in one query per call.
 Rates are a ratio of sums, never an average of percentages. Elements counted from a record feed
-(the dossiers' HS_*) are read from the feed's counts per unit and month (analytics.dossier_counts).
+(the dossiers' HS_*) are read from the feed's counts per unit and month (tiendo.analytics.feed).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.db.models import Avg, Count, Max, Q, Sum
 
-from tiendo.analytics.dossier_counts import feed_columns, feed_totals
+from tiendo.analytics.feed import feed_columns, feed_totals
 from tiendo.orgunits.models import OrgUnit, UnitGroup
 from tiendo.plans.models import Indicator
 from tiendo.reporting.models import DataElement, DataValue, Submission

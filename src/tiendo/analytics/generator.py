@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from tiendo.analytics.dossiers import COLUMNS
+from tiendo.analytics.feed import COLUMNS
 
 SEED_2025 = {
     "dossiers": 2_032_573,

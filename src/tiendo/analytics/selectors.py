@@ -8,7 +8,6 @@ from datetime import date
 from django.db.models import Q
 from django.utils import timezone
 
-from tiendo.analytics.dossier_counts import COUNTED, DERIVED
 from tiendo.analytics.evaluation import (
     CHUA_DAT,
     CHUA_DEN_HAN,
@@ -17,6 +16,7 @@ from tiendo.analytics.evaluation import (
     evaluate_many,
     verdict_counts,
 )
+from tiendo.analytics.feed import COUNTED, DERIVED
 from tiendo.analytics.models import DossierCount
 from tiendo.analytics.progress import NOT_AVAILABLE, TARGET_ACHIEVED, Progress, progress_status, year_fraction
 from tiendo.core.types import Actor

@@ -82,7 +82,7 @@ def test_logging_in_lands_on_the_home_page(client, tinhkhe_viewer):
 
 
 def test_a_unit_page_shows_its_dossiers_by_month_and_its_rank_on_the_dossier_indicators(client, shipped_data):
-    from tiendo.analytics.dossiers import dossiers_import
+    from tiendo.analytics.feed import dossiers_import
     from tiendo.analytics.tests.test_dossiers_import import HEADER, row
 
     dossiers_import(text=HEADER + row("D1") + row("D2", channel="truc_tiep") + row("D3", unit="21172"))
