@@ -60,14 +60,17 @@ def counts_upsert_sql(select: str) -> str:
 def counts_apply(deltas: dict[tuple[int, int], list[int]]) -> set[tuple[int, int]]:
     """Add (unit, month) → the counts' differences; return the cells that changed."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    changed = [(unit, month, *counts, now) for (unit, month), counts in deltas.items() if any(counts)]
+    changed = {cell: counts for cell, counts in deltas.items() if any(counts)}
     if not changed:
         return set()
     marks = ", ".join(["%s"] * (3 + len(COUNTED)))
     with connection.cursor() as cursor:
-        cursor.executemany(counts_upsert_sql(f"VALUES ({marks})"), changed)
+        cursor.executemany(
+            counts_upsert_sql(f"VALUES ({marks})"),
+            [(unit, month, *counts, now) for (unit, month), counts in changed.items()],
+        )
         cursor.execute(f"DELETE FROM {COUNT_TABLE} WHERE received = 0")
-    return {(row[0], row[1]) for row in changed}
+    return set(changed)
 
 
 def counts_rebuild(*, year: int) -> int:

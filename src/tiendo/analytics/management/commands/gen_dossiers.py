@@ -1,16 +1,17 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tiendo.analytics.generator import SEED_2025, generate
+from tiendo.analytics.management.help import TranslatedHelpCommand
 from tiendo.orgunits.models import OrgUnit
 
 
-class Command(BaseCommand):
-    help = gettext_lazy(
+class Command(TranslatedHelpCommand):
+    help_text = gettext_lazy(
         "Ghi hồ sơ thủ tục hành chính MÔ PHỎNG (CSV) có phân bố theo số liệu năm 2025 của kế hoạch."
     )
 

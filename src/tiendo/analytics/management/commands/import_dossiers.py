@@ -2,20 +2,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tiendo.analytics.feed import DossierFileError, ImportResult, dossiers_import
+from tiendo.analytics.management.help import TranslatedHelpCommand
 from tiendo.analytics.models import Dossier
 from tiendo.core.exceptions import ApplicationError
 
 BULK_LOAD = 200_000  # new dossiers from which the table is vacuumed after the import
 
 
-class Command(BaseCommand):
-    help = gettext_lazy(
+class Command(TranslatedHelpCommand):
+    help_text = gettext_lazy(
         "Nạp tệp CSV hồ sơ thủ tục hành chính (cập nhật theo dossier_id); tệp có dòng lỗi thì không nạp gì."
     )
 

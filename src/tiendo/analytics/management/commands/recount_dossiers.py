@@ -1,15 +1,16 @@
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tiendo.analytics.feed import dossiers_derive
+from tiendo.analytics.management.help import TranslatedHelpCommand
 
 
-class Command(BaseCommand):
-    help = gettext_lazy(
+class Command(TranslatedHelpCommand):
+    help_text = gettext_lazy(
         "Đếm lại hồ sơ của một năm vào số đếm theo đơn vị và tháng (mỗi lần nạp đều giữ chúng; "
         "đây là tính lại toàn bộ, ví dụ sau khi khôi phục)."
     )
