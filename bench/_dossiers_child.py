@@ -72,7 +72,7 @@ def instrument() -> dict:
 
 def element_sums(year: int) -> dict[str, int]:
     """Σ over every unit of the year's value of each derived element, as the formulas read it."""
-    from tiendo.analytics.dossier_counts import DERIVED, feed_column, feed_totals
+    from tiendo.analytics.feed import DERIVED, feed_column, feed_totals
     from tiendo.orgunits.models import OrgUnit
     from tiendo.reporting.models import DataElement
 
@@ -118,7 +118,7 @@ def cmd_derive(args) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from tiendo.analytics.dossiers import dossiers_derive
+    from tiendo.analytics.feed import dossiers_derive
     from tiendo.analytics.models import Dossier
     from tiendo.analytics.selectors import indicator_rows
     from tiendo.plans.selectors import plan_get
@@ -184,7 +184,7 @@ def cmd_incremental(args) -> dict:
     import httpx
     from django.contrib.auth.models import AnonymousUser
 
-    from tiendo.analytics.dossiers import dossiers_import
+    from tiendo.analytics.feed import dossiers_import
     from tiendo.analytics.models import Dossier
     from tiendo.analytics.selectors import indicator_rows
     from tiendo.plans.selectors import plan_get

@@ -391,8 +391,10 @@ def measure_database(kind: str, ctx: dict, section: dict, remaining) -> None:
     section["step"] = "import"
     m = run_measured("tiendo import-dossiers", [tiendo, "import-dossiers", str(csv_path)], env, remaining())
     found = re.search(
-        r"(\d+) dòng / rows — (\d+) mới / new, (\d+) cập nhật / updated, (\d+) không đổi / unchanged; "
-        r"(\d+) ô .*?; ([\d.]+) s(?:; VACUUM \(ANALYZE\) ([\d.]+) s)?",
+        # in either language (the command speaks the operator's): "N dòng — N mới, N cập nhật, N không
+        # đổi; N ô … thay đổi; S s" or "N rows — N new, N updated, N unchanged; N cells … changed; S s"
+        r"(\d+) \D+? — (\d+) \D+?, (\d+) \D+?, (\d+) \D+?; "
+        r"(\d+) \D.*?; ([\d.]+) s(?:; VACUUM \(ANALYZE\) ([\d.]+) s)?",
         m.stdout,
     )
     stored = count_dossiers(kind, ctx["targets"][kind])

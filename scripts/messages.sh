@@ -12,6 +12,9 @@ PO=locale/en/LC_MESSAGES/django.po
 export DJANGO_SETTINGS_MODULE=tiendo.settings
 ../../.venv/bin/django-admin makemessages -l en --no-obsolete --add-location=file \
   --ignore 'migrations/*' --ignore '*/migrations/*' --ignore '*/tests/*' >/dev/null
+# makemessages guesses ("fuzzy") a translation for a new string from a similar old one: wrong more
+# often than right here (short error texts look alike), so a guess is dropped, never shipped.
+msgattrib --clear-fuzzy --empty --no-wrap -o "$PO" "$PO"
 if [ "$#" -gt 0 ]; then
   args=()
   for other in "$@"; do args+=(--compendium="$(realpath "$other")"); done
@@ -22,3 +25,4 @@ msgfmt -c -o locale/en/LC_MESSAGES/django.mo "$PO"
 missing=$(msgattrib --untranslated --no-obsolete "$PO" | grep -c '^msgid' || true)
 fuzzy=$(msgattrib --only-fuzzy "$PO" | grep -c '^msgid' || true)
 echo "$PO: $(grep -c '^msgid' "$PO") strings; untranslated: $((missing > 0 ? missing - 1 : 0)); fuzzy: $((fuzzy > 0 ? fuzzy - 1 : 0))"
+

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.pagination import PageNumberPagination, paginate
 
-from tiendo.analytics.dossiers import dossiers_import
 from tiendo.analytics.drilldown import indicator_by_unit
+from tiendo.analytics.feed import dossiers_import
 from tiendo.analytics.schemas import DossierBatchIn, DossierBatchOut
 from tiendo.analytics.selectors import IndicatorRow, indicator_history, indicator_row, indicator_rows
 from tiendo.core.api_access import WRITE

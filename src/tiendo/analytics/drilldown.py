@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 
-from tiendo.analytics.dossier_counts import feed_columns, feed_periods, feed_unit_sums, feed_units
+from tiendo.analytics.feed import feed_columns, feed_periods, feed_unit_sums, feed_units
 from tiendo.analytics.formulas import APPROVED
 from tiendo.core.cache import cached_briefly
 from tiendo.orgunits.models import OrgUnit
@@ -52,68 +53,82 @@ def indicator_by_unit(indicator: Indicator, *, period: str | None = None) -> Dri
     base = DataValue.objects.filter(
         APPROVED, data_element_id__in=element_ids, unit__path__startswith=province.path, value__isnull=False
     ).exclude(unit=province)
-    year = indicator.plan.year
     columns = feed_columns([indicator])
+    periods = _periods_with_data(indicator, base, has_feed=bool(columns))
+    if period is None:
+        period = periods[-1] if periods else None
+    sums = _unit_sums(base, columns, province, period) if period is not None else {}
+    rows = [_unit_value(indicator, unit, sums) for unit in _units_of(indicator, province)]
+    _rank(rows, higher_is_better=indicator.direction != Indicator.Direction.LOWER)
+    return DrillDown(indicator, period, periods, rows)
+
+
+def _periods_with_data(indicator: Indicator, base: QuerySet[DataValue], *, has_feed: bool) -> list[str]:
+    """The plan year's periods with approved data (or dossiers), in order of their end, shortest first."""
+    year = indicator.plan.year
     reported = set(base.values_list("period", flat=True).distinct())
-    if columns:
-        reported |= feed_periods(province=province, year=year)
-    periods = sorted(
+    if has_feed:
+        reported |= feed_periods(province=indicator.plan.province, year=year)
+    return sorted(
         {p for p in reported if parse_period(p).end.year == year},
         key=lambda p: (parse_period(p).end, (parse_period(p).end - parse_period(p).start).days),
     )
-    if period is None:
-        period = periods[-1] if periods else None
+
+
+def _unit_sums(
+    base: QuerySet[DataValue], columns: dict[int, str], province: OrgUnit, period: str
+) -> dict[tuple[int, int], Decimal]:
+    """(unit id, element id) → the unit's approved sum in the period, with its dossiers' counts."""
     sums: dict[tuple[int, int], Decimal] = {}
-    if period is not None:
-        for row in (
-            base.filter(period=period)
-            .values("unit_id", "data_element_id")
-            .annotate(total=Sum("value"), last=Max("stored_at"))
-        ):
-            sums[(row["unit_id"], row["data_element_id"])] = row["total"]
-        for key, count in feed_unit_sums(columns=columns, province=province, period=period).items():
-            sums[key] = sums.get(key, Decimal(0)) + count
-    units = _units_of(indicator, province)
-    rows = []
-    for unit in units:
-        numerator = sums.get((unit.pk, indicator.numerator_id))
-        if indicator.denominator_id:
-            denominator = sums.get((unit.pk, indicator.denominator_id))
-        elif indicator.denominator_units:
-            denominator = Decimal(1)  # one unit: a yes/no or count per unit stands for itself
-        else:
-            denominator = Decimal(1)
-        value = None
-        if numerator is not None and denominator:
-            value = round(numerator / denominator * indicator.factor, 6)
-        meets = None
-        if value is not None and indicator.target_value is not None:
-            meets = (
-                value <= indicator.target_value
-                if indicator.direction == Indicator.Direction.LOWER
-                else value >= indicator.target_value
-            )
-        rows.append(
-            UnitValue(
-                unit, numerator, denominator if numerator is not None else None, value, meets_target=meets
-            )
+    for found in (
+        base.filter(period=period)
+        .values("unit_id", "data_element_id")
+        .annotate(total=Sum("value"), last=Max("stored_at"))
+    ):
+        sums[(found["unit_id"], found["data_element_id"])] = found["total"]
+    for key, count in feed_unit_sums(columns=columns, province=province, period=period).items():
+        sums[key] = sums.get(key, Decimal(0)) + count
+    return sums
+
+
+def _unit_value(indicator: Indicator, unit: OrgUnit, sums: dict[tuple[int, int], Decimal]) -> UnitValue:
+    numerator = sums.get((unit.pk, indicator.numerator_id or 0))
+    if indicator.denominator_id:
+        denominator = sums.get((unit.pk, indicator.denominator_id))
+    else:
+        # one unit (`denominator_units`): a yes/no or count per unit stands for itself
+        denominator = Decimal(1)
+    value = None
+    if numerator is not None and denominator:
+        value = round(numerator / denominator * indicator.factor, 6)
+    meets = None
+    if value is not None and indicator.target_value is not None:
+        meets = (
+            value <= indicator.target_value
+            if indicator.direction == Indicator.Direction.LOWER
+            else value >= indicator.target_value
         )
-    ranked = sorted(
-        (r for r in rows if r.value is not None),
-        key=lambda r: r.value,
-        reverse=indicator.direction != Indicator.Direction.LOWER,
+    return UnitValue(
+        unit, numerator, denominator if numerator is not None else None, value, meets_target=meets
     )
-    previous = None
-    for position, row in enumerate(ranked, start=1):
-        # equal values share a rank (1, 2, 2, 4)
-        row.rank = previous.rank if previous is not None and previous.value == row.value else position
+
+
+def _rank(rows: list[UnitValue], *, higher_is_better: bool) -> None:
+    """Rank the rows with a value, best first; equal values share a rank (1, 2, 2, 4)."""
+    valued = sorted(
+        ((row.value, row) for row in rows if row.value is not None),
+        key=lambda pair: pair[0],
+        reverse=higher_is_better,
+    )
+    previous: UnitValue | None = None
+    for position, (value, row) in enumerate(valued, start=1):
+        row.rank = previous.rank if previous is not None and previous.value == value else position
         previous = row
-    return DrillDown(indicator, period, periods, rows)
 
 
 def _units_of(indicator: Indicator, province: OrgUnit) -> list[OrgUnit]:
     """The units that report the indicator's data: the source form's units, else every unit with data."""
-    if indicator.source_form_id:
+    if indicator.source_form is not None:
         return list(indicator.source_form.units.filter(path__startswith=province.path).order_by("name"))
     element_ids = [e for e in (indicator.numerator_id, indicator.denominator_id) if e]
     with_data = Q(data_values__data_element_id__in=element_ids)
@@ -143,7 +158,7 @@ def unit_ranks(unit: OrgUnit, indicators: list[Indicator]) -> list[UnitRank]:
         if not indicator.numerator_id:
             continue
         drill = cached_briefly(  # the same answer as the drill-down page's default
-            f"drilldown-page:{indicator.pk}:", lambda indicator=indicator: indicator_by_unit(indicator)
+            f"drilldown-page:{indicator.pk}:", partial(indicator_by_unit, indicator)
         )
         mine = next((r for r in drill.rows if r.unit.pk == unit.pk), None)
         if mine is not None and mine.rank is not None and mine.value is not None:

@@ -19,11 +19,26 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
-from tiendo.analytics.dossiers import COLUMNS
+from tiendo.analytics.feed import COLUMNS
 
-SEED_2025 = {
+
+class Seed(TypedDict):
+    dossiers: int
+    procedures: int
+    procedures_province: int
+    procedures_commune: int
+    procedures_partly_online: int
+    procedures_fully_online: int
+    procedures_not_online: int
+    full_online_share_of_online: float
+    electronic_result_share: float
+    satisfied_share: float
+
+
+SEED_2025: Seed = {
     "dossiers": 2_032_573,
     "procedures": 2_985,
     "procedures_province": 1_891,
@@ -82,71 +97,93 @@ def generate(
 ) -> int:
     """Write `count` dossiers of `year`, received no later than `until`, to `path`. The same seed gives the same file."""
     rng = random.Random(seed)
-    tz = ZoneInfo("Asia/Ho_Chi_Minh")
     catalogue = procedures(rng)
-    by_level = {
-        level: {
-            kind: [p.code for p in catalogue if p.level == level and (p.online == kind)]
-            for kind in ("toan_trinh", "mot_phan", "")
-        }
-        for level in ("xa", "tinh")
-    }
     days = [
         date(year, 1, 1) + timedelta(days=i) for i in range((date(year + 1, 1, 1) - date(year, 1, 1)).days)
     ]
-    working_days = [d for d in days if d.weekday() < 5 and (until is None or d <= until)]
-    full_share = SEED_2025["full_online_share_of_online"]
+    draw = _Draw(
+        year=year,
+        seed=seed,
+        communes=communes,
+        agencies=agencies,
+        working_days=[d for d in days if d.weekday() < 5 and (until is None or d <= until)],
+        by_level={
+            level: {
+                kind: [p.code for p in catalogue if p.level == level and (p.online == kind)]
+                for kind in ("toan_trinh", "mot_phan", "")
+            }
+            for level in ("xa", "tinh")
+        },
+    )
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow([*COLUMNS, "simulated"])
         for index in range(count):
-            level = "xa" if rng.random() < COMMUNE_SHARE else "tinh"
-            unit = rng.choice(communes if level == "xa" else agencies)
-            online = rng.random() < ONLINE_SHARE
-            channel = ("toan_trinh" if rng.random() < full_share else "mot_phan") if online else "truc_tiep"
-            pool = by_level[level][channel if online else ""] or by_level[level]["mot_phan"]
-            day = rng.choice(working_days)
-            received = datetime(
-                day.year, day.month, day.day, rng.randint(7, 16), rng.randint(0, 59), tzinfo=tz
-            )
-            allowed = rng.randint(1, 15)
-            due = received + timedelta(days=allowed)
-            roll = rng.random()
-            status = "resolved" if roll < 0.92 else ("processing" if roll < 0.98 else "cancelled")
-            resolved = ""
-            eligible = electronic = 0
-            if status == "resolved":
-                on_time = rng.random() < ON_TIME_SHARE
-                spent = (
-                    timedelta(hours=rng.randint(1, allowed * 24))
-                    if on_time
-                    else timedelta(days=allowed + rng.randint(1, 10))
-                )
-                resolved = (received + spent).isoformat()
-                eligible = 1 if rng.random() < ELIGIBLE_SHARE else 0
-                electronic = 1 if eligible and rng.random() < SEED_2025["electronic_result_share"] else 0
-            rating = ""
-            if online and rng.random() < RATED_SHARE:
-                rating = str(
-                    rng.randint(4, 5) if rng.random() < SEED_2025["satisfied_share"] else rng.randint(1, 3)
-                )
-            vneid = 1 if online and rng.random() < VNEID_SHARE else 0
-            writer.writerow(
-                [
-                    f"QNG-{year}-{seed}-{index:08d}",
-                    rng.choice(pool),
-                    level,
-                    unit,
-                    received.isoformat(),
-                    due.isoformat(),
-                    resolved,
-                    channel,
-                    vneid,
-                    eligible,
-                    electronic,
-                    rating,
-                    status,
-                    1,
-                ]
-            )
+            writer.writerow(_dossier(rng, draw, index))
     return count
+
+
+@dataclass(frozen=True)
+class _Draw:
+    """What the dossiers are drawn from: the units, the year's working days, the procedures by level
+    and online kind."""
+
+    year: int
+    seed: int
+    communes: list[str]
+    agencies: list[str]
+    working_days: list[date]
+    by_level: dict[str, dict[str, list[str]]]
+    tz: ZoneInfo = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _dossier(rng: random.Random, draw: _Draw, index: int) -> list[object]:
+    """One simulated dossier's cells (the draws in a fixed order: the same seed gives the same file)."""
+    level = "xa" if rng.random() < COMMUNE_SHARE else "tinh"
+    unit = rng.choice(draw.communes if level == "xa" else draw.agencies)
+    online = rng.random() < ONLINE_SHARE
+    full_share = SEED_2025["full_online_share_of_online"]
+    channel = ("toan_trinh" if rng.random() < full_share else "mot_phan") if online else "truc_tiep"
+    pool = draw.by_level[level][channel if online else ""] or draw.by_level[level]["mot_phan"]
+    day = rng.choice(draw.working_days)
+    received = datetime(day.year, day.month, day.day, rng.randint(7, 16), rng.randint(0, 59), tzinfo=draw.tz)
+    allowed = rng.randint(1, 15)
+    due = received + timedelta(days=allowed)
+    roll = rng.random()
+    status = "resolved" if roll < 0.92 else ("processing" if roll < 0.98 else "cancelled")
+    resolved, eligible, electronic = (
+        _resolution(rng, received, allowed) if status == "resolved" else ("", 0, 0)
+    )
+    rating = ""
+    if online and rng.random() < RATED_SHARE:
+        rating = str(rng.randint(4, 5) if rng.random() < SEED_2025["satisfied_share"] else rng.randint(1, 3))
+    vneid = 1 if online and rng.random() < VNEID_SHARE else 0
+    return [
+        f"QNG-{draw.year}-{draw.seed}-{index:08d}",
+        rng.choice(pool),
+        level,
+        unit,
+        received.isoformat(),
+        due.isoformat(),
+        resolved,
+        channel,
+        vneid,
+        eligible,
+        electronic,
+        rating,
+        status,
+        1,
+    ]
+
+
+def _resolution(rng: random.Random, received: datetime, allowed: int) -> tuple[str, int, int]:
+    """A resolved dossier's resolution time, and whether its result may be and was issued electronically."""
+    on_time = rng.random() < ON_TIME_SHARE
+    spent = (
+        timedelta(hours=rng.randint(1, allowed * 24))
+        if on_time
+        else timedelta(days=allowed + rng.randint(1, 10))
+    )
+    eligible = 1 if rng.random() < ELIGIBLE_SHARE else 0
+    electronic = 1 if eligible and rng.random() < SEED_2025["electronic_result_share"] else 0
+    return (received + spent).isoformat(), eligible, electronic

@@ -8,7 +8,6 @@ from datetime import date
 from django.db.models import Q
 from django.utils import timezone
 
-from tiendo.analytics.dossier_counts import COUNTED, DERIVED
 from tiendo.analytics.evaluation import (
     CHUA_DAT,
     CHUA_DEN_HAN,
@@ -17,10 +16,11 @@ from tiendo.analytics.evaluation import (
     evaluate_many,
     verdict_counts,
 )
+from tiendo.analytics.feed import COUNTED, DERIVED
 from tiendo.analytics.models import DossierCount
 from tiendo.analytics.progress import NOT_AVAILABLE, TARGET_ACHIEVED, Progress, progress_status, year_fraction
 from tiendo.core.types import Actor
-from tiendo.orgunits.models import OrgUnit
+from tiendo.orgunits.models import OrgUnit, UnitGroup
 from tiendo.plans.models import Indicator, IndicatorGroup, Plan
 from tiendo.plans.selectors import group_list, indicator_list
 from tiendo.reporting.models import DataValue
@@ -53,11 +53,11 @@ class IndicatorRow:
         )
 
     @property
-    def leads(self) -> list:
+    def leads(self) -> list[OrgUnit | UnitGroup]:
         return [r.holder for r in self.indicator.responsibilities.all() if r.role == "lead"]
 
     @property
-    def co_leads(self) -> list:
+    def co_leads(self) -> list[OrgUnit | UnitGroup]:
         return [r.holder for r in self.indicator.responsibilities.all() if r.role == "co_lead"]
 
     @property

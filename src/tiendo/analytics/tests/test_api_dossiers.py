@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 
 from tiendo.analytics.models import Dossier, DossierCount
 from tiendo.api.auth import token_create
@@ -50,8 +51,16 @@ def test_a_batch_with_a_bad_record_names_it_and_stores_nothing(client, office_ad
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == "invalid_file"
-    assert "dossiers[1]: unit_code: đơn vị không xác định / unknown unit: 99999" in error["message"]
+    assert "dossiers[1]: unit_code: đơn vị không xác định: 99999" in error["message"]
     assert not Dossier.objects.exists() and not DossierCount.objects.exists()
+
+
+def test_a_bad_batch_is_reported_in_the_language_of_the_request(client, office_admin):
+    bad = {**RECORD, "dossier_id": "LGSP-2", "unit_code": "99999"}
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the language switch's choice
+    response = push(client, office_admin, [RECORD, bad])
+    assert response.status_code == 422
+    assert "dossiers[1]: unit_code: unknown unit: 99999" in response.json()["error"]["message"]
 
 
 def test_only_the_office_with_a_writing_token_may_push(client, office_admin, tinhkhe_reporter):

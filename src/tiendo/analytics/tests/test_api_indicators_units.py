@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import cache
 
-from tiendo.analytics.dossiers import dossiers_import
+from tiendo.analytics.feed import dossiers_import
 from tiendo.analytics.tests.test_dossiers_import import HEADER, row
 from tiendo.plans.models import Indicator
 

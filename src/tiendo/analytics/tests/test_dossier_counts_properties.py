@@ -16,17 +16,18 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tiendo.analytics.dossier_counts import (
+from tiendo.analytics.drilldown import indicator_by_unit
+from tiendo.analytics.feed import (
     COUNTED,
     DERIVED,
     dossier_flags,
+    dossiers_derive,
+    dossiers_import,
     feed_column,
     feed_totals,
     feed_unit_sums,
     flags_sql,
 )
-from tiendo.analytics.dossiers import dossiers_derive, dossiers_import
-from tiendo.analytics.drilldown import indicator_by_unit
 from tiendo.analytics.models import Dossier, DossierCount
 from tiendo.orgunits.models import OrgUnit
 from tiendo.plans.models import Indicator

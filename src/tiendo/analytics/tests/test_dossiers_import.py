@@ -2,9 +2,9 @@ from datetime import date
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import translation
 
-from tiendo.analytics.dossier_counts import COUNTED, feed_value
-from tiendo.analytics.dossiers import DossierFileError, dossiers_derive, dossiers_import
+from tiendo.analytics.feed import COUNTED, DossierFileError, dossiers_derive, dossiers_import, feed_value
 from tiendo.analytics.models import Dossier, DossierCount
 from tiendo.analytics.selectors import indicator_row
 from tiendo.orgunits.models import OrgUnit
@@ -74,30 +74,41 @@ def test_resending_the_file_changes_nothing_and_a_status_change_updates_only_its
     assert Dossier.objects.count() == 2
 
 
+BAD_ROWS = (
+    HEADER
+    + row("D1")
+    + row("D2", unit="99999")
+    + row("D3", channel="fax")
+    + row("D1")
+    + "D4,1.001,xa,21211,hôm qua,,,truc_tiep,0,0,0,,received,0\n"
+)
+
+
 def test_a_file_with_bad_rows_reports_each_line_and_imports_nothing(shipped_data):
-    text = (
-        HEADER
-        + row("D1")
-        + row("D2", unit="99999")
-        + row("D3", channel="fax")
-        + row("D1")
-        + "D4,1.001,xa,21211,hôm qua,,,truc_tiep,0,0,0,,received,0\n"
-    )
     with pytest.raises(DossierFileError) as error:
-        dossiers_import(text=text)
+        dossiers_import(text=BAD_ROWS)
     assert error.value.total == 4
-    assert error.value.errors[0] == "dossiers.csv:3: unit_code: đơn vị không xác định / unknown unit: 99999"
-    assert error.value.errors[1].startswith("dossiers.csv:4: channel: phải là một trong / must be one of")
-    assert error.value.errors[2] == "dossiers.csv:5: dossier_id D1: lặp lại trong tệp / repeated in the file"
-    assert (
-        "dossiers.csv:6: thời gian không hợp lệ (ISO 8601) / invalid time (ISO 8601)" in error.value.errors[3]
-    )
+    assert error.value.errors[0] == "dossiers.csv:3: unit_code: đơn vị không xác định: 99999"
+    assert error.value.errors[1].startswith("dossiers.csv:4: channel: phải là một trong")
+    assert error.value.errors[2] == "dossiers.csv:5: dossier_id D1: lặp lại trong tệp"
+    assert "dossiers.csv:6: thời gian không hợp lệ (ISO 8601)" in error.value.errors[3]
     assert not Dossier.objects.exists()
     assert not DossierCount.objects.exists()
 
 
+def test_the_report_of_bad_rows_speaks_the_callers_language(shipped_data):
+    with translation.override("en"), pytest.raises(DossierFileError) as error:
+        dossiers_import(text=BAD_ROWS)
+    assert error.value.errors[0] == "dossiers.csv:3: unit_code: unknown unit: 99999"
+    assert error.value.errors[1].startswith("dossiers.csv:4: channel: must be one of")
+    assert error.value.errors[2] == "dossiers.csv:5: dossier_id D1: repeated in the file"
+    assert "dossiers.csv:6: invalid time (ISO 8601)" in error.value.errors[3]
+
+
 def test_a_file_without_the_required_columns_is_refused(shipped_data):
-    with pytest.raises(DossierFileError, match="missing columns: status"):
+    with translation.override("en"), pytest.raises(DossierFileError, match="missing columns: status"):
+        dossiers_import(text=HEADER.replace(",status", "") + "x\n")
+    with pytest.raises(DossierFileError, match="thiếu cột: status"):
         dossiers_import(text=HEADER.replace(",status", "") + "x\n")
 
 
@@ -155,9 +166,10 @@ def test_a_date_that_does_not_exist_is_reported_with_its_line(shipped_data):
     text = HEADER + row("D1") + row("D2", received="2026-02-30T09:00:00+07:00")
     with pytest.raises(DossierFileError) as error:
         dossiers_import(text=text)
-    assert error.value.errors[0].startswith(
-        "dossiers.csv:3: thời gian không hợp lệ (ISO 8601) / invalid time (ISO 8601)"
-    )
+    assert error.value.errors[0].startswith("dossiers.csv:3: thời gian không hợp lệ (ISO 8601)")
+    with translation.override("en"), pytest.raises(DossierFileError) as english:
+        dossiers_import(text=text)
+    assert english.value.errors[0].startswith("dossiers.csv:3: invalid time (ISO 8601)")
     assert not Dossier.objects.exists()
 
 
@@ -188,7 +200,10 @@ def test_blank_lines_are_skipped_and_a_short_line_is_named(shipped_data):
     short = row("D3").replace(",0\n", "\n").replace(",resolved", "")
     with pytest.raises(DossierFileError) as error:
         dossiers_import(text=HEADER + short)
-    assert error.value.errors == ["dossiers.csv:2: cần 14 cột, có 12 / expected 14 columns, got 12"]
+    assert error.value.errors == ["dossiers.csv:2: cần 14 cột, có 12"]
+    with translation.override("en"), pytest.raises(DossierFileError) as english:
+        dossiers_import(text=HEADER + short)
+    assert english.value.errors == ["dossiers.csv:2: expected 14 columns, got 12"]
 
 
 def test_spaces_around_an_id_or_a_code_do_not_make_another_dossier(shipped_data):
@@ -203,3 +218,6 @@ def test_a_rating_must_be_written_as_one_digit(shipped_data):
     with pytest.raises(DossierFileError) as error:
         dossiers_import(text=HEADER + row("D1", rating="04"))
     assert error.value.errors[0].startswith("dossiers.csv:2: rating: từ 1 đến 5")
+    with translation.override("en"), pytest.raises(DossierFileError) as english:
+        dossiers_import(text=HEADER + row("D1", rating="04"))
+    assert english.value.errors[0] == "dossiers.csv:2: rating: 1 to 5 or empty, not '04'"

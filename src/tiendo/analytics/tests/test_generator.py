@@ -2,7 +2,7 @@ import csv
 
 import pytest
 
-from tiendo.analytics.dossiers import dossiers_import
+from tiendo.analytics.feed import dossiers_import
 from tiendo.analytics.generator import SEED_2025, generate
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ import io
 import pytest
 from docx import Document
 
-from tiendo.analytics.dossiers import dossiers_import
+from tiendo.analytics.feed import dossiers_import
 from tiendo.analytics.tests.test_dossiers_import import HEADER, row
 
 pytestmark = pytest.mark.django_db

@@ -48,7 +48,7 @@ def test_an_unknown_unit_is_a_404(client, shipped_data):
 
 
 def test_a_unit_page_shows_its_dossiers_by_month_and_its_rank_on_the_dossier_indicators(client, shipped_data):
-    from tiendo.analytics.dossiers import dossiers_import
+    from tiendo.analytics.feed import dossiers_import
     from tiendo.analytics.tests.test_dossiers_import import HEADER, row
 
     dossiers_import(text=HEADER + row("D1") + row("D2", channel="truc_tiep") + row("D3", unit="21172"))

@@ -1,14 +1,19 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tiendo.analytics.generator import SEED_2025, generate
+from tiendo.analytics.management.help import TranslatedHelpCommand
 from tiendo.orgunits.models import OrgUnit
 
 
-class Command(BaseCommand):
-    help = "Write SIMULATED public-service dossiers (CSV) whose distributions follow the 2025 figures of the plan."
+class Command(TranslatedHelpCommand):
+    help_text = gettext_lazy(
+        "Ghi hồ sơ thủ tục hành chính MÔ PHỎNG (CSV) có phân bố theo số liệu năm 2025 của kế hoạch."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
@@ -30,7 +35,7 @@ class Command(BaseCommand):
         )
         if not communes or not agencies:
             raise CommandError(
-                f"Nạp đơn vị của tỉnh {province} trước (tiendo load-units) / load the units of province {province} first"
+                _("Nạp đơn vị của tỉnh %(province)s trước (tiendo load-units)") % {"province": province}
             )
         today = timezone.localdate()
         generate(
@@ -42,4 +47,7 @@ class Command(BaseCommand):
             agencies=agencies,
             until=today if year == today.year else None,  # no dossier received in the future
         )
-        self.stdout.write(f"{file}: {count} hồ sơ MÔ PHỎNG / SIMULATED dossiers of {year} (seed {seed})")
+        self.stdout.write(
+            _("%(file)s: %(count)s hồ sơ MÔ PHỎNG của năm %(year)s (seed %(seed)s)")
+            % {"file": file, "count": count, "year": year, "seed": seed}
+        )

@@ -1,22 +1,27 @@
 import time
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from tiendo.analytics.dossiers import dossiers_derive
+from tiendo.analytics.feed import dossiers_derive
+from tiendo.analytics.management.help import TranslatedHelpCommand
 
 
-class Command(BaseCommand):
-    help = (
-        "Count a year's dossiers again into the counts per unit and month (every import keeps them; "
-        "this is the full recompute, e.g. after a restore)."
+class Command(TranslatedHelpCommand):
+    help_text = gettext_lazy(
+        "Đếm lại hồ sơ của một năm vào số đếm theo đơn vị và tháng (mỗi lần nạp đều giữ chúng; "
+        "đây là tính lại toàn bộ, ví dụ sau khi khôi phục)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--year", type=int, required=True)
 
-    def handle(self, *args, year: int, **options):
+    def handle(self, *args: Any, year: int, **options: Any) -> None:
         started = time.perf_counter()
         cells = dossiers_derive(year=year)
         self.stdout.write(
-            f"{year}: {cells} ô (đơn vị × tháng) / cells (unit × month); {time.perf_counter() - started:.2f} s"
+            _("%(year)s: %(cells)s ô (đơn vị × tháng); %(seconds)s s")
+            % {"year": year, "cells": cells, "seconds": f"{time.perf_counter() - started:.2f}"}
         )

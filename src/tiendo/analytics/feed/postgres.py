@@ -10,25 +10,29 @@ check twice; a bad file's speed no longer matters, the completeness of its repor
 
 from __future__ import annotations
 
-from typing import TextIO
+from collections.abc import Iterable
+from typing import Any, TextIO
 
 import psycopg
 from django.conf import settings
 from django.db import DataError, IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from tiendo.analytics.dossier_counts import (
-    COUNT_TABLE,
-    count_expressions,
-    counts_sql,
-    counts_upsert_sql,
-    flags_sql,
+from tiendo.analytics.feed.counts import COUNT_TABLE, count_expressions, counts_sql, counts_upsert_sql
+from tiendo.analytics.feed.flags import flags_sql
+from tiendo.analytics.feed.schema import (
+    COLUMNS,
+    DOSSIER_FIELDS,
+    DossierFileError,
+    DossierValues,
+    ImportResult,
 )
-from tiendo.analytics.dossiers import COLUMNS as REQUIRED
-from tiendo.analytics.dossiers import DOSSIER_FIELDS
 from tiendo.analytics.models import Dossier
 
 CHUNK = 1 << 20  # characters per COPY write
 SMALL_BATCH = 200_000  # rows; see the check for repeated ids
+STRIPPED = ("dossier_id", "procedure_code", "level", "unit_code", "channel", "status")
 
 
 class FallBack(Exception):
@@ -65,75 +69,88 @@ def _rating(column: str) -> str:
     )
 
 
-def import_postgresql(handle: TextIO, result, *, feed: str) -> None:
-    """Fill `result` (rows, created, updated, unchanged, cells) or raise DossierFileError / FallBack."""
-    from tiendo.analytics.dossiers import DossierFileError
-
-    name = getattr(handle, "name", "dossiers.csv")
+def _raw_columns(handle: TextIO, name: str) -> tuple[dict[str, str], int]:
+    """The header's columns → their SQL expressions over the raw table `r` (text columns c0, c1…),
+    and how many there are."""
     header_line = handle.readline()
     if not header_line:
-        raise DossierFileError([f"{name}: tệp rỗng / empty file"], 1)
+        raise DossierFileError([name + ": " + _("tệp rỗng")], 1)
     header = [h.strip().lstrip("\ufeff") for h in header_line.rstrip("\r\n").split(",")]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
+    if any(c not in header for c in COLUMNS):
         raise FallBack("missing columns")  # the line-by-line check words it
-    raw_columns = [f"c{i}" for i in range(len(header))]
     c = {h: f"r.c{i}" for i, h in enumerate(header)}
-    for name in ("dossier_id", "procedure_code", "level", "unit_code", "channel", "status"):
-        c[name] = f"btrim({c[name]})"  # as the line-by-line check strips cells: " D1" is D1 on both paths
+    for column in STRIPPED:
+        c[column] = f"btrim({c[column]})"  # as the line-by-line check strips cells: " D1" is D1 on both paths
+    return c, len(header)
+
+
+def _converted(c: dict[str, str]) -> str:
+    """The raw rows as the dossiers' fields, with `{where}` left for a condition on the id."""
     simulated = _flag(c["simulated"]) if "simulated" in c else "false"
+    converted = f"""
+        SELECT {c["dossier_id"]} AS dossier_id, left({c["procedure_code"]}, 40) AS procedure_code,
+               {c["level"]} AS level, u.id AS unit_id,
+               {_time(c["received_at"])} AS received_at, {_time(c["due_at"])} AS due_at,
+               {_time(c["resolved_at"])} AS resolved_at, {c["channel"]} AS channel,
+               {_flag(c["vneid"])} AS vneid, {_flag(c["result_eligible"])} AS result_eligible,
+               {_flag(c["result_electronic"])} AS result_electronic,
+               {_rating(c["rating"])} AS rating, {c["status"]} AS status,
+               {simulated} AS is_simulated
+        FROM dossier_raw r LEFT JOIN orgunits_orgunit u ON u.code = {c["unit_code"]}
+        WHERE {{where}}
+        OFFSET 0
+    """  # OFFSET 0: each cast is computed once per row, not once per use above
+    return f"""
+        SELECT s.*, (date_part('year', s.received_at) * 100 + date_part('month', s.received_at))::int
+               AS received_month, {_flags_of("s")} AS flags, %s::varchar AS feed, now() AS loaded_at
+        FROM ({converted}) s
+    """
+
+
+def _copy_raw(cursor: Any, handle: TextIO, width: int) -> int:
+    """The rest of the file into a temporary table of text columns; returns its rows."""
+    raw_columns = ", ".join(f"c{i} text" for i in range(width))
+    cursor.execute("DROP TABLE IF EXISTS dossier_raw")
+    cursor.execute(f"CREATE TEMP TABLE dossier_raw ({raw_columns}) ON COMMIT DROP")
+    with cursor.cursor.copy("COPY dossier_raw FROM STDIN (FORMAT csv)") as copy:
+        while chunk := handle.read(CHUNK):
+            copy.write(chunk)
+    rows: int = cursor.cursor.rowcount
+    if rows > SMALL_BATCH:
+        # row estimates for the joins below (a small batch is estimated well enough from its size)
+        cursor.execute("ANALYZE dossier_raw")
+    return rows
+
+
+def _refuse_repeated_ids(cursor: Any, dossier_id: str, rows: int) -> None:
+    """An id sent twice: among new dossiers the primary key refuses it; among stored ones the
+    UPDATE would silently take either row, so look first — in the whole batch when it is small
+    (milliseconds), else only among the ids already stored (a batch of millions is mostly new: the
+    join is then cheap where a GROUP BY of every id would not be)."""
+    if rows <= SMALL_BATCH:
+        cursor.execute(f"SELECT 1 FROM dossier_raw r GROUP BY {dossier_id} HAVING count(*) > 1 LIMIT 1")
+    else:
+        cursor.execute(
+            f"SELECT 1 FROM dossier_raw r JOIN {Dossier._meta.db_table} d ON d.dossier_id = {dossier_id} "
+            f"GROUP BY d.dossier_id HAVING count(*) > 1 LIMIT 1"
+        )
+    if cursor.fetchone():
+        raise FallBack("a dossier is sent twice")
+
+
+def import_postgresql(handle: TextIO, result: ImportResult, *, feed: str) -> None:
+    """Fill `result` (rows, created, updated, unchanged, cells) or raise DossierFileError / FallBack."""
+    c, width = _raw_columns(handle, getattr(handle, "name", "dossiers.csv"))
     try:
         with transaction.atomic(), connection.cursor() as cursor:  # a savepoint: a failure leaves nothing
-            cursor.execute("DROP TABLE IF EXISTS dossier_raw")
-            cursor.execute(
-                f"CREATE TEMP TABLE dossier_raw ({', '.join(f'{col} text' for col in raw_columns)}) ON COMMIT DROP"
-            )
-            with cursor.cursor.copy("COPY dossier_raw FROM STDIN (FORMAT csv)") as copy:
-                while chunk := handle.read(CHUNK):
-                    copy.write(chunk)
-            rows = cursor.cursor.rowcount
-            if rows > SMALL_BATCH:
-                cursor.execute("ANALYZE dossier_raw")  # row estimates for the joins below (a small batch
-                # is estimated well enough from its size)
+            rows = _copy_raw(cursor, handle, width)
             # times without an offset are local; no JIT (half a second of compiling per statement run
             # once); room for the counts' hash
             cursor.execute("SET LOCAL TIME ZONE %s", [settings.TIME_ZONE])
             cursor.execute("SET LOCAL jit = off")
             cursor.execute("SET LOCAL work_mem = '256MB'")
-            converted = f"""
-                SELECT {c["dossier_id"]} AS dossier_id, left({c["procedure_code"]}, 40) AS procedure_code,
-                       {c["level"]} AS level, u.id AS unit_id,
-                       {_time(c["received_at"])} AS received_at, {_time(c["due_at"])} AS due_at,
-                       {_time(c["resolved_at"])} AS resolved_at, {c["channel"]} AS channel,
-                       {_flag(c["vneid"])} AS vneid, {_flag(c["result_eligible"])} AS result_eligible,
-                       {_flag(c["result_electronic"])} AS result_electronic,
-                       {_rating(c["rating"])} AS rating, {c["status"]} AS status,
-                       {simulated} AS is_simulated
-                FROM dossier_raw r LEFT JOIN orgunits_orgunit u ON u.code = {c["unit_code"]}
-                WHERE {{where}}
-                OFFSET 0
-            """  # OFFSET 0: each cast is computed once per row, not once per use above
-            source = f"""
-                SELECT s.*, (date_part('year', s.received_at) * 100 + date_part('month', s.received_at))::int
-                       AS received_month, {_flags_of("s")} AS flags, %s::varchar AS feed, now() AS loaded_at
-                FROM ({converted}) s
-            """
-            # An id sent twice: among new dossiers the primary key refuses it; among stored ones the
-            # UPDATE would silently take either row, so look first — in the whole batch when it is
-            # small (milliseconds), else only among the ids already stored (a batch of millions is
-            # mostly new: the join is then cheap where a GROUP BY of every id would not be).
-            if rows <= SMALL_BATCH:
-                cursor.execute(
-                    f"SELECT 1 FROM dossier_raw r GROUP BY {c['dossier_id']} HAVING count(*) > 1 LIMIT 1"
-                )
-            else:
-                cursor.execute(
-                    f"SELECT 1 FROM dossier_raw r JOIN {Dossier._meta.db_table} d ON d.dossier_id = {c['dossier_id']} "
-                    f"GROUP BY d.dossier_id HAVING count(*) > 1 LIMIT 1"
-                )
-            if cursor.fetchone():
-                raise FallBack("a dossier is sent twice")
-            _upsert(cursor, source, c["dossier_id"], [feed], result, rows=rows)
+            _refuse_repeated_ids(cursor, c["dossier_id"], rows)
+            _upsert(cursor, _converted(c), c["dossier_id"], [feed], result, rows=rows)
             if result.created > SMALL_BATCH:
                 # a bulk load: the planner's row estimates are stale until the table is analysed, and
                 # a stale "600,000 rows" turns the next batch's key lookups into a full scan
@@ -146,10 +163,8 @@ def import_postgresql(handle: TextIO, result, *, feed: str) -> None:
         raise FallBack(str(exc)) from None
 
 
-def import_staged(parsed, result, *, feed: str) -> None:
+def import_staged(parsed: Iterable[tuple[int, DossierValues]], result: ImportResult, *, feed: str) -> None:
     """Rows already checked in Python: COPY them into a typed table, then the same upsert."""
-    from django.utils import timezone
-
     table = Dossier._meta.db_table
     columns = ", ".join(DOSSIER_FIELDS)
     with connection.cursor() as cursor:
@@ -188,7 +203,9 @@ def _flags_of(alias: str) -> str:
     )
 
 
-def _upsert(cursor, source: str, id_column: str, params: list, result, *, rows: int) -> None:
+def _upsert(
+    cursor: Any, source: str, id_column: str, params: list[str], result: ImportResult, *, rows: int
+) -> None:
     """Two statements: update the stored dossiers that changed, then insert the new ones.
 
     `source` selects the converted rows with `{where}` left for a condition on the dossier id
