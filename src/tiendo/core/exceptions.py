@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ApplicationError(Exception):
-    """A domain error a user can act on. `message` is bilingual-ready (a lazy translation)."""
+    """A domain error a user can act on. `message` is translated (gettext, or a lazy translation)."""
 
     status_code = 400
     code = "invalid"
@@ -26,7 +26,7 @@ class NotFoundError(ApplicationError):
     code = "not_found"
 
     def __init__(self, message: object = None, *, field: str | None = None) -> None:
-        super().__init__(message or _("Không tìm thấy / Not found"), field=field)
+        super().__init__(message or _("Không tìm thấy"), field=field)
 
 
 class PermissionDeniedError(ApplicationError):

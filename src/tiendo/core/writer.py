@@ -23,7 +23,7 @@ class Report(Protocol):
 
 @dataclass
 class ChangeReport:
-    """What a file load changed, row by row; `summary()` says it in both languages."""
+    """What a file load changed, row by row; `summary()` says it in the active language."""
 
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
@@ -35,8 +35,8 @@ class ChangeReport:
 
     def summary(self) -> str:
         if not self.changed:
-            return _("không có thay đổi / no changes")
-        return _("%(c)d tạo mới, %(u)d cập nhật, %(d)d xóa / %(c)d created, %(u)d updated, %(d)d deleted") % {
+            return _("không có thay đổi")
+        return _("%(c)d tạo mới, %(u)d cập nhật, %(d)d xóa") % {
             "c": len(self.created),
             "u": len(self.updated),
             "d": len(self.deleted),

@@ -14,6 +14,7 @@ import io
 import re
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.section import WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
@@ -193,7 +194,7 @@ def _cell(cell, text: str, *, size: float = 13, bold=False, align=WD_ALIGN_PARAG
     paragraph.paragraph_format.space_after = Pt(2)
 
 
-def new_document() -> Document:
+def new_document() -> DocxDocument:
     """A blank A4 document in the decree's page, font and page numbers."""
     document = Document()
     normal = document.styles["Normal"]

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
 from tiendo.core.exceptions import ApplicationError
+from tiendo.core.formatting import vnum
 from tiendo.documents.report import ISSUER, EvaluationReport, ResultRow
 
 DEFAULT_EVALUATION_REPORT = """Thực hiện {{ plan.title }}, {{ issuer }} báo cáo kết quả thực hiện năm {{ year }} như sau:
@@ -58,9 +60,9 @@ class _Env(SandboxedEnvironment):
 
     def call_binop(self, context, operator, left, right):
         if operator == "**" and (_size(left) > MAX_OPERAND or _size(right) > 100):
-            raise TemplateInvalidError("Phép lũy thừa quá lớn / exponent too large")
+            raise TemplateInvalidError(_("Phép lũy thừa quá lớn"))
         if operator == "*" and _size(left) * _size(right) > MAX_OUTPUT:
-            raise TemplateInvalidError("Phép nhân quá lớn / product too large")
+            raise TemplateInvalidError(_("Phép nhân quá lớn"))
         return super().call_binop(context, operator, left, right)
 
 
@@ -89,7 +91,7 @@ def _context(report: EvaluationReport) -> dict:
     def indicator(code: str) -> ResultRow:
         found = by_code.get(str(code))
         if found is None:
-            raise UndefinedError(f'indicator("{code}"): không có chỉ tiêu này / no such indicator')
+            raise UndefinedError(_('indicator("%(code)s"): không có chỉ tiêu này') % {"code": code})
         return found
 
     missed = [row for row in rows if row.verdict_code == "chua_dat"]
@@ -122,16 +124,17 @@ def _context(report: EvaluationReport) -> dict:
 def compile_narrative(body: str):
     """The template, or TemplateInvalidError (syntax with its line, too long, nested too deeply)."""
     if len(body) > MAX_OUTPUT:
-        raise TemplateInvalidError(f"Nội dung quá dài (tối đa {MAX_OUTPUT:,} ký tự) / text too long")
+        raise TemplateInvalidError(_("Nội dung quá dài (tối đa %(max)s ký tự)") % {"max": vnum(MAX_OUTPUT)})
     try:
         return ENVIRONMENT.from_string(body)
     except TemplateInvalidError:
         raise
     except RecursionError:
-        raise TemplateInvalidError("Biểu thức lồng nhau quá sâu / expression nested too deeply") from None
+        raise TemplateInvalidError(_("Biểu thức lồng nhau quá sâu")) from None
     except TemplateSyntaxError as exc:
         raise TemplateInvalidError(
-            f"Dòng {exc.lineno}: cú pháp không hợp lệ / line {exc.lineno}: invalid syntax — {exc.message}"
+            _("Dòng %(line)s: cú pháp không hợp lệ — %(detail)s")
+            % {"line": exc.lineno, "detail": exc.message}
         ) from None
 
 
@@ -141,13 +144,15 @@ def render_narrative(body: str, report: EvaluationReport) -> list[Paragraph]:
     try:
         text = template.render(_context(report))
     except UndefinedError as exc:
-        raise TemplateInvalidError(f"Chỗ điền không xác định / unknown placeholder: {exc.message}") from None
+        raise TemplateInvalidError(
+            _("Chỗ điền không xác định: %(detail)s") % {"detail": exc.message}
+        ) from None
     except TemplateInvalidError:
         raise
     except Exception as exc:  # a sandbox refusal or a type error in an expression
-        raise TemplateInvalidError(f"Không điền được / cannot fill in: {exc}") from None
+        raise TemplateInvalidError(_("Không điền được: %(detail)s") % {"detail": exc}) from None
     if len(text) > MAX_OUTPUT:
-        raise TemplateInvalidError(f"Kết quả quá dài (tối đa {MAX_OUTPUT:,} ký tự) / output too long")
+        raise TemplateInvalidError(_("Kết quả quá dài (tối đa %(max)s ký tự)") % {"max": vnum(MAX_OUTPUT)})
     paragraphs = []
     for line in text.splitlines():
         line = line.strip()

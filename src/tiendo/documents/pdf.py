@@ -17,6 +17,8 @@ import tempfile
 import threading
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from tiendo.core.exceptions import ApplicationError
 
 TIMEOUT_S = 120
@@ -44,15 +46,14 @@ def docx_to_pdf(content: bytes) -> bytes:
     soffice = soffice_path()
     if soffice is None:
         raise ConverterMissingError(
-            "Chưa cài LibreOffice nên không tạo được PDF / LibreOffice is not installed, so no PDF "
-            "(apt-get install libreoffice-writer-nogui); DOCX and XLSX work without it",
+            _(
+                "Chưa cài LibreOffice nên không tạo được PDF (apt-get install libreoffice-writer-nogui); "
+                "DOCX và XLSX vẫn tạo được"
+            ),
             field="format",
         )
     if not _ONE_AT_A_TIME.acquire(timeout=WAIT_S):
-        raise ConverterBusyError(
-            "Máy chủ đang bận tạo PDF khác, hãy thử lại sau ít phút / the server is busy making another PDF: "
-            "try again in a few minutes"
-        )
+        raise ConverterBusyError(_("Máy chủ đang bận tạo PDF khác, hãy thử lại sau ít phút"))
     try:
         return _convert(soffice, content)
     finally:
@@ -86,12 +87,12 @@ def _convert(soffice: str, content: bytes) -> bytes:
             os.killpg(process.pid, signal.SIGKILL)
             process.communicate()
             raise ConverterBusyError(
-                f"LibreOffice không xong sau {TIMEOUT_S} giây / LibreOffice did not finish in {TIMEOUT_S} s"
+                _("LibreOffice không xong sau %(seconds)s giây") % {"seconds": TIMEOUT_S}
             ) from None
         result = work / "report.pdf"
         if process.returncode != 0 or not result.exists():
             raise ConverterBusyError(
-                f"LibreOffice không chuyển được sang PDF / LibreOffice could not convert to PDF: "
-                f"{err.decode(errors='replace')[-300:]}"
+                _("LibreOffice không chuyển được sang PDF: %(detail)s")
+                % {"detail": err.decode(errors="replace")[-300:]}
             )
         return result.read_bytes()

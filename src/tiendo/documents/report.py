@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from tiendo.analytics.evaluation import CHUA_DAT, DAT
 from tiendo.analytics.selectors import IndicatorRow, indicator_rows
@@ -111,7 +112,8 @@ def evaluation_report(*, user: Actor, plan: Plan, year: int | None = None) -> Ev
     year = year or plan.year
     if year != plan.year:
         raise ApplicationError(
-            f"Kế hoạch {plan.code} là của năm {plan.year} / the plan is for {plan.year}, not {year}",
+            gettext("Kế hoạch %(plan)s là của năm %(plan_year)s, không phải %(year)s")
+            % {"plan": plan.code, "plan_year": plan.year, "year": year},
             field="year",
         )
     next_plan = Plan.objects.filter(province=plan.province, year=plan.year + 1).order_by("code").first()

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from tiendo.core.exceptions import ApplicationError
 from tiendo.core.types import Actor
@@ -45,7 +46,6 @@ def trust_roots() -> list[bytes]:
             roots.append(Path(path).read_bytes())
         except OSError:
             raise ApplicationError(
-                f"Không đọc được tệp chứng thư tin cậy / cannot read the trusted authority file {path} "
-                "(TIENDO_TRUSTED_CA_FILES)"
+                _("Không đọc được tệp chứng thư tin cậy %(path)s (TIENDO_TRUSTED_CA_FILES)") % {"path": path}
             ) from None
     return roots

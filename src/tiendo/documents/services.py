@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from tiendo.core.exceptions import ApplicationError, PermissionDeniedError
 from tiendo.core.services import audit_record
@@ -34,9 +37,7 @@ def _check_against_every_plan(body: str) -> None:
 def report_template_save(*, actor: Actor, kind: str, body: str, note: str = "") -> ReportTemplate:
     """Keep a new version of a report's narrative (the CĐS office only), after checking it."""
     if not user_is_office_admin(actor):
-        raise PermissionDeniedError(
-            "Chỉ Văn phòng CĐS sửa mẫu báo cáo / only the CĐS office edits report templates", field="body"
-        )
+        raise PermissionDeniedError(_("Chỉ Văn phòng CĐS sửa mẫu báo cáo"), field="body")
     kind = ReportTemplate.Kind(kind).value
     _check_against_every_plan(body)
     # the kind's versions locked (PostgreSQL refuses FOR UPDATE with an aggregate); two first
@@ -65,13 +66,18 @@ def report_template_restore(*, actor: Actor, template: ReportTemplate) -> Report
         actor=actor,
         kind=template.kind,
         body=template.body,
-        note=f"khôi phục bản {template.version} / restored",
+        note=_("khôi phục bản %(version)s") % {"version": template.version},
     )
 
 
-def _office_only(actor: Actor, what: str) -> None:
+def _office_only(actor: Actor, message: str) -> None:
+    """`message` says what only the office does ("Chỉ Văn phòng CĐS được …"), already translated."""
     if not user_is_office_admin(actor):
-        raise PermissionDeniedError(f"Chỉ Văn phòng CĐS được {what}", field="pkcs12")
+        raise PermissionDeniedError(message, field="pkcs12")
+
+
+def _short_date(value: datetime) -> str:
+    return date_format(value, "SHORT_DATE_FORMAT")
 
 
 @transaction.atomic
@@ -79,18 +85,16 @@ def signing_certificate_upload(
     *, actor: Actor, name: str, content: bytes, passphrase: str
 ) -> SigningCertificate:
     """Keep the organisation's PKCS#12 certificate (encrypted); it becomes the one that signs."""
-    _office_only(actor, "nạp chứng thư số / only the CĐS office uploads certificates")
+    _office_only(actor, _("Chỉ Văn phòng CĐS được nạp chứng thư số"))
     facts = read_pkcs12(content, passphrase)
     if facts.not_before > timezone.now():
         raise ApplicationError(
-            f"Chứng thư chưa có hiệu lực (từ {facts.not_before:%d/%m/%Y}) / the certificate is not valid before "
-            f"{facts.not_before:%Y-%m-%d}",
+            _("Chứng thư chưa có hiệu lực (từ %(date)s)") % {"date": _short_date(facts.not_before)},
             field="pkcs12",
         )
     if facts.not_after <= timezone.now():
         raise ApplicationError(
-            f"Chứng thư đã hết hạn ngày {facts.not_after:%d/%m/%Y} / the certificate expired on "
-            f"{facts.not_after:%Y-%m-%d}",
+            _("Chứng thư đã hết hạn ngày %(date)s") % {"date": _short_date(facts.not_after)},
             field="pkcs12",
         )
     SigningCertificate.objects.filter(active=True).update(active=False)
@@ -127,15 +131,13 @@ def pdf_sign(
     of the CĐS office.
     """
     if actor is not None:
-        _office_only(actor, "ký số tài liệu / only the CĐS office seals documents")
+        _office_only(actor, _("Chỉ Văn phòng CĐS được ký số tài liệu"))
     certificate = signing_certificate_active()
     if certificate is None:
-        raise ApplicationError(
-            "Chưa nạp chứng thư số của cơ quan / no certificate has been uploaded", field="pkcs12"
-        )
+        raise ApplicationError(_("Chưa nạp chứng thư số của cơ quan"), field="pkcs12")
     if certificate.not_after <= timezone.now():
         raise ApplicationError(
-            f"Chứng thư đã hết hạn ngày {certificate.not_after:%d/%m/%Y} / the certificate expired",
+            _("Chứng thư đã hết hạn ngày %(date)s") % {"date": _short_date(certificate.not_after)},
             field="pkcs12",
         )
     signed = sign_pdf_bytes(
@@ -157,7 +159,7 @@ def pdf_sign(
 
 def report_seal(*, actor: Actor, report: EvaluationReport, docx: bytes) -> bytes:
     """The plan's report as a PDF sealed with the office's certificate (the office only)."""
-    _office_only(actor, "ký số tài liệu / only the CĐS office seals documents")  # before LibreOffice runs
+    _office_only(actor, _("Chỉ Văn phòng CĐS được ký số tài liệu"))  # before LibreOffice runs
     from tiendo.documents.pdf import docx_to_pdf
 
     return pdf_sign(
@@ -167,11 +169,9 @@ def report_seal(*, actor: Actor, report: EvaluationReport, docx: bytes) -> bytes
 
 def submission_seal(*, actor: Actor, submission: Submission) -> bytes:
     """The approved report as a PDF sealed with the office's certificate (the office only)."""
-    _office_only(actor, "ký số tài liệu / only the CĐS office seals documents")  # before LibreOffice runs
+    _office_only(actor, _("Chỉ Văn phòng CĐS được ký số tài liệu"))  # before LibreOffice runs
     if submission.status != Submission.Status.APPROVED:
-        raise ApplicationError(
-            "Chỉ báo cáo đã duyệt mới được ký số / only an approved report is sealed", field="status"
-        )
+        raise ApplicationError(_("Chỉ báo cáo đã duyệt mới được ký số"), field="status")
     from tiendo.documents.pdf import docx_to_pdf
     from tiendo.documents.submission_sheet import render_submission_docx
 
@@ -179,6 +179,7 @@ def submission_seal(*, actor: Actor, submission: Submission) -> bytes:
     return pdf_sign(
         actor=actor,
         pdf=pdf,
-        reason=f"{submission.dataset.symbol} — {submission.unit.name} — {submission.period} (đã duyệt / approved)",
+        # the signature's reason is the PDF's own text, Vietnamese like the sheet it seals
+        reason=f"{submission.dataset.symbol} — {submission.unit.name} — {submission.period} (đã duyệt)",
         location=submission.unit.name,
     )

@@ -26,10 +26,19 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from tiendo.core.exceptions import ApplicationError
 
 MAX_PDF_BYTES = 50 * 1024 * 1024
+
+
+def file_too_large(limit: int) -> str:
+    """The message for an upload over `limit` bytes, the limit in MB."""
+    return _("Tệp quá lớn (tối đa %(mb)s MB)") % {"mb": limit // 2**20}
+
+
 T = TypeVar("T")
 
 
@@ -46,9 +55,10 @@ def decrypt(token: bytes) -> bytes:
         return fernet().decrypt(token)
     except InvalidToken:
         raise ApplicationError(
-            "Không giải mã được chứng thư đã lưu (khóa TIENDO_SIGNING_KEY / TIENDO_SECRET_KEY đã đổi?): hãy nạp "
-            "lại chứng thư / the stored certificate cannot be decrypted (was the signing key changed?): upload "
-            "it again",
+            _(
+                "Không giải mã được chứng thư đã lưu (khóa TIENDO_SIGNING_KEY / TIENDO_SECRET_KEY đã đổi?): "
+                "hãy nạp lại chứng thư"
+            ),
             field="pkcs12",
         ) from None
 
@@ -70,18 +80,18 @@ def read_pkcs12(content: bytes, passphrase: str) -> Pkcs12Facts:
         key, certificate, chain = pkcs12.load_key_and_certificates(content, passphrase.encode() or None)
     except Exception:  # wrong passphrase, not PKCS#12, an algorithm the library does not support
         raise ApplicationError(
-            "Không đọc được tệp PKCS#12 (.p12/.pfx) hoặc sai mật khẩu / not a PKCS#12 file, or a wrong passphrase",
+            _("Không đọc được tệp PKCS#12 (.p12/.pfx) hoặc sai mật khẩu"),
             field="pkcs12",
         ) from None
     if key is None or certificate is None:
         raise ApplicationError(
-            "Tệp PKCS#12 không có khóa bí mật và chứng thư / the PKCS#12 file holds no key and certificate",
+            _("Tệp PKCS#12 không có khóa bí mật và chứng thư"),
             field="pkcs12",
         )
     spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     if key.public_key().public_bytes(*spki) != certificate.public_key().public_bytes(*spki):
         raise ApplicationError(
-            "Khóa bí mật không khớp với chứng thư trong tệp / the key does not match the certificate",
+            _("Khóa bí mật không khớp với chứng thư trong tệp"),
             field="pkcs12",
         )
     return Pkcs12Facts(
@@ -134,9 +144,7 @@ def _sign(pdf: bytes, *, pkcs12_content: bytes, passphrase: str, reason: str, lo
     except Exception:
         signer = None
     if signer is None:
-        raise ApplicationError(
-            "Không nạp được chứng thư để ký / the certificate could not be loaded for signing", field="pkcs12"
-        )
+        raise ApplicationError(_("Không nạp được chứng thư để ký"), field="pkcs12")
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     metadata = signers.PdfSignatureMetadata(
         field_name=f"tiendo-{timezone.now():%Y%m%dT%H%M%S}",
@@ -179,26 +187,18 @@ class SignatureCheck:
     @property
     def verdict(self) -> str:
         if not self.intact or not self.valid:
-            return "Tài liệu đã bị thay đổi sau khi ký / the document was altered after signing"
+            return _("Tài liệu đã bị thay đổi sau khi ký")
         if not self.whole_file:
-            return "Có nội dung được thêm sau chữ ký / content was added after the signature"
+            return _("Có nội dung được thêm sau chữ ký")
+        until = {"date": date_format(self.certificate_not_after, "SHORT_DATE_FORMAT")}
         if self.expired_when_signed:
-            return (
-                f"Chứng thư đã hết hạn khi ký (hạn {self.certificate_not_after:%d/%m/%Y}) / "
-                f"the certificate had expired when signing (valid until {self.certificate_not_after:%Y-%m-%d})"
-            )
-        text = "Nguyên vẹn, chữ ký hợp lệ / intact, the signature is valid"
+            return _("Chứng thư đã hết hạn khi ký (hạn %(date)s)") % until
+        text = _("Nguyên vẹn, chữ ký hợp lệ")
         if self.expired_now:
-            text += (
-                f"; chứng thư đã hết hạn từ {self.certificate_not_after:%d/%m/%Y} / "
-                f"the certificate has expired since {self.certificate_not_after:%Y-%m-%d}"
-            )
+            text += _("; chứng thư đã hết hạn từ %(date)s") % until
         if not self.trusted:
-            text += (
-                "; NHƯNG chưa xác nhận được người ký: chứng thư không dẫn tới nơi cấp được tin cậy / BUT the "
-                "signer is not confirmed: the certificate does not lead to an authority tiendo trusts"
-                + (f" ({self.trust_problem})" if self.trust_problem else "")
-            )
+            text += _("; NHƯNG chưa xác nhận được người ký: chứng thư không dẫn tới nơi cấp được tin cậy")
+            text += f" ({self.trust_problem})" if self.trust_problem else ""
         return text
 
 
@@ -213,17 +213,13 @@ def _verify(pdf: bytes, *, trust_roots: list[bytes]) -> list[SignatureCheck]:
     from pyhanko_certvalidator import ValidationContext
 
     if len(pdf) > MAX_PDF_BYTES:
-        raise ApplicationError(
-            f"Tệp quá lớn (tối đa {MAX_PDF_BYTES // 2**20} MB) / file too large", field="pdf"
-        )
+        raise ApplicationError(file_too_large(MAX_PDF_BYTES), field="pdf")
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         # signatures proper; document timestamps (/DocTimeStamp, PAdES B-LTA) are not signatures
         signatures = reader.embedded_regular_signatures
     except Exception:  # a malformed file must never become a 500 on a public page
-        raise ApplicationError(
-            "Không đọc được tệp PDF (hỏng hoặc không phải PDF) / not a readable PDF", field="pdf"
-        ) from None
+        raise ApplicationError(_("Không đọc được tệp PDF (hỏng hoặc không phải PDF)"), field="pdf") from None
     roots = [certificate for root in trust_roots for certificate in _load_certificates(root)]
     context = ValidationContext(trust_roots=roots, allow_fetching=False)
     now = timezone.now()
@@ -233,8 +229,8 @@ def _verify(pdf: bytes, *, trust_roots: list[bytes]) -> list[SignatureCheck]:
             status = validate_pdf_signature(signature, context)
         except Exception:  # a structure pyHanko cannot evaluate: reported, never a crash
             raise ApplicationError(
-                f"Không kiểm tra được chữ ký {signature.field_name} (cấu trúc không hợp lệ) / "
-                f"the signature {signature.field_name} cannot be checked (malformed)"
+                _("Không kiểm tra được chữ ký %(field)s (cấu trúc không hợp lệ)")
+                % {"field": signature.field_name}
             ) from None
         certificate = status.signing_cert
         not_after = certificate.not_valid_after
@@ -248,7 +244,7 @@ def _verify(pdf: bytes, *, trust_roots: list[bytes]) -> list[SignatureCheck]:
                 intact=bool(status.intact),
                 valid=bool(status.valid),
                 trusted=bool(status.trusted),
-                whole_file=status.coverage.name == "ENTIRE_FILE",
+                whole_file=status.coverage is not None and status.coverage.name == "ENTIRE_FILE",
                 certificate_not_after=not_after,
                 expired_when_signed=bool(signed_at and signed_at > not_after),
                 expired_now=now > not_after,
@@ -262,7 +258,7 @@ def _trust_problem(status) -> str:
     if status.trusted:
         return ""
     if getattr(status, "revoked", False):
-        return "chứng thư đã bị thu hồi / the certificate was revoked"
+        return _("chứng thư đã bị thu hồi")
     indication = getattr(status, "trust_problem_indic", None)
     return str(getattr(indication, "name", "") or "").replace("_", " ").lower()
 
@@ -278,9 +274,7 @@ def _load_certificates(content: bytes) -> list[asn1_x509.Certificate]:
                 for c in x509.load_pem_x509_certificates(content)
             ]
         certificate = asn1_x509.Certificate.load(content)
-        _ = certificate.native  # parsed now, not in the middle of a validation
+        certificate.native  # noqa: B018 -- parsed now, not in the middle of a validation
         return [certificate]
     except Exception:
-        raise ApplicationError(
-            "Chứng thư của nơi cấp được tin cậy không đọc được / a trusted authority's certificate is unreadable"
-        ) from None
+        raise ApplicationError(_("Chứng thư của nơi cấp được tin cậy không đọc được")) from None

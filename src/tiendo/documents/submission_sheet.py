@@ -44,7 +44,7 @@ def render_submission_docx(submission: Submission) -> bytes:
         parent=parent,
     )
     title(document, "BÁO CÁO", [dataset.title, f"{dataset.symbol} — kỳ báo cáo: {label}"])
-    receiver = dataset.reviewer_unit.name if dataset.reviewer_unit_id else ISSUER
+    receiver = dataset.reviewer_unit.name if dataset.reviewer_unit else ISSUER
     add_paragraph(
         document, f"Đơn vị báo cáo: {unit.name}. Đơn vị nhận báo cáo: {receiver}.", size=SMALL, after=6
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone, translation
+from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from tiendo.analytics.drilldown import UnitRank, unit_ranks
@@ -68,88 +69,107 @@ def unit_report(*, user: Actor, unit: OrgUnit) -> UnitReport:
 
 
 def render_unit_docx(report: UnitReport) -> bytes:
+    """The report as DOCX; its text is Vietnamese whatever the reader's language (a document)."""
     document = new_document()
-    header_block(
-        document, province=report.province, symbol=f"BC-{ISSUER_SYMBOL}", year=report.generated_at.year
-    )
-    title(
-        document,
-        "BÁO CÁO",
-        [f"Tình hình thực hiện chuyển đổi số năm {report.year}", f"của {report.unit.name}"],
-    )
-    heading(document, f"1. Chỉ tiêu được giao ({len(report.rows)})")
-    if report.rows:
-        table, widths = add_table_with_header(
-            document, ["TT", "Chỉ tiêu", "Kết quả", "Đánh giá"], [16, 98, 27, 24]
+    with translation.override("vi"):
+        header_block(
+            document, province=report.province, symbol=f"BC-{ISSUER_SYMBOL}", year=report.generated_at.year
         )
-        for row in report.rows:
-            indicator, evaluation = row.indicator, row.evaluation
-            result = evaluation.value_text or (
-                measured(evaluation.value, indicator.measure) if evaluation.value is not None else ""
-            )
-            cells = table.add_row().cells
-            add_cell_text(cells[0], indicator.label, size=SMALL, align=WD_ALIGN_PARAGRAPH.CENTER)
-            add_cell_text(cells[1], indicator.name, size=SMALL)
-            add_cell_text(cells[2], result, size=SMALL)
-            add_cell_text(cells[3], evaluation.label, size=SMALL, align=WD_ALIGN_PARAGRAPH.CENTER)
-        set_widths(table, widths)
-    else:
-        note(document, "Không có chỉ tiêu nào được giao trực tiếp.")
-    heading(document, "2. Xếp hạng của đơn vị (số liệu đã duyệt, kỳ gần nhất; hạng 1 là tốt nhất)")
-    if report.ranks:
-        table, widths = add_table_with_header(
-            document, ["TT", "Chỉ tiêu", "Giá trị của đơn vị", "Hạng", "Mục tiêu"], [16, 85, 24, 18, 22]
+        title(
+            document,
+            "BÁO CÁO",
+            [f"Tình hình thực hiện chuyển đổi số năm {report.year}", f"của {report.unit.name}"],
         )
-        for rank in report.ranks:
-            cells = table.add_row().cells
-            center = WD_ALIGN_PARAGRAPH.CENTER
-            add_cell_text(cells[0], rank.indicator.label, size=SMALL, align=center)
-            add_cell_text(cells[1], rank.indicator.name, size=SMALL)
-            add_cell_text(cells[2], measured(rank.value, rank.indicator.measure), size=SMALL, align=center)
-            add_cell_text(cells[3], f"{rank.rank}/{rank.ranked}", size=SMALL, align=center)
-            met = {True: "đạt", False: "dưới mục tiêu", None: ""}[rank.meets_target]
-            add_cell_text(cells[4], met, size=SMALL, align=center)
-        set_widths(table, widths)
-    else:
-        note(document, "Chưa có số liệu để xếp hạng.")
-    heading(document, f"3. Nhiệm vụ ({len(report.tasks)})")
-    if report.tasks:
-        table, widths = add_table_with_header(
-            document, ["TT", "Nhiệm vụ", "Hạn", "Trạng thái"], [14, 107, 22, 22]
-        )
-        for task in report.tasks:
-            cells = table.add_row().cells
-            add_cell_text(cells[0], task.number, size=SMALL, align=WD_ALIGN_PARAGRAPH.CENTER)
-            add_cell_text(cells[1], task.title, size=SMALL)
-            add_cell_text(cells[2], f"{task.due_on:%d/%m/%Y}", size=SMALL, align=WD_ALIGN_PARAGRAPH.CENTER)
-            add_cell_text(cells[3], str(task.get_status_display()), size=SMALL)
-        set_widths(table, widths)
-    else:
-        note(document, "Không có nhiệm vụ nào.")
-    heading(document, "4. Báo cáo quá hạn")
-    if report.overdue is None:
-        note(document, "Chỉ đơn vị và Văn phòng CĐS xem được phần này.")
-    elif report.overdue:
-        table, widths = add_table_with_header(
-            document, ["Biểu mẫu", "Kỳ", "Hạn nộp", "Số ngày trễ"], [80, 35, 25, 25]
-        )
-        for item in report.overdue:
-            cells = table.add_row().cells
-            add_cell_text(cells[0], item.dataset.symbol or item.dataset.code, size=SMALL)
-            add_cell_text(cells[1], item.label, size=SMALL)
-            add_cell_text(cells[2], f"{item.due:%d/%m/%Y}", size=SMALL, align=WD_ALIGN_PARAGRAPH.CENTER)
-            add_cell_text(cells[3], str(item.days_late), size=SMALL, align=WD_ALIGN_PARAGRAPH.CENTER)
-        set_widths(table, widths)
-    else:
-        note(document, "Không có báo cáo quá hạn.")
-    stamp = report.generated_at.astimezone().strftime("%H:%M ngày %d/%m/%Y")
-    note(document, f"Số liệu tổng hợp từ hệ thống tiendo lúc {stamp}.")
+        _indicators_section(document, report.rows)
+        _ranks_section(document, report.ranks)
+        _tasks_section(document, report.tasks)
+        _overdue_section(document, report.overdue)
+        stamp = report.generated_at.astimezone().strftime("%H:%M ngày %d/%m/%Y")
+        note(document, f"Số liệu tổng hợp từ hệ thống tiendo lúc {stamp}.")
     return saved(document)
 
 
-def heading(document, text: str) -> None:
+def _indicators_section(document: DocxDocument, rows: list[IndicatorRow]) -> None:
+    heading(document, f"1. Chỉ tiêu được giao ({len(rows)})")
+    if not rows:
+        note(document, "Không có chỉ tiêu nào được giao trực tiếp.")
+        return
+    table, widths = add_table_with_header(
+        document, ["TT", "Chỉ tiêu", "Kết quả", "Đánh giá"], [16, 98, 27, 24]
+    )
+    for row in rows:
+        indicator, evaluation = row.indicator, row.evaluation
+        result = evaluation.value_text or (
+            measured(evaluation.value, indicator.measure) if evaluation.value is not None else ""
+        )
+        cells = table.add_row().cells
+        add_cell_text(cells[0], indicator.label, size=SMALL, align=WD_ALIGN_PARAGRAPH.CENTER)
+        add_cell_text(cells[1], indicator.name, size=SMALL)
+        add_cell_text(cells[2], result, size=SMALL)
+        add_cell_text(cells[3], evaluation.label, size=SMALL, align=WD_ALIGN_PARAGRAPH.CENTER)
+    set_widths(table, widths)
+
+
+def _ranks_section(document: DocxDocument, ranks: list[UnitRank]) -> None:
+    heading(document, "2. Xếp hạng của đơn vị (số liệu đã duyệt, kỳ gần nhất; hạng 1 là tốt nhất)")
+    if not ranks:
+        note(document, "Chưa có số liệu để xếp hạng.")
+        return
+    table, widths = add_table_with_header(
+        document, ["TT", "Chỉ tiêu", "Giá trị của đơn vị", "Hạng", "Mục tiêu"], [16, 85, 24, 18, 22]
+    )
+    center = WD_ALIGN_PARAGRAPH.CENTER
+    for rank in ranks:
+        cells = table.add_row().cells
+        add_cell_text(cells[0], rank.indicator.label, size=SMALL, align=center)
+        add_cell_text(cells[1], rank.indicator.name, size=SMALL)
+        add_cell_text(cells[2], measured(rank.value, rank.indicator.measure), size=SMALL, align=center)
+        add_cell_text(cells[3], f"{rank.rank}/{rank.ranked}", size=SMALL, align=center)
+        met = {True: "đạt", False: "dưới mục tiêu", None: ""}[rank.meets_target]
+        add_cell_text(cells[4], met, size=SMALL, align=center)
+    set_widths(table, widths)
+
+
+def _tasks_section(document: DocxDocument, tasks: list[Task]) -> None:
+    heading(document, f"3. Nhiệm vụ ({len(tasks)})")
+    if not tasks:
+        note(document, "Không có nhiệm vụ nào.")
+        return
+    table, widths = add_table_with_header(
+        document, ["TT", "Nhiệm vụ", "Hạn", "Trạng thái"], [14, 107, 22, 22]
+    )
+    for task in tasks:
+        cells = table.add_row().cells
+        add_cell_text(cells[0], task.number, size=SMALL, align=WD_ALIGN_PARAGRAPH.CENTER)
+        add_cell_text(cells[1], task.title, size=SMALL)
+        add_cell_text(cells[2], f"{task.due_on:%d/%m/%Y}", size=SMALL, align=WD_ALIGN_PARAGRAPH.CENTER)
+        add_cell_text(cells[3], str(task.get_status_display()), size=SMALL)
+    set_widths(table, widths)
+
+
+def _overdue_section(document: DocxDocument, overdue: list[Overdue] | None) -> None:
+    heading(document, "4. Báo cáo quá hạn")
+    if overdue is None:
+        note(document, "Chỉ đơn vị và Văn phòng CĐS xem được phần này.")
+        return
+    if not overdue:
+        note(document, "Không có báo cáo quá hạn.")
+        return
+    table, widths = add_table_with_header(
+        document, ["Biểu mẫu", "Kỳ", "Hạn nộp", "Số ngày trễ"], [80, 35, 25, 25]
+    )
+    for item in overdue:
+        cells = table.add_row().cells
+        add_cell_text(cells[0], item.dataset.symbol or item.dataset.code, size=SMALL)
+        add_cell_text(cells[1], item.label, size=SMALL)
+        add_cell_text(cells[2], f"{item.due:%d/%m/%Y}", size=SMALL, align=WD_ALIGN_PARAGRAPH.CENTER)
+        add_cell_text(cells[3], str(item.days_late), size=SMALL, align=WD_ALIGN_PARAGRAPH.CENTER)
+    set_widths(table, widths)
+
+
+def heading(document: DocxDocument, text: str) -> None:
     add_paragraph(document, text, bold=True, before=8, after=4)
 
 
-def note(document, text: str) -> None:
+def note(document: DocxDocument, text: str) -> None:
     add_paragraph(document, text, size=SMALL, italic=True, after=4)

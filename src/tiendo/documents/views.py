@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from tiendo.core.exceptions import ApplicationError
@@ -29,7 +30,7 @@ from tiendo.documents.services import (
     signing_certificate_upload,
     submission_seal,
 )
-from tiendo.documents.signing import MAX_PDF_BYTES, verify_pdf_bytes
+from tiendo.documents.signing import MAX_PDF_BYTES, file_too_large, verify_pdf_bytes
 from tiendo.documents.submission_sheet import render_submission_docx
 from tiendo.documents.unit_report import render_unit_docx, unit_report
 from tiendo.documents.xlsx_writer import render_xlsx
@@ -103,14 +104,14 @@ def report_template(request: HttpRequest, kind: str) -> HttpResponse:
                     raise Http404
                 saved = report_template_restore(actor=request.user, template=version)
                 messages.success(
-                    request, f"Đã khôi phục thành bản {saved.version} / restored as version {saved.version}"
+                    request, _("Đã khôi phục thành bản %(version)s") % {"version": saved.version}
                 )
                 return redirect("report-template", kind=kind)
             if "save" in request.POST:
                 saved = report_template_save(
                     actor=request.user, kind=kind, body=body, note=request.POST.get("note", "")
                 )
-                messages.success(request, f"Đã lưu bản {saved.version} / version {saved.version} saved")
+                messages.success(request, _("Đã lưu bản %(version)s") % {"version": saved.version})
                 return redirect("report-template", kind=kind)
             plan = _plan_to_preview(request.POST.get("plan"))
             if plan is not None:
@@ -141,18 +142,18 @@ def verify(request: HttpRequest) -> HttpResponse:
     """Anyone checks a signed PDF: signer, time, intact or altered, expired, trusted authority."""
     checks, error = None, None
     if request.method == "POST" and _too_large(request, MAX_PDF_BYTES):
-        error = f"Tệp quá lớn (tối đa {MAX_PDF_BYTES // 2**20} MB) / file too large"
+        error = file_too_large(MAX_PDF_BYTES)
     elif request.method == "POST":
         upload = request.FILES.get("pdf")
         if upload is None:
-            error = "Chọn một tệp PDF / choose a PDF file"
-        elif upload.size > MAX_PDF_BYTES:
-            error = f"Tệp quá lớn (tối đa {MAX_PDF_BYTES // 2**20} MB) / file too large"
+            error = _("Chọn một tệp PDF")
+        elif (upload.size or 0) > MAX_PDF_BYTES:
+            error = file_too_large(MAX_PDF_BYTES)
         else:
             try:
                 checks = verify_pdf_bytes(upload.read(), trust_roots=trust_roots())
                 if not checks:
-                    error = "Tệp PDF không có chữ ký số / the PDF carries no signature"
+                    error = _("Tệp PDF không có chữ ký số")
             except ApplicationError as exc:
                 error = str(exc.message)
     status = 400 if error else 200
@@ -167,19 +168,19 @@ def certificates(request: HttpRequest) -> HttpResponse:
         raise Http404
     error = None
     if request.method == "POST" and _too_large(request, MAX_PKCS12_BYTES):
-        error = "Tệp quá lớn cho một chứng thư PKCS#12 / file too large for a PKCS#12 certificate"
+        error = _("Tệp quá lớn cho một chứng thư PKCS#12")
     elif request.method == "POST":
         upload = request.FILES.get("pkcs12")
         try:
             if upload is None:
-                raise ApplicationError("Chọn tệp .p12 / .pfx / choose a .p12 or .pfx file", field="pkcs12")
+                raise ApplicationError(_("Chọn tệp .p12 / .pfx"), field="pkcs12")
             saved = signing_certificate_upload(
                 actor=request.user,
                 name=request.POST.get("name", ""),
                 content=upload.read(),
                 passphrase=request.POST.get("passphrase", ""),
             )
-            messages.success(request, f"Đã nạp chứng thư / certificate uploaded: {saved.subject}")
+            messages.success(request, _("Đã nạp chứng thư: %(subject)s") % {"subject": saved.subject})
             return redirect("certificates")
         except ApplicationError as exc:
             error = str(exc.message)

@@ -1,4 +1,5 @@
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -14,10 +15,8 @@ router = Router(tags=["orgunits"])
 @paginate(PageNumberPagination, page_size=100)
 def orgunits_list(request: HttpRequest, filters: Query[OrgUnitListIn]):
     if filters.kind and filters.kind not in OrgUnit.Kind.values:
-        raise ApplicationError(
-            f"kind phải là một trong {', '.join(OrgUnit.Kind.values)} / kind must be one of {', '.join(OrgUnit.Kind.values)}",
-            field="kind",
-        )
+        kinds = ", ".join(OrgUnit.Kind.values)
+        raise ApplicationError(_("kind phải là một trong %(kinds)s") % {"kinds": kinds}, field="kind")
     return unit_list(user=request.user, kind=filters.kind, q=filters.q, parent_code=filters.parent)
 
 

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from tiendo.core.i18n import LocalizedField
 from tiendo.core.text import fold_for_search
 
 
@@ -24,6 +26,7 @@ class OrgUnit(models.Model):
     code = models.CharField(max_length=20, unique=True)
     name = models.CharField(max_length=200)
     name_en = models.CharField(max_length=200, blank=True)
+    display_name = LocalizedField("name")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     division_type = models.CharField(max_length=40, blank=True, help_text="xã, phường, đặc khu, tỉnh …")
     parent = models.ForeignKey(
@@ -41,14 +44,10 @@ class OrgUnit(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.path = self.compute_path()
         self.search_text = fold_for_search(" ".join([self.code, self.name, self.name_en, *self.aliases]))
         super().save(*args, **kwargs)
-
-    @property
-    def display_name(self) -> str:
-        return self.name_en if get_language() == "en" and self.name_en else self.name
 
     def compute_path(self) -> str:
         return f"{self.parent.path if self.parent else '/'}{self.code}/"
@@ -60,6 +59,7 @@ class UnitGroup(models.Model):
     code = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=200)
     name_en = models.CharField(max_length=200, blank=True)
+    display_name = LocalizedField("name")
     members = models.ManyToManyField(OrgUnit, related_name="groups", blank=True)
 
     class Meta:
@@ -67,10 +67,6 @@ class UnitGroup(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def display_name(self) -> str:
-        return self.name_en if get_language() == "en" and self.name_en else self.name
 
 
 class Membership(models.Model):

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ninja import Schema
+
+if TYPE_CHECKING:
+    from tiendo.orgunits.models import OrgUnit
 
 
 class OrgUnitListIn(Schema):
@@ -18,5 +23,5 @@ class OrgUnitOut(Schema):
     parent: str | None
 
     @staticmethod
-    def resolve_parent(obj) -> str | None:
-        return obj.parent.code if obj.parent_id else None
+    def resolve_parent(obj: OrgUnit) -> str | None:
+        return obj.parent.code if obj.parent else None

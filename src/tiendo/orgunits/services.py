@@ -131,7 +131,7 @@ def units_load_province(*, province_code: int, actor_label: str = "tiendo load-u
     except ValueError:
         codes = ", ".join(str(p.code.value) for p in vp.Province.iter_all())
         raise ApplicationError(
-            _("Mã tỉnh %(code)s không có trong danh mục (có: %(codes)s) / Unknown province code %(code)s")
+            _("Mã tỉnh %(code)s không có trong danh mục (có: %(codes)s)")
             % {"code": province_code, "codes": codes},
             field="province",
         ) from None
@@ -181,7 +181,10 @@ def units_load_province(*, province_code: int, actor_label: str = "tiendo load-u
         _sync_group_members(group=group, desired=desired[code], scope=communes, actor_label=actor_label)
     stale = OrgUnit.objects.filter(parent=root, kind=OrgUnit.Kind.COMMUNE).exclude(code__in=seen)
     for unit in stale:
-        report.messages.append(f"{unit.code} {unit.name}: not in {source} (kept)")
+        report.messages.append(
+            _("%(code)s %(name)s: không có trong %(source)s (vẫn giữ)")
+            % {"code": unit.code, "name": unit.name, "source": source}
+        )
     return report
 
 
@@ -190,39 +193,14 @@ def agencies_load(*, path: Path, actor_label: str = "tiendo load-units") -> Load
     """Load a province's agencies and named groups from its YAML file (see agencies-51.yaml)."""
     document = YamlDocument.load(path)
     data = document.data
-    errors: list[str] = []
     if not isinstance(data, dict):
-        document.fail([document.error((), _("tệp phải là một bảng (mapping) / the file must be a mapping"))])
+        document.fail([document.error((), _("tệp phải là một bảng (mapping)"))])
     province_code = str(data.get("province", ""))
     root = OrgUnit.objects.filter(code=province_code, kind=OrgUnit.Kind.PROVINCE).first()
+    errors = _check_agencies(document, data)
     if root is None:
-        errors.append(
-            document.error(
-                ("province",),
-                _(
-                    "tỉnh %(code)s chưa được nạp; chạy `tiendo load-units --province %(code)s` trước / province %(code)s is not loaded"
-                )
-                % {"code": province_code},
-            )
-        )
-    seen_codes: set[str] = set()
-    for index, agency in enumerate(data.get("agencies") or []):
-        for key in ("code", "name"):
-            if not agency.get(key):
-                errors.append(document.error(("agencies", index, key), _("bắt buộc / required")))
-        if agency.get("code") in seen_codes:
-            errors.append(document.error(("agencies", index, "code"), _("trùng mã / duplicate code")))
-        seen_codes.add(agency.get("code"))
-    group_codes = {g.get("code") for g in data.get("groups") or []} | set(COMMUNE_GROUPS)
-    for index, agency in enumerate(data.get("agencies") or []):
-        for g_index, group in enumerate(agency.get("groups") or []):
-            if group not in group_codes:
-                errors.append(
-                    document.error(
-                        ("agencies", index, "groups", g_index),
-                        _("nhóm không xác định / unknown group: %s") % group,
-                    )
-                )
+        message = _("tỉnh %(code)s chưa được nạp; chạy `tiendo load-units --province %(code)s` trước")
+        errors.insert(0, document.error(("province",), message % {"code": province_code}))
     if errors:
         document.fail(errors)
     report = LoadReport()
@@ -257,6 +235,27 @@ def agencies_load(*, path: Path, actor_label: str = "tiendo load-units") -> Load
     return report
 
 
+def _check_agencies(document: YamlDocument, data: dict[str, Any]) -> list[str]:
+    """Every agency has a code and a name, codes are unique, the groups named exist."""
+    errors: list[str] = []
+    agencies = data.get("agencies") or []
+    seen_codes: set[str] = set()
+    for index, agency in enumerate(agencies):
+        for key in ("code", "name"):
+            if not agency.get(key):
+                errors.append(document.error(("agencies", index, key), _("bắt buộc")))
+        if agency.get("code") in seen_codes:
+            errors.append(document.error(("agencies", index, "code"), _("trùng mã")))
+        seen_codes.add(agency.get("code"))
+    group_codes = {g.get("code") for g in data.get("groups") or []} | set(COMMUNE_GROUPS)
+    for index, agency in enumerate(agencies):
+        for g_index, group in enumerate(agency.get("groups") or []):
+            if group not in group_codes:
+                message = _("nhóm không xác định: %(group)s") % {"group": group}
+                errors.append(document.error(("agencies", index, "groups", g_index), message))
+    return errors
+
+
 def shipped_agencies_file(province_code: int) -> Path | None:
     path = DATA_DIR / f"agencies-{province_code}.yaml"
     return path if path.exists() else None
@@ -266,11 +265,9 @@ def shipped_agencies_file(province_code: int) -> Path | None:
 def membership_set(*, actor: User, user: User, unit: OrgUnit, role: str) -> Membership:
     """Give `user` a role in `unit` (replacing the role they had there). Office admins only."""
     if not user_is_office_admin(actor):
-        raise PermissionDeniedError(
-            _("Chỉ Văn phòng CĐS được phân quyền / Only the CĐS office assigns roles")
-        )
+        raise PermissionDeniedError(_("Chỉ Văn phòng CĐS được phân quyền"))
     if role not in Membership.Role.values:
-        raise ApplicationError(_("Vai trò không hợp lệ / Invalid role: %s") % role, field="role")
+        raise ApplicationError(_("Vai trò không hợp lệ: %(role)s") % {"role": role}, field="role")
     membership, created = Membership.objects.update_or_create(user=user, unit=unit, defaults={"role": role})
     audit_record(
         actor=actor,

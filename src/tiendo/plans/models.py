@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from tiendo.core.i18n import LocalizedField
 from tiendo.orgunits.models import OrgUnit, UnitGroup
 from tiendo.reporting.models import DataElement, DataSet
 from tiendo.reporting.periods import validate_period
@@ -17,6 +17,7 @@ class Plan(models.Model):
     year = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=300)
     title_en = models.CharField(max_length=300, blank=True)
+    display_title = LocalizedField("title")
     symbol = models.CharField(max_length=60, blank=True)
     issuer = models.CharField(max_length=200, blank=True)
     issued_on = models.DateField(null=True, blank=True)
@@ -33,16 +34,13 @@ class Plan(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def display_title(self) -> str:
-        return self.title_en if get_language() == "en" and self.title_en else self.title
-
 
 class IndicatorGroup(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="groups")
     code = models.CharField(max_length=10)
     name = models.CharField(max_length=300)
     name_en = models.CharField(max_length=300, blank=True)
+    display_name = LocalizedField("name")
     sort = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -53,10 +51,6 @@ class IndicatorGroup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}. {self.name}"
-
-    @property
-    def display_name(self) -> str:
-        return self.name_en if get_language() == "en" and self.name_en else self.name
 
 
 class Indicator(models.Model):
@@ -84,6 +78,7 @@ class Indicator(models.Model):
     sort = models.PositiveSmallIntegerField(default=0)
     name = models.TextField()
     name_en = models.TextField(blank=True)
+    display_name = LocalizedField("name")
     measure = models.CharField(max_length=40, blank=True)
     target_text = models.CharField(max_length=300)
     target_value = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
@@ -129,10 +124,6 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group.code}.{self.number} {self.name[:80]}"
-
-    @property
-    def display_name(self) -> str:
-        return self.name_en if get_language() == "en" and self.name_en else self.name
 
     @property
     def label(self) -> str:

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from ninja import Schema
+
+if TYPE_CHECKING:
+    from tiendo.plans.models import Plan
 
 
 class PlanOut(Schema):
@@ -18,7 +22,7 @@ class PlanOut(Schema):
     province: str
 
     @staticmethod
-    def resolve_province(obj) -> str:
+    def resolve_province(obj: Plan) -> str:
         return obj.province.code
 
 

@@ -8,16 +8,17 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from tiendo.core.exceptions import ApplicationError, PermissionDeniedError
 from tiendo.core.types import Actor
 from tiendo.core.writer import AuditedWriter, ChangeReport
+from tiendo.core.yamlfile import YamlDocument
 from tiendo.orgunits.models import OrgUnit, UnitGroup
 from tiendo.orgunits.selectors import resolve_unit_references, user_is_office_admin
 from tiendo.plans.models import Indicator, IndicatorGroup, Plan, Responsibility, StatedVerdict, Task, TaskItem
-from tiendo.plans.planfile import IndicatorEntry, PlanFile, parse_plan_file
+from tiendo.plans.planfile import IndicatorEntry, PlanFile, PlanHeader, parse_plan_file
 from tiendo.reporting.models import DataElement, DataValue
 from tiendo.reporting.periods import parse_period
 
@@ -33,147 +34,139 @@ class PlanLoadReport(ChangeReport):
         return f"{self.plan.code if self.plan else '?'}: {super().summary()}"
 
 
-def _check_semantics(document, plan_file: PlanFile) -> list[str]:
+Units = dict[str, OrgUnit]
+Groups = dict[str, UnitGroup]
+
+
+def _check_semantics(document: YamlDocument, plan_file: PlanFile) -> list[str]:
     """Checks beyond the schema: references, uniqueness, consistency. Returns every problem."""
-    errors: list[str] = []
-    header = plan_file.plan
-    province = OrgUnit.objects.filter(code=str(header.province), kind=OrgUnit.Kind.PROVINCE).first()
-    if province is None:
-        errors.append(
-            document.error(
-                ("plan", "province"),
-                _("tỉnh %(code)s chưa được nạp (tiendo load-units --province %(code)s) / province not loaded")
-                % {"code": header.province},
-            )
-        )
-    if header.ends_on < header.starts_on:
-        errors.append(
-            document.error(("plan", "ends_on"), _("phải sau ngày bắt đầu / must not be before starts_on"))
-        )
     units = {u.code: u for u in OrgUnit.objects.all()}
     groups = {g.code: g for g in UnitGroup.objects.all()}
+    return [
+        *_check_header(document, plan_file.plan),
+        *_check_groups(document, plan_file, units=units, groups=groups),
+        *_check_followers(document, plan_file),
+        *_check_tasks(document, plan_file, units=units, groups=groups),
+    ]
+
+
+def _check_header(document: YamlDocument, header: PlanHeader) -> list[str]:
+    errors: list[str] = []
+    if not OrgUnit.objects.filter(code=str(header.province), kind=OrgUnit.Kind.PROVINCE).exists():
+        message = _("tỉnh %(code)s chưa được nạp (tiendo load-units --province %(code)s)")
+        errors.append(document.error(("plan", "province"), message % {"code": header.province}))
+    if header.ends_on < header.starts_on:
+        errors.append(document.error(("plan", "ends_on"), _("phải sau ngày bắt đầu")))
+    return errors
+
+
+def _check_groups(document: YamlDocument, plan_file: PlanFile, *, units: Units, groups: Groups) -> list[str]:
+    errors: list[str] = []
     seen_groups: set[str] = set()
     for g_index, group in enumerate(plan_file.groups):
         if group.code in seen_groups:
-            errors.append(
-                document.error(("groups", g_index, "code"), _("trùng mã nhóm / duplicate group code"))
-            )
+            errors.append(document.error(("groups", g_index, "code"), _("trùng mã nhóm")))
         seen_groups.add(group.code)
         seen_numbers: set[str] = set()
         for i_index, entry in enumerate(group.indicators):
             loc = ("groups", g_index, "indicators", i_index)
             if entry.number in seen_numbers:
-                errors.append(
-                    document.error(
-                        (*loc, "number"),
-                        _("trùng số thứ tự %s trong nhóm / duplicate number in group") % entry.number,
-                    )
-                )
+                message = _("trùng số thứ tự %(number)s trong nhóm") % {"number": entry.number}
+                errors.append(document.error((*loc, "number"), message))
             seen_numbers.add(entry.number)
             errors.extend(
                 _check_indicator(
                     document, loc, entry, units=units, groups=groups, plan_year=plan_file.plan.year
                 )
             )
+    return errors
+
+
+def _check_followers(document: YamlDocument, plan_file: PlanFile) -> list[str]:
+    """An indicator another plan takes as its baseline cannot leave the file."""
     kept = {(g.code, i.number) for g in plan_file.groups for i in g.indicators}
-    followers = Indicator.objects.filter(baseline_indicator__plan__code=header.code).select_related(
+    followers = Indicator.objects.filter(baseline_indicator__plan__code=plan_file.plan.code).select_related(
         "plan", "group", "baseline_indicator__group"
     )
+    errors: list[str] = []
     for follower in followers:
         used = follower.baseline_indicator
         if used is not None and (used.group.code, used.number) not in kept:
-            errors.append(
-                document.error(
-                    ("groups",),
-                    _(
-                        "không thể xóa chỉ tiêu %(used)s: chỉ tiêu %(follower)s của kế hoạch %(plan)s dùng nó làm số liệu gốc / "
-                        "cannot remove indicator %(used)s: it is the baseline of %(follower)s in plan %(plan)s"
-                    )
-                    % {"used": used.label, "follower": follower.label, "plan": follower.plan.code},
-                )
-            )
+            message = _(
+                "không thể xóa chỉ tiêu %(used)s: chỉ tiêu %(follower)s của kế hoạch %(plan)s dùng nó làm số liệu gốc"
+            ) % {"used": used.label, "follower": follower.label, "plan": follower.plan.code}
+            errors.append(document.error(("groups",), message))
+    return errors
+
+
+def _check_tasks(document: YamlDocument, plan_file: PlanFile, *, units: Units, groups: Groups) -> list[str]:
+    errors: list[str] = []
     seen_tasks: set[str] = set()
     for t_index, task in enumerate(plan_file.tasks):
         if task.number in seen_tasks:
-            errors.append(
-                document.error(("tasks", t_index, "number"), _("trùng số nhiệm vụ / duplicate task number"))
-            )
+            errors.append(document.error(("tasks", t_index, "number"), _("trùng số nhiệm vụ")))
         seen_tasks.add(task.number)
-        for r_index, (ref, holder) in enumerate(
-            zip(task.owners, resolve_unit_references(task.owners, units=units, groups=groups), strict=True)
-        ):
-            if holder is None:
-                errors.append(
-                    document.error(
-                        ("tasks", t_index, "owners", r_index),
-                        _("đơn vị không xác định / unknown unit: %s") % ref,
-                    )
-                )
+        errors.extend(_unknown_units(document, ("tasks", t_index, "owners"), task.owners, units, groups))
     return errors
+
+
+def _unknown_units(
+    document: YamlDocument, loc: tuple[str | int, ...], refs: list[str], units: Units, groups: Groups
+) -> list[str]:
+    """One error for each reference to a unit or group tiendo does not know."""
+    resolved = resolve_unit_references(refs, units=units, groups=groups)
+    return [
+        document.error((*loc, index), _("đơn vị không xác định: %(ref)s") % {"ref": ref})
+        for index, (ref, holder) in enumerate(zip(refs, resolved, strict=True))
+        if holder is None
+    ]
 
 
 def _check_indicator(
-    document, loc: tuple, entry: IndicatorEntry, *, units, groups, plan_year: int
+    document: YamlDocument,
+    loc: tuple[str | int, ...],
+    entry: IndicatorEntry,
+    *,
+    units: Units,
+    groups: Groups,
+    plan_year: int,
 ) -> list[str]:
     errors: list[str] = []
     if entry.direction == "milestone" and entry.target_value is not None:
-        errors.append(
-            document.error(
-                (*loc, "target_value"),
-                _("phải để trống (null) với chỉ tiêu mốc / must be null for a milestone"),
-            )
-        )
+        errors.append(document.error((*loc, "target_value"), _("phải để trống (null) với chỉ tiêu mốc")))
     if entry.direction != "milestone" and entry.target_value is None:
-        errors.append(
-            document.error(
-                (*loc, "target_value"),
-                _("bắt buộc với chỉ tiêu định lượng / required unless direction is milestone"),
-            )
-        )
+        errors.append(document.error((*loc, "target_value"), _("bắt buộc với chỉ tiêu định lượng")))
     for role in ("lead", "co_lead"):
-        refs = getattr(entry, role)
-        for r_index, (ref, holder) in enumerate(
-            zip(refs, resolve_unit_references(refs, units=units, groups=groups), strict=True)
-        ):
-            if holder is None:
-                errors.append(
-                    document.error((*loc, role, r_index), _("đơn vị không xác định / unknown unit: %s") % ref)
-                )
-    if entry.baseline is not None:
-        if _baseline_query(entry).count() != 1:
-            errors.append(
-                document.error(
-                    (*loc, "baseline"),
-                    _(
-                        "không tìm thấy chỉ tiêu %(group)s.%(number)s của kế hoạch %(plan)s (nạp kế hoạch đó trước) / baseline indicator not found"
-                    )
-                    % {
-                        "group": entry.baseline.group,
-                        "number": entry.baseline.number,
-                        "plan": entry.baseline.plan,
-                    },
-                )
-            )
+        errors.extend(_unknown_units(document, (*loc, role), getattr(entry, role), units, groups))
+    if entry.baseline is not None and _baseline_query(entry).count() != 1:
+        message = _(
+            "không tìm thấy chỉ tiêu %(group)s.%(number)s của kế hoạch %(plan)s (nạp kế hoạch đó trước)"
+        )
+        baseline = {
+            "group": entry.baseline.group,
+            "number": entry.baseline.number,
+            "plan": entry.baseline.plan,
+        }
+        errors.append(document.error((*loc, "baseline"), message % baseline))
     if entry.result is not None:
-        try:
-            period = parse_period(entry.result.period)
-        except ApplicationError as exc:
-            errors.append(document.error((*loc, "result", "period"), str(exc)))
-        else:
-            if period.end.year != plan_year:
-                errors.append(
-                    document.error(
-                        (*loc, "result", "period"),
-                        _(
-                            "kỳ phải thuộc năm %(year)s của kế hoạch / the period must fall in the plan year %(year)s"
-                        )
-                        % {"year": plan_year},
-                    )
-                )
+        errors.extend(_check_result_period(document, loc, entry.result.period, plan_year=plan_year))
     return errors
 
 
-def _baseline_query(entry: IndicatorEntry):
+def _check_result_period(
+    document: YamlDocument, loc: tuple[str | int, ...], identifier: str, *, plan_year: int
+) -> list[str]:
+    try:
+        period = parse_period(identifier)
+    except ApplicationError as exc:
+        return [document.error((*loc, "result", "period"), str(exc))]
+    if period.end.year != plan_year:
+        message = _("kỳ phải thuộc năm %(year)s của kế hoạch") % {"year": plan_year}
+        return [document.error((*loc, "result", "period"), message)]
+    return []
+
+
+def _baseline_query(entry: IndicatorEntry) -> QuerySet[Indicator]:
     assert entry.baseline is not None
     return Indicator.objects.filter(
         plan__code=entry.baseline.plan, group__code=entry.baseline.group, number=entry.baseline.number
@@ -188,9 +181,7 @@ def plan_load(*, path: Path, actor: Actor | None = None, actor_label: str = "") 
     `actor` None means the command line (an operator on the server); a user must be the CĐS office.
     """
     if actor is not None and not user_is_office_admin(actor):
-        raise PermissionDeniedError(
-            _("Chỉ Văn phòng CĐS được nạp kế hoạch / Only the CĐS office loads plans")
-        )
+        raise PermissionDeniedError(_("Chỉ Văn phòng CĐS được nạp kế hoạch"))
     document, plan_file = parse_plan_file(path)
     errors = _check_semantics(document, plan_file)
     if errors:
@@ -206,7 +197,7 @@ def plan_load(*, path: Path, actor: Actor | None = None, actor_label: str = "") 
         raise AssertionError("unreachable") from None
 
 
-def _write_plan(plan_file: PlanFile, *, path: Path, actor, actor_label: str) -> PlanLoadReport:
+def _write_plan(plan_file: PlanFile, *, path: Path, actor: Actor | None, actor_label: str) -> PlanLoadReport:
     header = plan_file.plan
     province = OrgUnit.objects.get(code=str(header.province))
     units = {u.code: u for u in OrgUnit.objects.all()}
@@ -235,6 +226,17 @@ def _write_plan(plan_file: PlanFile, *, path: Path, actor, actor_label: str) -> 
         },
     )
     report.plan = plan
+    _write_groups(
+        writer, plan=plan, plan_file=plan_file, province=province, units=units, groups=groups_by_code
+    )
+    _write_tasks(writer, plan=plan, plan_file=plan_file, units=units, groups=groups_by_code)
+    return report
+
+
+def _write_groups(
+    writer: AuditedWriter, *, plan: Plan, plan_file: PlanFile, province: OrgUnit, units: Units, groups: Groups
+) -> None:
+    """The indicator groups and their indicators as the file lists them; the others go."""
     kept_indicators: set[int] = set()
     for g_sort, group_entry in enumerate(plan_file.groups):
         group = writer.upsert(
@@ -252,7 +254,7 @@ def _write_plan(plan_file: PlanFile, *, path: Path, actor, actor_label: str) -> 
                 owner={"indicator": indicator},
                 wanted=[("lead", r) for r in entry.lead] + [("co_lead", r) for r in entry.co_lead],
                 units=units,
-                groups=groups_by_code,
+                groups=groups,
             )
     for stale in Indicator.objects.filter(plan=plan).exclude(pk__in=kept_indicators):
         _delete_indicator(writer, stale)
@@ -260,6 +262,12 @@ def _write_plan(plan_file: PlanFile, *, path: Path, actor, actor_label: str) -> 
         code__in=[g.code for g in plan_file.groups]
     ):
         writer.delete(stale_group)
+
+
+def _write_tasks(
+    writer: AuditedWriter, *, plan: Plan, plan_file: PlanFile, units: Units, groups: Groups
+) -> None:
+    """The plan's tasks with their items and owners as the file lists them; the others go."""
     kept_tasks: set[int] = set()
     for t_sort, task_entry in enumerate(plan_file.tasks):
         task = writer.upsert(
@@ -279,11 +287,10 @@ def _write_plan(plan_file: PlanFile, *, path: Path, actor, actor_label: str) -> 
             owner={"task": task},
             wanted=[("owner", r) for r in task_entry.owners],
             units=units,
-            groups=groups_by_code,
+            groups=groups,
         )
     for stale_task in Task.objects.filter(plan=plan).exclude(pk__in=kept_tasks):
         writer.delete(stale_task)
-    return report
 
 
 def _write_indicator(
@@ -328,6 +335,22 @@ def _write_indicator(
             "note": entry.note or "",
         },
     )
+    _write_stated_result(
+        writer, plan=plan, indicator=indicator, element=element, entry=entry, province=province
+    )
+    return indicator
+
+
+def _write_stated_result(
+    writer: AuditedWriter,
+    *,
+    plan: Plan,
+    indicator: Indicator,
+    element: DataElement,
+    entry: IndicatorEntry,
+    province: OrgUnit,
+) -> None:
+    """The result the plan states (a data value from the document and its verdict), or none."""
     source = plan.source or plan.title
     stated_values = DataValue.objects.filter(
         data_element=element, unit=province, source=DataValue.Source.DOCUMENT
@@ -362,7 +385,6 @@ def _write_indicator(
     # a result the file no longer states is withdrawn (values from reports or people are kept)
     for stale in [*stated_values, *stated_verdicts]:
         writer.delete(stale)
-    return indicator
 
 
 def _delete_indicator(writer: AuditedWriter, indicator: Indicator) -> None:
@@ -386,7 +408,12 @@ def _delete_indicator(writer: AuditedWriter, indicator: Indicator) -> None:
 
 
 def _write_responsibilities(
-    writer: AuditedWriter, *, owner: dict[str, Any], wanted: list[tuple[str, str]], units, groups
+    writer: AuditedWriter,
+    *,
+    owner: dict[str, Any],
+    wanted: list[tuple[str, str]],
+    units: Units,
+    groups: Groups,
 ) -> None:
     current = list(Responsibility.objects.filter(**owner).order_by("role", "sort"))
     desired = []

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from tiendo.core.i18n import LocalizedField
 from tiendo.orgunits.models import OrgUnit
 from tiendo.reporting.periods import validate_period
 
@@ -33,6 +33,7 @@ class DataElement(models.Model):
     code = models.CharField(max_length=80, unique=True)
     name = models.CharField(max_length=500)
     name_en = models.CharField(max_length=500, blank=True)
+    display_name = LocalizedField("name")
     value_type = models.CharField(max_length=20, choices=ValueType.choices, default=ValueType.NUMBER)
     measure = models.CharField(max_length=40, blank=True, help_text="unit of measure, e.g. %")
     aggregation = models.CharField(max_length=20, choices=Aggregation.choices, default=Aggregation.NONE)
@@ -42,10 +43,6 @@ class DataElement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
-
-    @property
-    def display_name(self) -> str:
-        return self.name_en if get_language() == "en" and self.name_en else self.name
 
 
 class DataValue(models.Model):
@@ -108,6 +105,7 @@ class DataSet(models.Model):
     symbol = models.CharField(max_length=100, help_text="as printed, e.g. Biểu số 01/CĐS")
     title = models.CharField(max_length=300)
     title_en = models.CharField(max_length=300, blank=True)
+    display_title = LocalizedField("title")
     period_type = models.CharField(max_length=20, choices=PeriodType.choices)
     deadline_days = models.PositiveSmallIntegerField(default=5)
     working_days = models.BooleanField(default=True)
@@ -132,15 +130,12 @@ class DataSet(models.Model):
     def __str__(self) -> str:
         return f"{self.symbol} – {self.title}"
 
-    @property
-    def display_title(self) -> str:
-        return self.title_en if get_language() == "en" and self.title_en else self.title
-
 
 class DataSetSection(models.Model):
     dataset = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="sections")
     title = models.CharField(max_length=300)
     title_en = models.CharField(max_length=300, blank=True)
+    display_title = LocalizedField("title")
     sort = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -148,10 +143,6 @@ class DataSetSection(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def display_title(self) -> str:
-        return self.title_en if get_language() == "en" and self.title_en else self.title
 
 
 class DataSetElement(models.Model):

@@ -43,7 +43,7 @@ def test_placeholders_are_filled_with_the_plans_figures(shipped_data):
         ("{{ indicators.dat_cuont }}", "dat_cuont"),
         ("{{ tong_so }}", "tong_so"),
         ("{{ indicator('IX.9').result }}", 'indicator("IX.9")'),
-        ("{{ indicators.total ", "line 1"),
+        ("{{ indicators.total ", "Dòng 1"),
     ],
 )
 def test_an_unknown_placeholder_is_an_error_that_names_it(shipped_data, body, named):

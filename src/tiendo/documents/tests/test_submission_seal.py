@@ -60,5 +60,5 @@ def test_a_report_not_yet_approved_is_not_sealed(
 ):
     submission = approved_submission(tinhkhe_reporter, tinhkhe_reviewer)
     submission.status = submission.Status.SUBMITTED
-    with pytest.raises(ApplicationError, match="approved"):
+    with pytest.raises(ApplicationError, match="Chỉ báo cáo đã duyệt mới được ký số"):
         submission_seal(actor=office_admin, submission=submission)

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import translation
 
 from tiendo.core.yamlfile import FileValidationError
 from tiendo.orgunits.models import OrgUnit, UnitGroup
@@ -61,8 +62,14 @@ def test_a_file_with_an_unknown_group_and_a_missing_name_is_refused_with_lines(t
     with pytest.raises(FileValidationError) as error:
         agencies_load(path=path)
     assert error.value.errors == [
-        "agencies.yaml:7 agencies[1].name: bắt buộc / required",
-        "agencies.yaml:6 agencies[0].groups[0]: nhóm không xác định / unknown group: khong-co",
+        "agencies.yaml:7 agencies[1].name: bắt buộc",
+        "agencies.yaml:6 agencies[0].groups[0]: nhóm không xác định: khong-co",
+    ]
+    with translation.override("en"), pytest.raises(FileValidationError) as error:
+        agencies_load(path=path)
+    assert error.value.errors == [
+        "agencies.yaml:7 agencies[1].name: required",
+        "agencies.yaml:6 agencies[0].groups[0]: unknown group: khong-co",
     ]
     assert not OrgUnit.objects.filter(code__in=["A1", "A2"]).exists()
 
@@ -72,7 +79,7 @@ def test_a_file_for_a_province_not_loaded_is_refused(tmp_path, db):
         tmp_path,
         "province: 1\ngroups:\n  - code: moi\n    name: Mới\nagencies:\n  - code: A1\n    name: Sở A\n",
     )
-    with pytest.raises(FileValidationError, match="province 1 is not loaded"):
+    with translation.override("en"), pytest.raises(FileValidationError, match="province 1 is not loaded"):
         agencies_load(path=path)
     assert not UnitGroup.objects.filter(code="moi").exists()
     assert not OrgUnit.objects.filter(code="A1").exists()

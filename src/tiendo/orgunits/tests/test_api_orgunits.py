@@ -33,12 +33,15 @@ def test_orgunits_filters_by_parent(client, shipped_data):
     assert all(item["parent"] == "51" for item in body["items"])
 
 
-def test_an_unknown_kind_is_a_400_naming_the_field_in_both_languages(client, shipped_data):
+def test_an_unknown_kind_is_a_400_naming_the_field_in_the_readers_language(client, shipped_data):
     response = client.get("/api/v1/orgunits", {"kind": "huyen"})
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["field"] == "kind"
-    assert "kind phải là một trong" in error["message"] and "kind must be one of" in error["message"]
+    assert error["message"] == "kind phải là một trong province, commune, agency"
+    client.cookies["django_language"] = "en"  # the language switch's choice
+    english = client.get("/api/v1/orgunits", {"kind": "huyen"})
+    assert english.json()["error"]["message"] == "kind must be one of province, commune, agency"
 
 
 def test_one_orgunit_by_code_and_a_404_for_an_unknown_code(client, shipped_data):

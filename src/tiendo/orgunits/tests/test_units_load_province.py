@@ -3,6 +3,7 @@ from io import StringIO
 import pytest
 import vietnam_provinces as vp
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from tiendo.core.exceptions import ApplicationError
 from tiendo.core.models import AuditLog
@@ -73,11 +74,12 @@ def test_an_unknown_province_code_is_refused_and_nothing_is_written(db):
 
 def test_the_command_reports_what_it_did(shipped_data):
     out = StringIO()
-    call_command("load_units", province=51, stdout=out)
+    with translation.override("en"):
+        call_command("load_units", province=51, stdout=out)
     assert "province 51: 0 created, 0 updated, 97 unchanged" in out.getvalue()
     assert "agencies (agencies-51.yaml): 0 created, 0 updated, 24 unchanged" in out.getvalue()
 
 
 def test_the_command_turns_a_bad_province_into_a_clear_error(db):
-    with pytest.raises(CommandError, match="Unknown province code 7"):
+    with translation.override("en"), pytest.raises(CommandError, match="Unknown province code 7"):
         call_command("load_units", province=7, stdout=StringIO())

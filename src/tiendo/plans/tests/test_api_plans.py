@@ -82,9 +82,7 @@ def test_one_indicator_has_its_baseline_history_and_provenance(client, shipped_d
 def test_an_unknown_indicator_is_a_404_in_the_one_error_shape(client, shipped_data):
     response = client.get("/api/v1/indicators/999999")
     assert response.status_code == 404
-    assert response.json() == {
-        "error": {"code": "not_found", "message": "Không tìm thấy / Not found", "field": "id"}
-    }
+    assert response.json() == {"error": {"code": "not_found", "message": "Không tìm thấy", "field": "id"}}
 
 
 def test_a_malformed_id_is_a_422_in_the_one_error_shape(client, shipped_data):

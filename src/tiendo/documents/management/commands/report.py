@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from tiendo.core.exceptions import ApplicationError
 from tiendo.documents.docx_writer import render_docx
@@ -30,7 +31,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, plan: str, year, format: str, out: Path, signer_title, signer_name, **options):
         if options["sign"] and format != "pdf":
-            raise CommandError("--sign chỉ dùng với --format pdf / --sign needs --format pdf")
+            raise CommandError(_("--sign chỉ dùng với --format pdf"))
         started = time.perf_counter()
         try:
             report = evaluation_report(
@@ -62,8 +63,10 @@ class Command(BaseCommand):
         except ApplicationError as exc:
             raise CommandError(str(exc)) from None
         out.write_bytes(content)
-        self.stdout.write(
-            f"{out}: {len(report.result_rows)} chỉ tiêu / indicators ({report.dat} Đạt, {report.chua_dat} Chưa đạt)"
-            f"{f', {len(report.target_rows)} mục tiêu {report.next_plan.year} / targets' if report.next_plan else ''}; "
-            f"{len(content):,} bytes in {time.perf_counter() - started:.2f} s"
-        )
+        counts = {"count": len(report.result_rows), "dat": report.dat, "chua_dat": report.chua_dat}
+        text = _("%(count)s chỉ tiêu (%(dat)s Đạt, %(chua_dat)s Chưa đạt)") % counts
+        if report.next_plan:
+            targets = {"count": len(report.target_rows), "year": report.next_plan.year}
+            text += _(", %(count)s mục tiêu %(year)s") % targets
+        size = {"bytes": f"{len(content):,}", "seconds": f"{time.perf_counter() - started:.2f}"}
+        self.stdout.write(f"{out}: {text}; " + _("%(bytes)s bytes trong %(seconds)s giây") % size)

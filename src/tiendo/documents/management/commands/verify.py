@@ -2,6 +2,8 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tiendo.core.exceptions import ApplicationError
 from tiendo.documents.selectors import trust_roots
@@ -9,8 +11,8 @@ from tiendo.documents.signing import verify_pdf_bytes
 
 STATES = {
     "ok": "OK",
-    "unconfirmed": "CHƯA XÁC NHẬN NGƯỜI KÝ / SIGNER NOT CONFIRMED",
-    "invalid": "KHÔNG HỢP LỆ / NOT VALID",
+    "unconfirmed": gettext_lazy("CHƯA XÁC NHẬN NGƯỜI KÝ"),
+    "invalid": gettext_lazy("KHÔNG HỢP LỆ"),
 }
 
 
@@ -29,7 +31,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, trust: list[Path], **options):
         if not file.is_file():
-            raise CommandError(f"{file}: không tìm thấy tệp / file not found")
+            raise CommandError(_("%(file)s: không tìm thấy tệp") % {"file": file})
         try:
             checks = verify_pdf_bytes(
                 file.read_bytes(), trust_roots=trust_roots() + [path.read_bytes() for path in trust]
@@ -37,13 +39,13 @@ class Command(BaseCommand):
         except ApplicationError as exc:
             raise CommandError(f"{file}: {exc}") from None
         if not checks:
-            raise CommandError(f"{file}: không có chữ ký số / the PDF carries no signature")
+            raise CommandError(_("%(file)s: không có chữ ký số") % {"file": file})
         for check in checks:
             when = f"{check.signed_at:%Y-%m-%d %H:%M:%S %Z}" if check.signed_at else "?"
+            signer = {"field": check.field, "signer": check.signer, "issuer": check.issuer, "when": when}
             self.stdout.write(
-                f"{check.field}: {check.signer} (cấp bởi / issued by {check.issuer}); người ký khai ký lúc / "
-                f"signed, as the signer states, at {when}\n"
-                f"  {STATES[check.state]} — {check.verdict}"
+                _("%(field)s: %(signer)s (cấp bởi %(issuer)s); người ký khai ký lúc %(when)s") % signer
+                + f"\n  {STATES[check.state]} — {check.verdict}"
             )
         if not all(check.ok for check in checks):
             sys.exit(1)

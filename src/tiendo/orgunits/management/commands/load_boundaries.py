@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from tiendo.core.exceptions import ApplicationError
 from tiendo.orgunits.boundaries import boundaries_load
@@ -17,4 +18,4 @@ class Command(BaseCommand):
             count = boundaries_load(path=file)
         except ApplicationError as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(f"{file.name}: {count} ranh giới / boundaries loaded")
+        self.stdout.write(_("%(file)s: đã nạp %(count)s ranh giới") % {"file": file.name, "count": count})

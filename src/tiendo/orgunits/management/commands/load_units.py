@@ -2,9 +2,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from tiendo.core.exceptions import ApplicationError
-from tiendo.orgunits.services import agencies_load, shipped_agencies_file, units_load_province
+from tiendo.orgunits.services import LoadReport, agencies_load, shipped_agencies_file, units_load_province
 
 
 class Command(BaseCommand):
@@ -23,15 +24,16 @@ class Command(BaseCommand):
 
     def _load(self, province: int, agencies: Path | None) -> None:
         report = units_load_province(province_code=province)
-        self.stdout.write(
-            f"province {province}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged"
-        )
+        self.stdout.write(_("tỉnh %(code)s: %(counts)s") % {"code": province, "counts": _counts(report)})
         for message in report.messages:
             self.stdout.write(f"  {message}")
         agencies = agencies or shipped_agencies_file(province)
         if agencies:
             agency_report = agencies_load(path=agencies)
-            self.stdout.write(
-                f"agencies ({agencies.name}): {agency_report.created} created, "
-                f"{agency_report.updated} updated, {agency_report.unchanged} unchanged"
-            )
+            counts = {"file": agencies.name, "counts": _counts(agency_report)}
+            self.stdout.write(_("cơ quan (%(file)s): %(counts)s") % counts)
+
+
+def _counts(report: LoadReport) -> str:
+    values = {"created": report.created, "updated": report.updated, "unchanged": report.unchanged}
+    return _("%(created)s tạo mới, %(updated)s cập nhật, %(unchanged)s không đổi") % values
