@@ -20,7 +20,7 @@ from tiendo.documents.docx_writer import (
 from tiendo.documents.report import ISSUER, province_name
 from tiendo.reporting.models import Submission
 from tiendo.reporting.periods import parse_period, period_label
-from tiendo.reporting.services import current_values, form_layout
+from tiendo.reporting.selectors import current_values, form_layout
 
 SMALL = 12
 

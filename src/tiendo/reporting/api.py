@@ -19,18 +19,17 @@ from tiendo.reporting.schemas import (
     ValuesIn,
     VersionIn,
 )
-from tiendo.reporting.selectors import dataset_get, dataset_list, submission_get, submission_list
-from tiendo.reporting.services import (
+from tiendo.reporting.selectors import (
     current_values,
+    dataset_get,
+    dataset_list,
     form_layout,
-    submission_approve,
-    submission_open,
-    submission_reopen,
-    submission_return,
-    submission_save,
-    submission_submit,
+    submission_get,
+    submission_list,
     submission_validate,
 )
+from tiendo.reporting.services import submission_open, submission_save, submission_transition
+from tiendo.reporting.workflow import STEPS, Step
 
 router = Router(tags=["reporting"])
 
@@ -217,46 +216,30 @@ def submissions_save(request: HttpRequest, submission_id: int, body: ValuesIn):
     return _detail(result.submission)
 
 
-@router.post(
-    "/submissions/{submission_id}/submit", response=SubmissionOut, auth=WRITE, summary="Submit for review"
-)
-def submissions_submit(request: HttpRequest, submission_id: int, body: VersionIn):
-    submission = submission_get(user=request.user, submission_id=submission_id)
-    return _submission(submission_submit(actor=request.user, submission=submission, version=body.version))
+def _step_operation(step: Step) -> None:
+    """The API operation that takes one step of the workflow table (POST …/{step name})."""
+
+    def take(request: HttpRequest, submission_id: int, body: VersionIn) -> dict:
+        submission = submission_get(user=request.user, submission_id=submission_id)
+        changed = submission_transition(
+            actor=request.user,
+            submission=submission,
+            step=step.name,
+            version=body.version,
+            reason=getattr(body, "reason", ""),
+        )
+        return _submission(changed)
+
+    take.__annotations__["body"] = ReasonIn if step.needs_reason else VersionIn
+    router.post(
+        f"/submissions/{{submission_id}}/{step.name}",
+        response=SubmissionOut,
+        auth=WRITE,
+        summary=step.summary,
+        operation_id=f"tiendo_reporting_api_submissions_{step.name}",
+        url_name=f"submissions_{step.name}",
+    )(take)
 
 
-@router.post(
-    "/submissions/{submission_id}/approve",
-    response=SubmissionOut,
-    auth=WRITE,
-    summary="Approve (locks the values)",
-)
-def submissions_approve(request: HttpRequest, submission_id: int, body: VersionIn):
-    submission = submission_get(user=request.user, submission_id=submission_id)
-    return _submission(submission_approve(actor=request.user, submission=submission, version=body.version))
-
-
-@router.post(
-    "/submissions/{submission_id}/return",
-    response=SubmissionOut,
-    auth=WRITE,
-    summary="Return to the unit with a reason",
-)
-def submissions_return(request: HttpRequest, submission_id: int, body: ReasonIn):
-    submission = submission_get(user=request.user, submission_id=submission_id)
-    return _submission(
-        submission_return(actor=request.user, submission=submission, version=body.version, reason=body.reason)
-    )
-
-
-@router.post(
-    "/submissions/{submission_id}/reopen",
-    response=SubmissionOut,
-    auth=WRITE,
-    summary="Reopen an approved report (CĐS office)",
-)
-def submissions_reopen(request: HttpRequest, submission_id: int, body: ReasonIn):
-    submission = submission_get(user=request.user, submission_id=submission_id)
-    return _submission(
-        submission_reopen(actor=request.user, submission=submission, version=body.version, reason=body.reason)
-    )
+for _step in STEPS.values():
+    _step_operation(_step)

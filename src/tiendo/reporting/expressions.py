@@ -10,6 +10,8 @@ import ast
 import operator
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext
+
 _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
 _COMPARE = {
     ast.Lt: operator.lt,
@@ -33,12 +35,10 @@ def parse(expression: str) -> ast.Expression:
     try:
         tree = ast.parse(expression, mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(f"cú pháp sai / syntax error: {exc.msg}") from None
+        raise ExpressionError(gettext("cú pháp sai: %(error)s") % {"error": exc.msg}) from None
     body = tree.body
     if not isinstance(body, ast.Compare) or len(body.ops) != 1:
-        raise ExpressionError(
-            "cần đúng một phép so sánh (<, <=, >, >=, ==, !=) / exactly one comparison is needed"
-        )
+        raise ExpressionError(gettext("cần đúng một phép so sánh (<, <=, >, >=, ==, !=)"))
     for node in ast.walk(tree):
         allowed = (
             ast.Expression,
@@ -52,11 +52,11 @@ def parse(expression: str) -> ast.Expression:
             ast.Constant,
         )
         if not isinstance(node, allowed + tuple(_BINARY) + tuple(_COMPARE)):
-            raise ExpressionError(f"không được dùng / not allowed: {type(node).__name__}")
+            raise ExpressionError(gettext("không được dùng: %(node)s") % {"node": type(node).__name__})
         if isinstance(node, ast.Constant) and (
             isinstance(node.value, bool) or not isinstance(node.value, int | float)
         ):
-            raise ExpressionError(f"hằng số phải là số / constants must be numbers: {node.value!r}")
+            raise ExpressionError(gettext("hằng số phải là số: %(value)r") % {"value": node.value})
     return tree
 
 

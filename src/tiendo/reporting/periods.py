@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.utils.translation import gettext
+
 from tiendo.core.exceptions import ApplicationError
 
 _PATTERNS = [
@@ -80,7 +82,8 @@ def parse_period(identifier: str) -> Period:
         except ValueError:
             break
     raise ApplicationError(
-        f"Mã kỳ không hợp lệ / invalid period identifier: {identifier!r} (2026, 2026S1, 2026Q1, 202601, 2026W05, 20260115)",
+        gettext("Mã kỳ không hợp lệ: %(identifier)r (2026, 2026S1, 2026Q1, 202601, 2026W05, 20260115)")
+        % {"identifier": identifier},
         field="period",
     )
 

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from tiendo.orgunits.models import Membership
 from tiendo.reporting.models import DataSet, Notification, Reminder, Submission
@@ -81,10 +82,11 @@ def _send(run: ReminderRun, *, dataset: DataSet, unit, period, kind: str, due: d
     link = reverse("submission", args=[dataset.code, unit.code, period.identifier])
     label = period_label(period)
     when = due.strftime("%d/%m/%Y")
+    names = {"when": when, "form": dataset.symbol, "period": label, "unit": unit.name}
     if kind == Reminder.Kind.BEFORE:
-        text = f"Sắp đến hạn {when}: {dataset.symbol} kỳ {label} của {unit.name} / due {when}: {dataset.code} {period.identifier}"
+        text = gettext("Sắp đến hạn %(when)s: %(form)s kỳ %(period)s của %(unit)s") % names
     else:
-        text = f"Quá hạn {when}: {dataset.symbol} kỳ {label} của {unit.name} chưa được gửi / overdue since {when}: {dataset.code} {period.identifier}"
+        text = gettext("Quá hạn %(when)s: %(form)s kỳ %(period)s của %(unit)s chưa được gửi") % names
     if not reporters:
         run.skipped += 1
         return

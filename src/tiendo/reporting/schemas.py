@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from ninja import Schema
 
@@ -85,7 +86,7 @@ class EventOut(Schema):
     from_status: str
     to_status: str
     reason: str
-    changes: list[dict]
+    changes: list[dict[str, Any]]
 
 
 class ViolationOut(Schema):

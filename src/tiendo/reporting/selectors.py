@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -10,9 +12,17 @@ from tiendo.core.exceptions import NotFoundError
 from tiendo.core.types import Actor
 from tiendo.orgunits.models import Membership, OrgUnit
 from tiendo.orgunits.selectors import scope_filter, unit_can_view_private, user_is_office_admin
-from tiendo.reporting import permissions
-from tiendo.reporting.models import DataSet, DataValue, Notification, Submission
+from tiendo.reporting import expressions, permissions
+from tiendo.reporting.models import (
+    DataSet,
+    DataSetElement,
+    DataValue,
+    Notification,
+    Submission,
+    ValidationRule,
+)
 from tiendo.reporting.periods import deadline, parse_period, period_label, periods_of_year
+from tiendo.reporting.validation import Violation, check_values
 
 User = Actor
 
@@ -84,7 +94,7 @@ class Assignment:
 
     dataset: DataSet
     unit: OrgUnit
-    periods: list[dict]
+    periods: list[dict[str, Any]]
 
 
 def assignments_for_user(*, user: User, year: int, today: date) -> list[Assignment]:
@@ -278,10 +288,87 @@ def submissions_to_review(*, user: User) -> QuerySet[Submission]:
     return submitted.filter(condition).order_by("submitted_at")
 
 
+def form_layout(dataset: DataSet) -> tuple[list[DataSetElement], list[ValidationRule]]:
+    """A form's elements in the order they are shown (by section), and its validation rules."""
+    return list(
+        dataset.form_elements.select_related("element", "section").order_by("section__sort", "sort")
+    ), list(dataset.rules.all())
+
+
+def current_values(submission: Submission) -> dict[str, DataValue]:
+    """The stored values of the submission's form, unit and period, by element code."""
+    return {
+        v.data_element.code: v
+        for v in DataValue.objects.filter(
+            data_element__form_elements__dataset=submission.dataset,
+            unit=submission.unit,
+            period=submission.period,
+        ).select_related("data_element")
+    }
+
+
+def previous_values(submission: Submission) -> dict[str, Decimal | None]:
+    """The unit's values of the period before (same period type), approved or not stated by a report."""
+    period = parse_period(submission.period)
+    periods = periods_of_year(submission.dataset.period_type, period.start.year) + periods_of_year(
+        submission.dataset.period_type, period.start.year - 1
+    )
+    earlier = sorted((p for p in periods if p.end < period.start), key=lambda p: p.end)
+    if not earlier:
+        return {}
+    before = earlier[-1].identifier
+    return {
+        v.data_element.code: v.value
+        for v in DataValue.objects.filter(
+            data_element__form_elements__dataset=submission.dataset, unit=submission.unit, period=before
+        ).select_related("data_element")
+    }
+
+
+def submission_validate(
+    *,
+    submission: Submission,
+    values: dict[str, Decimal | None] | None = None,
+    texts: dict[str, str] | None = None,
+    stored: dict[str, DataValue] | None = None,
+) -> list[Violation]:
+    """Check typed `values` (or, without them, the stored ones; pass `stored` if already read)."""
+    form_elements, rules = form_layout(submission.dataset)
+    if values is None:
+        stored = current_values(submission) if stored is None else stored
+        values = {code: v.value for code, v in stored.items()}
+        texts = {code: v.text_value for code, v in stored.items()}
+    return check_values(
+        form_elements=form_elements,
+        rules=rules,
+        values=values,
+        texts=texts,
+        previous=previous_values(submission),
+    )
+
+
+def rule_elements(submission: Submission, rule_code: str) -> set[str]:
+    """The element codes a rule names: a warning is explained by a comment on one of them."""
+    rule = submission.dataset.rules.filter(code=rule_code).first()
+    return expressions.names(rule.expression) if rule is not None else set()
+
+
+def is_on_time(submission: Submission) -> bool | None:
+    """Whether the report was sent by its deadline (None: not sent)."""
+    if submission.submitted_at is None:
+        return None
+    return timezone.localtime(submission.submitted_at).date() <= due_date(
+        submission.dataset, submission.period
+    )
+
+
+def due_date(dataset: DataSet, period: str) -> date:
+    """The deadline of the form's report for the period."""
+    return deadline(parse_period(period), days=dataset.deadline_days, working_days=dataset.working_days)
+
+
 def submission_for_reading(*, user: User, dataset_code: str, unit_code: str, period: str) -> Submission:
     """An existing submission the user may read (404 otherwise: existence is not revealed)."""
-    from tiendo.reporting import permissions
-
     submission = (
         Submission.objects.filter(dataset__code=dataset_code, unit__code=unit_code, period=period)
         .select_related("dataset__reviewer_unit", "unit__parent", "submitted_by", "decided_by")

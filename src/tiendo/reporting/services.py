@@ -2,19 +2,20 @@
 
 Every service is keyword-only, transactional, checks permission and the optimistic lock
 (`version`), and writes a SubmissionEvent (the trail shown on the submission page) and an AuditLog
-row in the same transaction.
+row in the same transaction. The steps themselves (who, from which state, to which) are the table
+in `workflow`; the reads (the form's layout, stored and previous values, checks) are in `selectors`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from tiendo.core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from tiendo.core.services import audit_record
@@ -23,7 +24,23 @@ from tiendo.orgunits.models import OrgUnit
 from tiendo.reporting import permissions
 from tiendo.reporting.models import DataElement, DataSet, DataValue, Submission, SubmissionEvent
 from tiendo.reporting.periods import parse_period
-from tiendo.reporting.validation import MACHINE, Violation, check_values, parse_value
+from tiendo.reporting.selectors import current_values, rule_elements, submission_validate
+from tiendo.reporting.validation import MACHINE, Violation, parse_inputs
+from tiendo.reporting.workflow import STEPS, Step, step_get
+
+__all__ = [
+    "ConflictError",
+    "SaveResult",
+    "SubmissionInvalidError",
+    "notifications_mark_read",
+    "submission_approve",
+    "submission_open",
+    "submission_reopen",
+    "submission_return",
+    "submission_save",
+    "submission_submit",
+    "submission_transition",
+]
 
 
 class ConflictError(ApplicationError):
@@ -62,7 +79,7 @@ def _event(
     action: str,
     before: str,
     reason: str = "",
-    changes=None,
+    changes: list[dict[str, Any]] | None = None,
     actor_label: str = "",
 ) -> None:
     user = actor if actor is not None and actor.is_authenticated else None
@@ -93,10 +110,11 @@ def _lock(submission_id: int, *, version: int | None) -> Submission:
     )
     if version is not None and submission.version != version:
         raise ConflictError(
-            f"Báo cáo đã được người khác thay đổi (phiên bản {submission.version}, bạn mở phiên bản {version}); "
-            f"tải lại trang để xem thay đổi, không có gì bị ghi đè / "
-            f"The report was changed by someone else (version {submission.version}, you opened {version}); "
-            f"reload to see the change — nothing was overwritten",
+            gettext(
+                "Báo cáo đã được người khác thay đổi (phiên bản %(current)s, bạn mở phiên bản %(opened)s); "
+                "tải lại trang để xem thay đổi, không có gì bị ghi đè"
+            )
+            % {"current": submission.version, "opened": version},
             field="version",
         )
     return submission
@@ -110,31 +128,38 @@ def _bump(submission: Submission, **fields: Any) -> None:
     submission.refresh_from_db(fields=["version"])
 
 
-def submission_open(*, actor: Actor, dataset: DataSet, unit: OrgUnit, period: str) -> Submission:
-    """The unit's submission for the form and period, created as a draft on first use."""
-    if not permissions.can_read(actor, dataset, unit):
-        raise NotFoundError()
+def _check_opening(dataset: DataSet, unit: OrgUnit, period: str) -> None:
     if not dataset.units.filter(pk=unit.pk).exists():
         raise ApplicationError(
-            f"Biểu {dataset.symbol} không giao cho {unit.name} / form {dataset.code} is not assigned to unit {unit.code}",
+            gettext("Biểu %(form)s không giao cho %(unit)s")
+            % {"form": dataset.symbol, "unit": f"{unit.code} ({unit.name})"},
             field="orgUnit",
         )
     parsed = parse_period(period)
     if parsed.period_type != dataset.period_type:
         raise ApplicationError(
-            f"Kỳ {period} không phải kỳ {dataset.get_period_type_display()} của biểu / "
-            f"period {period} is not a {dataset.period_type} period of form {dataset.code}",
+            gettext("Kỳ %(period)s không phải kỳ %(type)s của biểu %(form)s")
+            % {
+                "period": period,
+                "type": str(dataset.get_period_type_display()).lower(),
+                "form": dataset.code,
+            },
             field="period",
         )
     if parsed.start > timezone.localdate():
-        raise ApplicationError(f"Kỳ {period} chưa bắt đầu / period {period} has not started", field="period")
+        raise ApplicationError(gettext("Kỳ %(period)s chưa bắt đầu") % {"period": period}, field="period")
+
+
+def submission_open(*, actor: Actor, dataset: DataSet, unit: OrgUnit, period: str) -> Submission:
+    """The unit's submission for the form and period, created as a draft on first use."""
+    if not permissions.can_read(actor, dataset, unit):
+        raise NotFoundError()
+    _check_opening(dataset, unit, period)
     submission = Submission.objects.filter(dataset=dataset, unit=unit, period=period).first()
     if submission is not None:
         return submission
     if not permissions.can_report(actor, unit):
-        raise PermissionDeniedError(
-            "Bạn không được lập báo cáo cho đơn vị này / you may not report for this unit"
-        )
+        raise PermissionDeniedError(gettext("Bạn không được lập báo cáo cho đơn vị này"))
     with transaction.atomic():
         submission, created = Submission.objects.get_or_create(dataset=dataset, unit=unit, period=period)
         if created:
@@ -143,96 +168,83 @@ def submission_open(*, actor: Actor, dataset: DataSet, unit: OrgUnit, period: st
 
 
 def _editable(actor: Actor, submission: Submission) -> None:
-    if not permissions.can_report(actor, submission.unit):
-        raise PermissionDeniedError("Bạn không được sửa báo cáo này / you may not edit this report")
-    if submission.status not in (Submission.Status.DRAFT, Submission.Status.RETURNED):
+    """Values may be changed exactly when the report may be submitted (the same rule)."""
+    STEPS["submit"].require(actor, submission)
+
+
+def _refuse_locked_owner(code: str, existing: DataValue, submission: Submission) -> None:
+    """A value stored by another, locked report of the same unit and period is not overwritten."""
+    if existing.submission_id in (None, submission.pk):
+        return
+    owner = Submission.objects.get(pk=existing.submission_id or 0)
+    if owner.status in (Submission.Status.SUBMITTED, Submission.Status.APPROVED):
         raise ApplicationError(
-            f"Báo cáo đang ở trạng thái “{submission.get_status_display()}”, không sửa được / "
-            f"the report is {submission.status} and cannot be edited",
+            gettext("%(code)s: giá trị thuộc báo cáo %(form)s kỳ %(period)s đã “%(status)s”")
+            % {
+                "code": code,
+                "form": owner.dataset.code,
+                "period": owner.period,
+                "status": owner.get_status_display(),
+            },
             code="locked",
-            field="status",
+            field=code,
         )
 
 
-def form_layout(dataset: DataSet):
-    return list(
-        dataset.form_elements.select_related("element", "section").order_by("section__sort", "sort")
-    ), list(dataset.rules.all())
+@dataclass
+class _Store:
+    """What `submission_save` writes for one element."""
 
+    submission: Submission
+    element: DataElement
+    source: str
+    actor: Actor
+    actor_label: str
 
-def current_values(submission: Submission) -> dict[str, DataValue]:
-    return {
-        v.data_element.code: v
-        for v in DataValue.objects.filter(
-            data_element__form_elements__dataset=submission.dataset,
+    def write(self, existing: DataValue | None, value: Decimal | None, text: str, comment: str) -> None:
+        if value is None and not text and not comment:
+            if existing is not None:  # a cleared cell removes the value; the trail keeps what it was
+                existing.delete()
+            return
+        submission = self.submission
+        DataValue.objects.update_or_create(
+            data_element=self.element,
             unit=submission.unit,
             period=submission.period,
-        ).select_related("data_element")
+            defaults={
+                "value": value,
+                "text_value": text,
+                "comment": comment,
+                "submission": submission,
+                "source": self.source,
+                "source_detail": f"{submission.dataset.symbol} · {submission.unit.name} · {submission.period}",
+                "stored_by": self.actor if self.actor.is_authenticated else None,
+                "stored_by_label": self.actor_label or _label(self.actor, "api"),
+                "is_simulated": False,
+            },
+        )
+
+
+def _change(
+    code: str, existing: DataValue | None, value: Decimal | None, text: str, comment: str
+) -> dict[str, Any] | None:
+    """The trail's entry for one element, or None when nothing changes."""
+    if existing is None and value is None and not text and not comment:
+        return None
+    if existing is not None and (existing.value, existing.text_value, existing.comment) == (
+        value,
+        text,
+        comment,
+    ):
+        return None
+    change: dict[str, Any] = {
+        "element": code,
+        "old": _show(existing.value, existing.text_value) if existing else None,
+        "new": _show(value, text),
     }
-
-
-def previous_values(submission: Submission) -> dict[str, Decimal | None]:
-    """The unit's values of the period before (same period type), approved or not stated by a report."""
-    from tiendo.reporting.periods import periods_of_year
-
-    period = parse_period(submission.period)
-    periods = periods_of_year(submission.dataset.period_type, period.start.year) + periods_of_year(
-        submission.dataset.period_type, period.start.year - 1
-    )
-    earlier = sorted((p for p in periods if p.end < period.start), key=lambda p: p.end)
-    if not earlier:
-        return {}
-    before = earlier[-1].identifier
-    return {
-        v.data_element.code: v.value
-        for v in DataValue.objects.filter(
-            data_element__form_elements__dataset=submission.dataset, unit=submission.unit, period=before
-        ).select_related("data_element")
-    }
-
-
-def submission_validate(
-    *,
-    submission: Submission,
-    values: dict[str, Decimal | None] | None = None,
-    texts=None,
-    stored: dict[str, DataValue] | None = None,
-) -> list[Violation]:
-    """Check typed `values` (or, without them, the stored ones; pass `stored` if already read)."""
-    form_elements, rules = form_layout(submission.dataset)
-    if values is None:
-        stored = current_values(submission) if stored is None else stored
-        values = {code: v.value for code, v in stored.items()}
-        texts = {code: v.text_value for code, v in stored.items()}
-    return check_values(
-        form_elements=form_elements,
-        rules=rules,
-        values=values,
-        texts=texts,
-        previous=previous_values(submission),
-    )
-
-
-def parse_inputs(
-    dataset: DataSet, raw: dict[str, Any], *, style: str = MACHINE
-) -> tuple[dict[str, Decimal | None], dict[str, str]]:
-    """Parse every typed value of the form; one ApplicationError lists every value that cannot be read."""
-    elements = {fe.element.code: fe.element for fe in dataset.form_elements.select_related("element")}
-    values: dict[str, Decimal | None] = {}
-    texts: dict[str, str] = {}
-    problems = []
-    for code, text in raw.items():
-        element = elements.get(code)
-        if element is None:
-            problems.append(f"{code}: không có trong biểu {dataset.code} / not in form {dataset.code}")
-            continue
-        try:
-            values[code], texts[code] = parse_value(text, element, style=style)
-        except ApplicationError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise ApplicationError("\n".join(problems), field="values")
-    return values, texts
+    if (existing.comment if existing else "") != comment:
+        change["comment"] = comment
+    return change
 
 
 @transaction.atomic
@@ -255,57 +267,19 @@ def submission_save(
     stored = current_values(submission)
     elements = {e.code: e for e in DataElement.objects.filter(code__in=set(numbers) | set(comments))}
     changes: list[dict[str, Any]] = []
-    user = actor if actor.is_authenticated else None
     for code in sorted(set(numbers) | set(comments)):
         existing = stored.get(code)
         new_value = numbers.get(code, existing.value if existing else None)
         new_text = texts.get(code, existing.text_value if existing else "")
         new_comment = comments.get(code, existing.comment if existing else "").strip()
-        if existing is None and new_value is None and not new_text and not new_comment:
+        change = _change(code, existing, new_value, new_text, new_comment)
+        if change is None:
             continue
-        if existing is not None and (existing.value, existing.text_value, existing.comment) == (
-            new_value,
-            new_text,
-            new_comment,
-        ):
-            continue
-        if existing is not None and existing.submission_id not in (None, submission.pk):
-            owner = Submission.objects.get(pk=existing.submission_id or 0)
-            if owner.status in (Submission.Status.SUBMITTED, Submission.Status.APPROVED):
-                raise ApplicationError(
-                    f"{code}: giá trị thuộc báo cáo {owner.dataset.code} kỳ {owner.period} đã “{owner.get_status_display()}” / "
-                    f"the value belongs to report {owner.dataset.code} {owner.period}, which is {owner.status}",
-                    code="locked",
-                    field=code,
-                )
-        change = {
-            "element": code,
-            "old": _show(existing.value, existing.text_value) if existing else None,
-            "new": _show(new_value, new_text),
-        }
-        if (existing.comment if existing else "") != new_comment:
-            change["comment"] = new_comment
+        if existing is not None:
+            _refuse_locked_owner(code, existing, submission)
         changes.append(change)
-        if new_value is None and not new_text and not new_comment:
-            if existing is not None:  # a cleared cell removes the value; the trail keeps what it was
-                existing.delete()
-            continue
-        DataValue.objects.update_or_create(
-            data_element=elements[code],
-            unit=submission.unit,
-            period=submission.period,
-            defaults={
-                "value": new_value,
-                "text_value": new_text,
-                "comment": new_comment,
-                "submission": submission,
-                "source": source,
-                "source_detail": f"{submission.dataset.symbol} · {submission.unit.name} · {submission.period}",
-                "stored_by": user,
-                "stored_by_label": actor_label or _label(actor, "api"),
-                "is_simulated": False,
-            },
-        )
+        store = _Store(submission, elements[code], source, actor, actor_label)
+        store.write(existing, new_value, new_text, new_comment)
     if changes:
         before = submission.status
         _bump(submission)
@@ -315,153 +289,97 @@ def submission_save(
     return SaveResult(submission, changes, submission_validate(submission=submission))
 
 
-def _rule_elements(submission: Submission, rule_code: str) -> set[str]:
-    """The element codes a rule names: a warning is explained by a comment on one of them."""
-    from tiendo.reporting import expressions
-
-    rule = submission.dataset.rules.filter(code=rule_code).first()
-    return expressions.names(rule.expression) if rule is not None else set()
-
-
 def _show(value: Decimal | None, text: str) -> str | None:
     if value is not None:
         return format(value.normalize(), "f")
     return text or None
 
 
+def _unexplained(submission: Submission) -> list[Violation]:
+    """What stops sending: errors, and warnings without a comment on a value concerned."""
+    stored = current_values(submission)
+    blocking = []
+    for violation in submission_validate(submission=submission, stored=stored):
+        explained = violation.message + gettext(" — cần ghi chú giải trình")
+        if violation.is_error:
+            blocking.append(violation)
+        elif violation.element and not (stored.get(violation.element) and stored[violation.element].comment):
+            blocking.append(Violation("error", explained, violation.element))
+        elif violation.rule and not any(
+            stored[code].comment for code in rule_elements(submission, violation.rule) if code in stored
+        ):
+            blocking.append(Violation("error", explained, None, violation.rule))
+    return blocking
+
+
+def _take(
+    step: Step, *, actor: Actor, submission: Submission, version: int | None, reason: str, actor_label: str
+) -> Submission:
+    """Take one step of the workflow table: lock, check, change the state, record the event."""
+    submission = _lock(submission.pk, version=version)
+    step.require(actor, submission, reason)
+    if step.name == "submit":
+        blocking = _unexplained(submission)
+        if blocking:
+            raise SubmissionInvalidError(blocking)
+    reason = reason.strip() if step.needs_reason else ""
+    before = submission.status
+    _bump(submission, status=step.target, **step.stamp(actor, reason))
+    _event(submission, actor=actor, action=step.name, before=before, reason=reason, actor_label=actor_label)
+    return submission
+
+
 @transaction.atomic
+def submission_transition(
+    *,
+    actor: Actor,
+    submission: Submission,
+    step: str,
+    version: int | None,
+    reason: str = "",
+    actor_label: str = "",
+) -> Submission:
+    """Take the workflow step named `step` (submit, approve, return, reopen); see `workflow.STEPS`."""
+    return _take(
+        step_get(step),
+        actor=actor,
+        submission=submission,
+        version=version,
+        reason=reason,
+        actor_label=actor_label,
+    )
+
+
 def submission_submit(
     *, actor: Actor, submission: Submission, version: int | None, actor_label: str = ""
 ) -> Submission:
     """Send the report for review. Errors block; warnings need a comment on the value concerned."""
-    submission = _lock(submission.pk, version=version)
-    _editable(actor, submission)
-    stored = current_values(submission)
-    blocking = []
-    for violation in submission_validate(submission=submission, stored=stored):
-        if violation.is_error:
-            blocking.append(violation)
-        elif violation.element and not (stored.get(violation.element) and stored[violation.element].comment):
-            blocking.append(
-                Violation(
-                    "error",
-                    f"{violation.message} — cần ghi chú giải trình / a comment is required",
-                    violation.element,
-                )
-            )
-        elif violation.rule and not any(
-            stored[code].comment for code in _rule_elements(submission, violation.rule) if code in stored
-        ):
-            blocking.append(
-                Violation(
-                    "error",
-                    f"{violation.message} — cần ghi chú giải trình / a comment is required",
-                    None,
-                    violation.rule,
-                )
-            )
-    if blocking:
-        raise SubmissionInvalidError(blocking)
-    before = submission.status
-    _bump(
-        submission,
-        status=Submission.Status.SUBMITTED,
-        submitted_at=timezone.now(),
-        submitted_by=actor if actor.is_authenticated else None,
+    return submission_transition(
+        actor=actor, submission=submission, step="submit", version=version, actor_label=actor_label
     )
-    _event(submission, actor=actor, action="submit", before=before, actor_label=actor_label)
-    return submission
 
 
-@transaction.atomic
 def submission_approve(*, actor: Actor, submission: Submission, version: int | None) -> Submission:
     """Approve: the values lock and start counting in the indicators."""
-    submission = _lock(submission.pk, version=version)
-    if not permissions.can_review(actor, submission.dataset, submission.unit):
-        raise PermissionDeniedError("Bạn không được duyệt báo cáo này / you may not approve this report")
-    if submission.status != Submission.Status.SUBMITTED:
-        raise ApplicationError(
-            f"Chỉ duyệt được báo cáo đã gửi (hiện: {submission.get_status_display()}) / only a submitted report can be approved",
-            code="invalid_state",
-            field="status",
-        )
-    before = submission.status
-    _bump(
-        submission, status=Submission.Status.APPROVED, decided_at=timezone.now(), decided_by=actor, reason=""
-    )
-    _event(submission, actor=actor, action="approve", before=before)
-    return submission
+    return submission_transition(actor=actor, submission=submission, step="approve", version=version)
 
 
-@transaction.atomic
 def submission_return(
     *, actor: Actor, submission: Submission, version: int | None, reason: str
 ) -> Submission:
     """Send the report back to the unit with the reason; the reporter fixes and resubmits."""
-    submission = _lock(submission.pk, version=version)
-    if not permissions.can_review(actor, submission.dataset, submission.unit):
-        raise PermissionDeniedError("Bạn không được trả lại báo cáo này / you may not return this report")
-    if not reason.strip():
-        raise ApplicationError("Cần ghi lý do trả lại / a reason is required", field="reason")
-    if submission.status != Submission.Status.SUBMITTED:
-        raise ApplicationError(
-            f"Chỉ trả lại được báo cáo đã gửi (hiện: {submission.get_status_display()}) / only a submitted report can be returned",
-            code="invalid_state",
-            field="status",
-        )
-    before = submission.status
-    _bump(
-        submission,
-        status=Submission.Status.RETURNED,
-        decided_at=timezone.now(),
-        decided_by=actor,
-        reason=reason.strip(),
+    return submission_transition(
+        actor=actor, submission=submission, step="return", version=version, reason=reason
     )
-    _event(submission, actor=actor, action="return", before=before, reason=reason.strip())
-    return submission
 
 
-@transaction.atomic
 def submission_reopen(
     *, actor: Actor, submission: Submission, version: int | None, reason: str
 ) -> Submission:
     """The CĐS office unlocks an approved report (it stops counting until approved again)."""
-    submission = _lock(submission.pk, version=version)
-    if not permissions.can_reopen(actor, submission):
-        raise PermissionDeniedError(
-            "Chỉ Văn phòng CĐS được mở lại báo cáo đã duyệt / only the CĐS office reopens"
-        )
-    if not reason.strip():
-        raise ApplicationError("Cần ghi lý do mở lại / a reason is required", field="reason")
-    if submission.status != Submission.Status.APPROVED:
-        raise ApplicationError(
-            "Chỉ mở lại được báo cáo đã duyệt / only an approved report can be reopened",
-            code="invalid_state",
-            field="status",
-        )
-    before = submission.status
-    _bump(submission, status=Submission.Status.RETURNED, reason=reason.strip())
-    _event(submission, actor=actor, action="reopen", before=before, reason=reason.strip())
-    return submission
-
-
-def is_on_time(submission: Submission) -> bool | None:
-    from tiendo.reporting.periods import deadline
-
-    if submission.submitted_at is None:
-        return None
-    due = deadline(
-        parse_period(submission.period),
-        days=submission.dataset.deadline_days,
-        working_days=submission.dataset.working_days,
+    return submission_transition(
+        actor=actor, submission=submission, step="reopen", version=version, reason=reason
     )
-    return timezone.localtime(submission.submitted_at).date() <= due
-
-
-def due_date(dataset: DataSet, period: str) -> date:
-    from tiendo.reporting.periods import deadline
-
-    return deadline(parse_period(period), days=dataset.deadline_days, working_days=dataset.working_days)
 
 
 def notifications_mark_read(*, actor: Actor) -> int:

@@ -1,6 +1,6 @@
 """Checking a submission's values: element rules (required, type, range) and the form's rules.
 
-Each violation names the element (or rule) and says what is wrong in Vietnamese and English.
+Each violation names the element (or rule) and says what is wrong, in the interface's language.
 Errors block submission; warnings (a rule of severity warning, or a value more than three times
 the previous period's) need a comment on the value before the report can be sent.
 """
@@ -10,10 +10,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from django.utils.formats import get_format
+from django.utils.translation import gettext, pgettext
 
 from tiendo.core.exceptions import ApplicationError
 from tiendo.reporting import expressions
 from tiendo.reporting.models import DataElement, DataSetElement, ValidationRule
+
+if TYPE_CHECKING:
+    from tiendo.reporting.models import DataSet
 
 ERROR = "error"
 WARNING = "warning"
@@ -30,7 +37,7 @@ MACHINE, VIETNAMESE, ENGLISH = "machine", "vi", "en"
 @dataclass(frozen=True)
 class Violation:
     severity: str
-    message: str  # "Vietnamese / English", naming the element or rule
+    message: str  # in the interface's language, naming the element or rule
     element: str | None = None  # element code, for marking the cell
     rule: str | None = None
     kind: str = ""  # "required" for a missing required value
@@ -38,6 +45,57 @@ class Violation:
     @property
     def is_error(self) -> bool:
         return self.severity == ERROR
+
+
+def typed_number_style() -> str:
+    """People type numbers the way their interface language writes them (its decimal separator)."""
+    return VIETNAMESE if get_format("DECIMAL_SEPARATOR") == "," else ENGLISH
+
+
+def _not_a_number(element: DataElement, shown: object, *, named: bool = True) -> ApplicationError:
+    label = f"{element.code} “{element.name}”" if named else element.code
+    return ApplicationError(
+        gettext("%(element)s: “%(value)s” không phải là số") % {"element": label, "value": shown},
+        field=element.code,
+    )
+
+
+def _parse_cell(raw: int | float | Decimal, element: DataElement) -> tuple[Decimal | None, str] | None:
+    """A number cell of a workbook (None: a yes/no element reads it as text)."""
+    if element.value_type == DataElement.ValueType.TEXT:
+        return None, str(raw)
+    if element.value_type == DataElement.ValueType.BOOLEAN:
+        return None
+    number = Decimal(str(raw))
+    if not number.is_finite():
+        raise _not_a_number(element, raw, named=False)
+    return number, ""
+
+
+def _parse_boolean(text: str, element: DataElement) -> Decimal:
+    folded = text.lower()
+    if folded in _TRUE:
+        return Decimal(1)
+    if folded in _FALSE:
+        return Decimal(0)
+    raise ApplicationError(
+        gettext("%(element)s: “%(value)s” không phải có/không (1/0)")
+        % {"element": f"{element.code} “{element.name}”", "value": text},
+        field=element.code,
+    )
+
+
+def _plain_decimal(text: str, style: str) -> str:
+    """The text as Python's Decimal reads it, the grouping of `style` taken out."""
+    cleaned = text.replace(" ", "").replace("\u00a0", "").rstrip("%")
+    if style == VIETNAMESE:
+        if _VI_GROUPED.match(cleaned):
+            return cleaned.replace(".", "").replace(",", ".")
+        if "," in cleaned and "." not in cleaned:  # 44,91
+            return cleaned.replace(",", ".")
+    elif style == ENGLISH and _EN_GROUPED.match(cleaned):
+        return cleaned.replace(",", "")
+    return cleaned
 
 
 def parse_value(raw: object, element: DataElement, *, style: str = MACHINE) -> tuple[Decimal | None, str]:
@@ -50,51 +108,95 @@ def parse_value(raw: object, element: DataElement, *, style: str = MACHINE) -> t
     """
     if raw is None:
         return None, ""
-    if isinstance(raw, int | float | Decimal) and not isinstance(raw, bool):  # a number cell of a workbook
-        if element.value_type == DataElement.ValueType.TEXT:
-            return None, str(raw)
-        if element.value_type != DataElement.ValueType.BOOLEAN:
-            number = Decimal(str(raw))
-            if not number.is_finite():
-                raise ApplicationError(
-                    f"{element.code}: “{raw}” không phải là số / is not a number", field=element.code
-                )
-            return number, ""
+    if isinstance(raw, int | float | Decimal) and not isinstance(raw, bool):
+        cell = _parse_cell(raw, element)
+        if cell is not None:
+            return cell
     text = str(raw).strip()
     if text == "":
         return None, ""
     if element.value_type == DataElement.ValueType.TEXT:
         return None, text
     if element.value_type == DataElement.ValueType.BOOLEAN:
-        folded = text.lower()
-        if folded in _TRUE:
-            return Decimal(1), ""
-        if folded in _FALSE:
-            return Decimal(0), ""
-        raise ApplicationError(
-            f"{element.code} “{element.name}”: “{text}” không phải có/không / is not yes/no (1/0)",
-            field=element.code,
-        )
-    cleaned = text.replace(" ", "").replace("\u00a0", "").rstrip("%")
-    if style == VIETNAMESE:
-        if _VI_GROUPED.match(cleaned):
-            cleaned = cleaned.replace(".", "").replace(",", ".")
-        elif "," in cleaned and "." not in cleaned:  # 44,91
-            cleaned = cleaned.replace(",", ".")
-    elif style == ENGLISH and _EN_GROUPED.match(cleaned):
-        cleaned = cleaned.replace(",", "")
+        return _parse_boolean(text, element), ""
     try:
-        number = Decimal(cleaned)
+        number = Decimal(_plain_decimal(text, style))
     except InvalidOperation:
-        raise ApplicationError(
-            f"{element.code} “{element.name}”: “{text}” không phải là số / is not a number",
-            field=element.code,
-        ) from None
+        raise _not_a_number(element, text) from None
     if not number.is_finite():
-        raise ApplicationError(
-            f"{element.code}: “{text}” không phải là số / is not a number", field=element.code
-        )
+        raise _not_a_number(element, text, named=False)
     return number, ""
+
+
+def parse_inputs(
+    dataset: DataSet, raw: dict[str, Any], *, style: str = MACHINE
+) -> tuple[dict[str, Decimal | None], dict[str, str]]:
+    """Parse every typed value of the form; one ApplicationError lists every value that cannot be read."""
+    elements = {fe.element.code: fe.element for fe in dataset.form_elements.select_related("element")}
+    values: dict[str, Decimal | None] = {}
+    texts: dict[str, str] = {}
+    problems = []
+    for code, text in raw.items():
+        element = elements.get(code)
+        if element is None:
+            problems.append(
+                gettext("%(code)s: không có trong biểu %(form)s") % {"code": code, "form": dataset.code}
+            )
+            continue
+        try:
+            values[code], texts[code] = parse_value(text, element, style=style)
+        except ApplicationError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ApplicationError("\n".join(problems), field="values")
+    return values, texts
+
+
+def _range_problems(form_element: DataSetElement, value: Decimal) -> list[str]:
+    """What is wrong with a number for its element's type and range (none: an empty list)."""
+    element = form_element.element
+    problems = []
+    if element.value_type == DataElement.ValueType.INTEGER and value != value.to_integral_value():
+        problems.append(gettext("phải là số nguyên"))
+    if element.value_type == DataElement.ValueType.PERCENTAGE and not (0 <= value <= 100):
+        problems.append(gettext("tỷ lệ phải từ 0 đến 100"))
+    if form_element.min_value is not None and value < form_element.min_value:
+        problems.append(gettext("không được nhỏ hơn %(min)s") % {"min": _fmt(form_element.min_value)})
+    if form_element.max_value is not None and value > form_element.max_value:
+        problems.append(gettext("không được lớn hơn %(max)s") % {"max": _fmt(form_element.max_value)})
+    return problems
+
+
+def _element_violations(
+    form_element: DataSetElement, value: Decimal | None, text: str, before: Decimal | None
+) -> list[Violation]:
+    element = form_element.element
+    code = element.code
+    label = f"{code} “{element.name}”"
+    if value is None:
+        if form_element.required and not text:
+            return [
+                Violation(
+                    ERROR, gettext("%(element)s: bắt buộc nhập") % {"element": label}, code, kind="required"
+                )
+            ]
+        return []
+    violations = [
+        Violation(ERROR, f"{label}: {problem}", code) for problem in _range_problems(form_element, value)
+    ]
+    jumped = before and before > 0 and value > before * JUMP_FACTOR
+    if jumped and element.value_type != DataElement.ValueType.BOOLEAN:
+        message = gettext("%(element)s: gấp hơn 3 lần kỳ trước (%(before)s → %(value)s), cần giải trình")
+        values = {"element": label, "before": _fmt(before or Decimal(0)), "value": _fmt(value)}
+        violations.append(Violation(WARNING, message % values, code))
+    return violations
+
+
+def rule_message(rule: ValidationRule) -> str:
+    """The rule's message in the interface's language (the data holds both; English falls back)."""
+    # which of the two columns to read is the catalogue's answer: "en" in the English interface
+    column = pgettext("the language of a form rule's message column: vi or en", "vi")
+    return (rule.message_en or rule.message) if column == "en" else rule.message
 
 
 def check_values(
@@ -109,67 +211,15 @@ def check_values(
     previous = previous or {}
     violations: list[Violation] = []
     for form_element in form_elements:
-        element = form_element.element
-        code = element.code
-        value = values.get(code)
-        label = f"{code} “{element.name}”"
-        if value is None and not texts.get(code):
-            if form_element.required:
-                violations.append(
-                    Violation(ERROR, f"{label}: bắt buộc nhập / required", code, kind="required")
-                )
-            continue
-        if value is None:
-            continue
-        if element.value_type == DataElement.ValueType.INTEGER and value != value.to_integral_value():
-            violations.append(Violation(ERROR, f"{label}: phải là số nguyên / must be a whole number", code))
-        if element.value_type == DataElement.ValueType.PERCENTAGE and not (0 <= value <= 100):
-            violations.append(
-                Violation(
-                    ERROR, f"{label}: tỷ lệ phải từ 0 đến 100 / a percentage must be between 0 and 100", code
-                )
-            )
-        if form_element.min_value is not None and value < form_element.min_value:
-            violations.append(
-                Violation(
-                    ERROR,
-                    f"{label}: không được nhỏ hơn {_fmt(form_element.min_value)} / must be at least {_fmt(form_element.min_value)}",
-                    code,
-                )
-            )
-        if form_element.max_value is not None and value > form_element.max_value:
-            violations.append(
-                Violation(
-                    ERROR,
-                    f"{label}: không được lớn hơn {_fmt(form_element.max_value)} / must be at most {_fmt(form_element.max_value)}",
-                    code,
-                )
-            )
-        before = previous.get(code)
-        if (
-            before
-            and before > 0
-            and value > before * JUMP_FACTOR
-            and element.value_type != DataElement.ValueType.BOOLEAN
-        ):
-            violations.append(
-                Violation(
-                    WARNING,
-                    f"{label}: gấp hơn 3 lần kỳ trước ({_fmt(before)} → {_fmt(value)}), cần giải trình / "
-                    f"more than 3 times the previous period's value, please explain in a comment",
-                    code,
-                )
-            )
+        code = form_element.element.code
+        violations += _element_violations(
+            form_element, values.get(code), texts.get(code, ""), previous.get(code)
+        )
     for rule in rules:
-        outcome = expressions.evaluate(rule.expression, values)
-        if outcome is False:
-            english = rule.message_en or rule.message
+        if expressions.evaluate(rule.expression, values) is False:
             violations.append(
                 Violation(
-                    rule.severity,
-                    f"{rule.code}: {rule.message} / {english} ({rule.expression})",
-                    None,
-                    rule.code,
+                    rule.severity, f"{rule.code}: {rule_message(rule)} ({rule.expression})", None, rule.code
                 )
             )
     return violations

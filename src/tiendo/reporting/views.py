@@ -7,9 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_POST
 
 from tiendo.core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
@@ -21,30 +20,27 @@ from tiendo.reporting.periods import parse_period, period_containing, period_lab
 from tiendo.reporting.selectors import (
     assignments_for_user,
     completeness,
+    current_values,
     dataset_get,
     dataset_list,
+    due_date,
+    form_layout,
     notifications_unread,
     overdue_list,
+    previous_values,
+    submission_validate,
     submissions_to_review,
 )
 from tiendo.reporting.services import (
     ConflictError,
     SubmissionInvalidError,
-    current_values,
-    due_date,
-    form_layout,
     notifications_mark_read,
-    parse_inputs,
-    previous_values,
-    submission_approve,
     submission_open,
-    submission_reopen,
-    submission_return,
     submission_save,
-    submission_submit,
-    submission_validate,
+    submission_transition,
 )
-from tiendo.reporting.validation import ENGLISH, VIETNAMESE, check_values
+from tiendo.reporting.validation import VIETNAMESE, parse_inputs, typed_number_style
+from tiendo.reporting.workflow import STEPS, step_get
 
 
 @login_required
@@ -149,13 +145,10 @@ def _render_submission(
         "missing_required": missing_required,
         "unsaved": {code: value for code, value in (unsaved or {}).items() if value not in ("", None)},
         "events": submission.events.select_related("actor").order_by("-at", "-id"),
-        "can_edit": permissions.can_report(request.user, submission.unit)
-        and submission.status in (Submission.Status.DRAFT, Submission.Status.RETURNED),
-        "can_review": permissions.can_review(request.user, submission.dataset, submission.unit)
-        and submission.status == Submission.Status.SUBMITTED,
+        "can_edit": STEPS["submit"].possible(request.user, submission),
+        "can_review": STEPS["approve"].possible(request.user, submission),
         "is_office": user_is_office_admin(request.user),
-        "can_reopen": permissions.can_reopen(request.user, submission)
-        and submission.status == Submission.Status.APPROVED,
+        "can_reopen": STEPS["reopen"].possible(request.user, submission),
     }
     return render(request, "reporting/submission.html", context, status=status)
 
@@ -166,55 +159,43 @@ def _typed(request: HttpRequest) -> tuple[dict, dict]:
     return values, comments
 
 
+def _take_action(request: HttpRequest, submission: Submission, values: dict, comments: dict) -> None:
+    """Save what is typed (on save and submit), then take the workflow step the button names."""
+    action = request.POST.get("action", "")
+    version = _version(request)
+    step = None if action == "save" else step_get(action)
+    if (step is None or step.name == "submit") and (values or comments):
+        result = submission_save(
+            actor=request.user,
+            submission=submission,
+            values=values,
+            comments=comments,
+            version=version,
+            number_style=typed_number_style(),
+        )
+        submission, version = result.submission, result.submission.version
+    if step is not None:
+        submission_transition(
+            actor=request.user,
+            submission=submission,
+            step=step.name,
+            version=version,
+            reason=request.POST.get("reason", ""),
+        )
+    messages.success(request, str(step.done) if step is not None else gettext("Đã lưu nháp"))
+
+
 @login_required
 @require_POST
 @not_found_on_error
 def submission_action(request: HttpRequest, dataset_code: str, unit_code: str, period: str) -> HttpResponse:
     submission = _submission(request, dataset_code, unit_code, period)
-    action = request.POST.get("action", "")
     values, comments = _typed(request)
-    here = reverse("submission", args=[dataset_code, unit_code, period])
     try:
-        version = _version(request)
-        if action in ("save", "submit") and (values or comments):
-            result = submission_save(
-                actor=request.user,
-                submission=submission,
-                values=values,
-                comments=comments,
-                version=version,
-                number_style=_number_style(),
-            )
-            submission, version = result.submission, result.submission.version
-        if action == "save":
-            messages.success(request, "Đã lưu nháp / draft saved")
-        elif action == "submit":
-            submission_submit(actor=request.user, submission=submission, version=version)
-            messages.success(request, "Đã gửi báo cáo / report submitted")
-        elif action == "approve":
-            submission_approve(actor=request.user, submission=submission, version=version)
-            messages.success(request, "Đã duyệt / approved")
-        elif action == "return":
-            submission_return(
-                actor=request.user,
-                submission=submission,
-                version=version,
-                reason=request.POST.get("reason", ""),
-            )
-            messages.success(request, "Đã trả lại báo cáo / report returned")
-        elif action == "reopen":
-            submission_reopen(
-                actor=request.user,
-                submission=submission,
-                version=version,
-                reason=request.POST.get("reason", ""),
-            )
-            messages.success(request, "Đã mở lại báo cáo / report reopened")
-        elif action not in ("save",):
-            raise ApplicationError(f"Thao tác không hợp lệ / unknown action: {action}", field="action")
+        _take_action(request, submission, values, comments)
     except SubmissionInvalidError as exc:
         submission.refresh_from_db()
-        messages.error(request, "Chưa gửi được: sửa các lỗi dưới đây / not submitted: fix the problems below")
+        messages.error(request, gettext("Chưa gửi được: sửa các lỗi dưới đây"))
         return _render_submission(request, submission, violations=exc.violations, status=422)
     except ConflictError as exc:
         messages.error(request, str(exc.message))
@@ -227,21 +208,14 @@ def submission_action(request: HttpRequest, dataset_code: str, unit_code: str, p
         return _render_submission(
             request, submission, typed=values, comments=comments, status=exc.status_code
         )
-    return redirect(here)
-
-
-def _number_style() -> str:
-    """People type numbers the way their interface language writes them."""
-    return ENGLISH if get_language() == "en" else VIETNAMESE
+    return redirect("submission", dataset_code, unit_code, period)
 
 
 def _version(request: HttpRequest) -> int | None:
     try:
         return int(request.POST["version"])
     except (KeyError, ValueError):
-        raise ApplicationError(
-            "Thiếu phiên bản của báo cáo / the form's version is missing", field="version"
-        ) from None
+        raise ApplicationError(gettext("Thiếu phiên bản của báo cáo"), field="version") from None
 
 
 @login_required
@@ -251,23 +225,57 @@ def submission_check(request: HttpRequest, dataset_code: str, unit_code: str, pe
     """Inline validation (htmx): check what is typed, without saving it."""
     submission = _submission(request, dataset_code, unit_code, period)
     values, comments = _typed(request)
-    form_elements, rules = form_layout(submission.dataset)
     try:
-        numbers, texts = parse_inputs(submission.dataset, values, style=_number_style())
+        numbers, texts = parse_inputs(submission.dataset, values, style=typed_number_style())
     except ApplicationError as exc:
         return render(
             request,
             "reporting/_violations.html",
             {"problems": str(exc.message).split("\n"), "violations": []},
         )
-    violations = check_values(
-        form_elements=form_elements,
-        rules=rules,
-        values=numbers,
-        texts=texts,
-        previous=previous_values(submission),
-    )
+    violations = submission_validate(submission=submission, values=numbers, texts=texts)
     return render(request, "reporting/_violations.html", {"violations": violations, "problems": []})
+
+
+def _import_workbook(request: HttpRequest, submission: Submission) -> None:
+    """Store an uploaded workbook's values, all or nothing; say what happened as messages."""
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, gettext("Chọn tệp XLSX để tải lên"))
+        return
+    size = upload.size or 0
+    if size > xlsx.MAX_UPLOAD_BYTES:
+        sizes = {"size": size // 1024, "limit": xlsx.MAX_UPLOAD_BYTES // 1024}
+        messages.error(request, gettext("Tệp quá lớn (%(size)s KB, tối đa %(limit)s KB)") % sizes)
+        return
+    try:
+        data = xlsx.read_upload(submission, upload.read())
+        result = submission_save(
+            actor=request.user,
+            submission=submission,
+            values=data.values,
+            comments=data.comments,
+            version=data.version,
+            number_style=VIETNAMESE,  # text cells of the (Vietnamese) workbook; number cells are exact
+        )
+    except ConflictError:
+        messages.error(
+            request,
+            gettext(
+                "Tệp được tải về trước lần sửa gần nhất; tải lại biểu mẫu và nhập lại — không có gì bị ghi đè"
+            ),
+        )
+        return
+    except (ApplicationError, PermissionDeniedError) as exc:
+        problems = str(exc.message).split("\n")
+        messages.error(
+            request,
+            gettext("Không nhập được tệp, không có gì thay đổi (%(count)s lỗi)") % {"count": len(problems)},
+        )
+        for problem in problems:
+            messages.error(request, problem)
+        return
+    messages.success(request, gettext("Đã nhập %(count)s giá trị từ tệp") % {"count": len(result.changes)})
 
 
 @login_required
@@ -275,47 +283,7 @@ def submission_check(request: HttpRequest, dataset_code: str, unit_code: str, pe
 def submission_xlsx(request: HttpRequest, dataset_code: str, unit_code: str, period: str) -> HttpResponse:
     submission = _submission(request, dataset_code, unit_code, period)
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            messages.error(request, "Chọn tệp XLSX để tải lên / choose an XLSX file to upload")
-            return redirect("submission", dataset_code, unit_code, period)
-        if upload.size > xlsx.MAX_UPLOAD_BYTES:
-            messages.error(
-                request,
-                f"Tệp quá lớn ({upload.size // 1024} KB, tối đa {xlsx.MAX_UPLOAD_BYTES // 1024} KB) / "
-                f"the file is too large ({upload.size // 1024} KB, at most {xlsx.MAX_UPLOAD_BYTES // 1024} KB)",
-            )
-            return redirect("submission", dataset_code, unit_code, period)
-        try:
-            data = xlsx.read_upload(submission, upload.read())
-            result = submission_save(
-                actor=request.user,
-                submission=submission,
-                values=data.values,
-                comments=data.comments,
-                version=data.version,
-                number_style=VIETNAMESE,  # text cells of the (Vietnamese) workbook; number cells are exact
-            )
-        except ConflictError:
-            messages.error(
-                request,
-                "Tệp được tải về trước lần sửa gần nhất; tải lại biểu mẫu và nhập lại — không có gì bị ghi đè / "
-                "the workbook predates the latest change; download it again — nothing was overwritten",
-            )
-            return redirect("submission", dataset_code, unit_code, period)
-        except (ApplicationError, PermissionDeniedError) as exc:
-            problems = str(exc.message).split("\n")
-            messages.error(
-                request,
-                f"Không nhập được tệp, không có gì thay đổi ({len(problems)} lỗi) / nothing was imported ({len(problems)} problems)",
-            )
-            for problem in problems:
-                messages.error(request, problem)
-            return redirect("submission", dataset_code, unit_code, period)
-        messages.success(
-            request,
-            f"Đã nhập {len(result.changes)} giá trị từ tệp / imported {len(result.changes)} values from the file",
-        )
+        _import_workbook(request, submission)
         return redirect("submission", dataset_code, unit_code, period)
     content = xlsx.workbook_for(submission)
     response = HttpResponse(

@@ -12,6 +12,8 @@ from io import BytesIO
 from typing import Any
 from zipfile import BadZipFile
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils.exceptions import InvalidFileException
@@ -19,7 +21,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from tiendo.core.exceptions import ApplicationError
 from tiendo.reporting.models import DataElement, Submission
 from tiendo.reporting.periods import parse_period, period_label
-from tiendo.reporting.services import current_values, form_layout, previous_values
+from tiendo.reporting.selectors import current_values, form_layout, previous_values
 from tiendo.reporting.validation import VIETNAMESE, parse_value
 
 SHEET = "Biểu mẫu"
@@ -28,12 +30,12 @@ MAX_ROWS = 2000  # a form has tens of rows; a sheet "used" to row 1,048,576 is n
 META = "tiendo"
 FIRST_ROW = 7
 COLUMNS = [
-    "Mã chỉ số / Code",
-    "Chỉ số / Data element",
-    "Đơn vị tính / Unit",
-    "Kỳ trước / Previous",
-    "Giá trị / Value",
-    "Ghi chú / Comment",
+    _("Mã chỉ số"),
+    _("Chỉ số"),
+    _("Đơn vị tính"),
+    _("Kỳ trước"),
+    _("Giá trị"),
+    _("Ghi chú"),
 ]
 VALUE_COLUMN = "E"
 COMMENT_COLUMN = "F"
@@ -51,15 +53,13 @@ def workbook_for(submission: Submission) -> bytes:
     sheet["A1"].font = Font(bold=True)
     sheet["A2"] = dataset.title
     sheet["A2"].font = Font(bold=True, size=13)
-    sheet["A3"] = f"Đơn vị báo cáo / Reporting unit: {unit.name} ({unit.code})"
-    sheet["A4"] = (
-        f"Kỳ báo cáo / Period: {period_label(parse_period(submission.period))} ({submission.period})"
-    )
-    sheet["A5"] = (
-        "Nhập vào cột E (và ghi chú ở cột F); không sửa cột A. / Fill column E (comments in F); do not change column A."
-    )
+    sheet["A3"] = gettext("Đơn vị báo cáo: %(unit)s") % {"unit": f"{unit.name} ({unit.code})"}
+    sheet["A4"] = gettext("Kỳ báo cáo: %(period)s") % {
+        "period": f"{period_label(parse_period(submission.period))} ({submission.period})"
+    }
+    sheet["A5"] = gettext("Nhập vào cột E (và ghi chú ở cột F); không sửa cột A.")
     for index, title in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=FIRST_ROW - 1, column=index, value=title)
+        cell = sheet.cell(row=FIRST_ROW - 1, column=index, value=str(title))
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
     row = FIRST_ROW
@@ -92,13 +92,13 @@ def workbook_for(submission: Submission) -> bytes:
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = f"A{FIRST_ROW}"
     meta = book.create_sheet(META)
-    for key, value in (
+    for key, setting in (
         ("dataset", dataset.code),
         ("unit", unit.code),
         ("period", submission.period),
         ("version", submission.version),
     ):
-        meta.append([key, value])
+        meta.append([key, setting])
     meta.sheet_state = "hidden"
     meta.protection.sheet = True
     output = BytesIO()
@@ -108,7 +108,7 @@ def workbook_for(submission: Submission) -> bytes:
 
 def _hint(element: DataElement) -> str:
     if element.value_type == DataElement.ValueType.BOOLEAN:
-        return "có / không"
+        return gettext("có / không")
     if element.value_type == DataElement.ValueType.PERCENTAGE:
         return "%"
     return element.measure
@@ -129,20 +129,25 @@ class UploadedValues:
     version: int
 
 
-def read_upload(submission: Submission, content: bytes) -> UploadedValues:
-    """Read a filled workbook. Every unreadable cell is reported (sheet, cell, rule); nothing is partial."""
+def _open(content: bytes) -> tuple[Any, Any]:
+    """The workbook's computed values and its formulas; refused unless it is a tiendo form workbook."""
     try:
         book = load_workbook(BytesIO(content), data_only=True)
         formulas = load_workbook(BytesIO(content), data_only=False)
     except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
         raise ApplicationError(
-            f"Tệp không phải XLSX hợp lệ / not a valid XLSX file ({exc.__class__.__name__})", field="file"
+            gettext("Tệp không phải XLSX hợp lệ (%(error)s)") % {"error": exc.__class__.__name__},
+            field="file",
         ) from None
     if META not in book.sheetnames or SHEET not in book.sheetnames:
         raise ApplicationError(
-            "Tệp không phải biểu mẫu tải từ tiendo (thiếu trang “tiendo”) / not a tiendo form workbook",
-            field="file",
+            gettext("Tệp không phải biểu mẫu tải từ tiendo (thiếu trang “tiendo”)"), field="file"
         )
+    return book, formulas
+
+
+def _meta(book: Any, submission: Submission) -> dict[str, Any]:
+    """The hidden sheet's form, unit, period and version; refused when it names another report."""
     meta = {str(row[0]): row[1] for row in book[META].iter_rows(values_only=True) if row and row[0]}
     expected = {"dataset": submission.dataset.code, "unit": submission.unit.code, "period": submission.period}
     wrong = [
@@ -150,54 +155,77 @@ def read_upload(submission: Submission, content: bytes) -> UploadedValues:
     ]
     if wrong:
         raise ApplicationError(
-            "Tệp thuộc báo cáo khác / the workbook belongs to another report: " + "; ".join(wrong),
+            gettext("Tệp thuộc báo cáo khác: %(differences)s") % {"differences": "; ".join(wrong)},
             field="file",
         )
-    sheet = book[SHEET]
-    formula_sheet = formulas[SHEET]
-    form_elements, _rules = form_layout(submission.dataset)
-    elements = {fe.element.code: fe.element for fe in form_elements}
-    values: dict[str, Any] = {}
-    comments: dict[str, str] = {}
-    problems: list[str] = []
-    seen: dict[str, int] = {}
-    for row in range(FIRST_ROW, min(sheet.max_row, FIRST_ROW + MAX_ROWS) + 1):
-        code = sheet[f"A{row}"].value
+    return meta
+
+
+@dataclass
+class _Reading:
+    """The value sheet read row by row: what was read, and every problem met."""
+
+    sheet: Any
+    formula_sheet: Any
+    elements: dict[str, DataElement]
+    values: dict[str, Any]
+    comments: dict[str, str]
+    problems: list[str]
+    seen: dict[str, int]
+
+    def read_row(self, row: int) -> None:
+        code = self.sheet[f"A{row}"].value
         if code is None:
-            continue
+            return
         code = str(code).strip()
-        element = elements.get(code)
+        element = self.elements.get(code)
+        where = {"cell": f"{SHEET}!A{row}", "code": code}
         if element is None:
-            problems.append(f"{SHEET}!A{row}: mã {code} không có trong biểu / code {code} is not in the form")
-            continue
-        if code in seen:
-            problems.append(
-                f"{SHEET}!A{row}: mã {code} lặp lại (đã có ở dòng {seen[code]}) / code {code} repeats row {seen[code]}"
+            self.problems.append(gettext("%(cell)s: mã %(code)s không có trong biểu") % where)
+            return
+        if code in self.seen:
+            self.problems.append(
+                gettext("%(cell)s: mã %(code)s lặp lại (đã có ở dòng %(first)s)")
+                % {**where, "first": self.seen[code]}
             )
-            continue
-        seen[code] = row
-        raw = sheet[f"{VALUE_COLUMN}{row}"].value
-        written = formula_sheet[f"{VALUE_COLUMN}{row}"].value
+            return
+        self.seen[code] = row
+        raw = self.sheet[f"{VALUE_COLUMN}{row}"].value
+        cell = f"{SHEET}!{VALUE_COLUMN}{row}"
+        written = self.formula_sheet[f"{VALUE_COLUMN}{row}"].value
         if raw is None and isinstance(written, str) and written.startswith("="):
-            problems.append(
-                f"{SHEET}!{VALUE_COLUMN}{row}: công thức {written} chưa có kết quả (mở và lưu tệp bằng Excel/LibreOffice) / "
-                f"formula {written} has no computed value (open and save the file in a spreadsheet program)"
+            self.problems.append(
+                gettext(
+                    "%(cell)s: công thức %(formula)s chưa có kết quả (mở và lưu tệp bằng Excel/LibreOffice)"
+                )
+                % {"cell": cell, "formula": written}
             )
-            continue
+            return
         try:
             parse_value(raw, element, style=VIETNAMESE)
         except ApplicationError as exc:
-            problems.append(f"{SHEET}!{VALUE_COLUMN}{row}: {exc.message}")
-            continue
-        values[code] = "" if raw is None else raw
-        comment = sheet[f"{COMMENT_COLUMN}{row}"].value
-        comments[code] = "" if comment is None else str(comment)
-    if problems:
-        raise ApplicationError("\n".join(problems), field="file")
+            self.problems.append(f"{cell}: {exc.message}")
+            return
+        self.values[code] = "" if raw is None else raw
+        comment = self.sheet[f"{COMMENT_COLUMN}{row}"].value
+        self.comments[code] = "" if comment is None else str(comment)
+
+
+def read_upload(submission: Submission, content: bytes) -> UploadedValues:
+    """Read a filled workbook. Every unreadable cell is reported (sheet, cell, rule); nothing is partial."""
+    book, formulas = _open(content)
+    meta = _meta(book, submission)
+    form_elements, _rules = form_layout(submission.dataset)
+    sheet = book[SHEET]
+    reading = _Reading(
+        sheet, formulas[SHEET], {fe.element.code: fe.element for fe in form_elements}, {}, {}, [], {}
+    )
+    for row in range(FIRST_ROW, min(sheet.max_row, FIRST_ROW + MAX_ROWS) + 1):
+        reading.read_row(row)
+    if reading.problems:
+        raise ApplicationError("\n".join(reading.problems), field="file")
     try:
-        version = int(meta.get("version"))
+        version = int(meta.get("version"))  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise ApplicationError(
-            "Thiếu phiên bản trong tệp / the workbook has no version", field="file"
-        ) from None
-    return UploadedValues(values, comments, version)
+        raise ApplicationError(gettext("Thiếu phiên bản trong tệp"), field="file") from None
+    return UploadedValues(reading.values, reading.comments, version)

@@ -21,6 +21,11 @@ PAYLOAD = {
 }
 
 
+# the messages asserted in English (Vietnamese is the default): a client asks with Accept-Language
+# (kept for /api/ by web.middleware once the API honours it) or the language cookie
+ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en", "HTTP_COOKIE": "django_language=en"}
+
+
 def basic(username: str, password: str) -> dict:
     return {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()}
 
@@ -81,7 +86,7 @@ def test_one_bad_value_refuses_the_whole_request_with_a_reason_per_value(client,
             {"dataElement": "T_STAFF", "orgUnit": "21211", "period": "2026Q2", "value": "bốn mươi"},
         ],
     }
-    response = post(client, payload, **reporter_auth)
+    response = post(client, payload, **reporter_auth, **ENGLISH)
     assert response.status_code == 409
     body = response.json()
     assert body["status"] == "ERROR" and body["response"]["status"] == "ERROR"
@@ -119,7 +124,7 @@ def test_complete_date_submits_the_report_and_validation_can_refuse_it(client, s
         "deleted": 0,
     }
     changed = {**PAYLOAD, "dataValues": [{"dataElement": "T_STAFF", "value": "41"}]}
-    locked = post(client, changed, **reporter_auth)
+    locked = post(client, changed, **reporter_auth, **ENGLISH)
     assert locked.status_code == 409 and "locked" in locked.json()["response"]["conflicts"][0]["value"]
 
 
@@ -166,7 +171,7 @@ def test_another_communes_user_cannot_export_unapproved_values(
 
 def test_a_body_that_is_not_json_is_a_400(client, small_forms, reporter_auth):
     response = client.post(
-        "/api/dataValueSets", data="{oops", content_type="application/json", **reporter_auth
+        "/api/dataValueSets", data="{oops", content_type="application/json", **reporter_auth, **ENGLISH
     )
     assert response.status_code == 400 and "invalid JSON" in response.json()["message"]
 
@@ -176,7 +181,7 @@ def test_the_same_value_twice_in_one_request_is_a_conflict_not_a_guess(client, s
         **PAYLOAD,
         "dataValues": [{"dataElement": "T_STAFF", "value": "40"}, {"dataElement": "T_STAFF", "value": "41"}],
     }
-    response = post(client, payload, **reporter_auth)
+    response = post(client, payload, **reporter_auth, **ENGLISH)
     assert response.status_code == 409
     conflict = response.json()["response"]["conflicts"][0]
     assert conflict["indexes"] == [1] and "repeated in this request (first at index 0)" in conflict["value"]
@@ -226,3 +231,26 @@ def test_delete_and_update_strategies_do_not_create_empty_reports(client, small_
         ]
         == 3
     )
+
+
+def test_conflicts_speak_the_requests_language_vietnamese_by_default(client, small_forms, reporter_auth):
+    payload = {**PAYLOAD, "dataValues": [{"dataElement": "KHONG_CO", "value": "1"}]}
+    vietnamese = post(client, payload, **reporter_auth).json()["response"]["conflicts"][0]["value"]
+    english = post(client, payload, **reporter_auth, **ENGLISH).json()["response"]["conflicts"][0]["value"]
+    assert vietnamese == "Chỉ số không tồn tại: KHONG_CO"
+    assert english == "data element not found: KHONG_CO"
+
+
+def test_a_body_that_is_not_a_data_value_set_is_refused_whole(client, small_forms, reporter_auth):
+    for body in ([1, 2], {"dataValues": {"dataElement": "T_STAFF"}}, {"dataValues": None}):
+        response = post(client, body, **reporter_auth, **ENGLISH)
+        assert response.status_code == 409
+        conflict = response.json()["response"]["conflicts"][0]
+        assert conflict["object"] == "dataValues" and "the body must be" in conflict["value"]
+    entry = post(client, {**PAYLOAD, "dataValues": ["T_STAFF"]}, **reporter_auth, **ENGLISH)
+    assert entry.json()["response"]["conflicts"][0] == {
+        "object": "dataValues",
+        "value": "each value must be an object",
+        "errorCode": "E7619",
+        "indexes": [0],
+    }

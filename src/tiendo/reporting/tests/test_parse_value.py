@@ -1,10 +1,11 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from tiendo.core.exceptions import ApplicationError
 from tiendo.reporting.models import DataElement
-from tiendo.reporting.validation import parse_value
+from tiendo.reporting.validation import ENGLISH, VIETNAMESE, parse_value, typed_number_style
 
 NUMBER = DataElement(code="X", name="Số", value_type="number")
 YES_NO = DataElement(code="B", name="Có/không", value_type="boolean")
@@ -31,15 +32,26 @@ def test_numbers_are_read_the_way_their_writer_writes_them(text, style, expected
 
 
 def test_an_api_never_reads_a_comma_as_a_decimal_point():
-    with pytest.raises(ApplicationError, match="is not a number"):
+    with translation.override("en"), pytest.raises(ApplicationError, match="is not a number"):
+        parse_value("44,91", NUMBER, style="machine")
+    with translation.override("vi"), pytest.raises(ApplicationError, match="không phải là số"):
         parse_value("44,91", NUMBER, style="machine")
 
 
 def test_yes_and_no_in_both_languages():
     assert parse_value("có", YES_NO)[0] == 1
     assert parse_value("false", YES_NO)[0] == 0
-    with pytest.raises(ApplicationError, match="is not yes/no"):
+    with translation.override("en"), pytest.raises(ApplicationError, match="is not yes/no"):
         parse_value("có lẽ", YES_NO)
+    with translation.override("vi"), pytest.raises(ApplicationError, match="không phải có/không"):
+        parse_value("có lẽ", YES_NO)
+
+
+def test_people_type_numbers_the_way_their_interface_language_writes_them():
+    with translation.override("vi"):
+        assert typed_number_style() == VIETNAMESE
+    with translation.override("en"):
+        assert typed_number_style() == ENGLISH
 
 
 def test_a_number_cell_is_taken_as_it_is():

@@ -7,6 +7,11 @@ pytestmark = pytest.mark.django_db
 URL = "/reports/T-XA-Q/21211/2026Q1/"
 
 
+def speak(client, language: str) -> None:
+    """Choose the interface language as a person does (the language switch's cookie)."""
+    client.cookies["django_language"] = language
+
+
 def test_a_reporter_sees_the_forms_of_their_unit_with_periods_and_deadlines(
     client, small_forms, tinhkhe_reporter
 ):
@@ -52,7 +57,8 @@ def test_submitting_with_errors_shows_them_and_keeps_the_draft(client, small_for
     assert response.status_code == 422
     html = response.content.decode()
     assert "T-R1: Số cán bộ được bồi dưỡng không được lớn hơn tổng số cán bộ" in html
-    assert "T_LAN_OK “Mạng LAN hoạt động thông suốt”: bắt buộc nhập / required" in html
+    assert "T_LAN_OK “Mạng LAN hoạt động thông suốt”: bắt buộc nhập" in html
+    assert "required" not in html.split("<main", 1)[-1]  # the Vietnamese page has no English half
     assert Submission.objects.get(pk=submission.pk).status == "draft"
 
 
@@ -63,12 +69,15 @@ def test_a_stale_page_is_refused_with_a_clear_message_and_the_typed_values_kept(
     client.get(URL)
     submission = Submission.objects.get(dataset__code="T-XA-Q", unit__code="21211")
     client.post(URL + "action", {"action": "save", "version": submission.version, "v_T_TRAINED": "5"})
-    response = client.post(
-        URL + "action", {"action": "save", "version": submission.version, "v_T_TRAINED": "9"}
-    )
+    stale = {"action": "save", "version": submission.version, "v_T_TRAINED": "9"}
+    speak(client, "en")
+    response = client.post(URL + "action", stale)
     assert response.status_code == 409
     html = response.content.decode()
     assert "nothing was overwritten" in html
+    speak(client, "vi")
+    in_vietnamese = client.post(URL + "action", stale).content.decode()
+    assert "không có gì bị ghi đè" in in_vietnamese and "nothing was overwritten" not in in_vietnamese
     assert 'value="5"' in html  # the grid shows what is stored now ...
     assert "<code>T_TRAINED</code>: 9" in html  # ... and what this person typed is listed to re-enter
     assert DataValue.objects.get(submission=submission, data_element__code="T_TRAINED").value == 5
@@ -83,8 +92,11 @@ def test_inline_check_reports_problems_without_saving(client, small_forms, tinhk
     html = response.content.decode()
     assert "T-R1" in html
     assert not DataValue.objects.filter(data_element__code="T_TRAINED").exists()
-    unreadable = client.post(URL + "check", {"v_T_TRAINED": "abc"}).content.decode()
-    assert "is not a number" in unreadable
+    speak(client, "en")
+    unreadable = client.post(URL + "check", {"v_T_TRAINED": "abc"})
+    assert "is not a number" in unreadable.content.decode()
+    speak(client, "vi")
+    assert "không phải là số" in client.post(URL + "check", {"v_T_TRAINED": "abc"}).content.decode()
 
 
 def test_the_reviewer_approves_from_the_page(client, small_forms, tinhkhe_reporter, tinhkhe_reviewer):
@@ -164,18 +176,22 @@ def test_opening_an_empty_draft_counts_the_required_values_instead_of_listing_er
     client.force_login(tinhkhe_reporter)
     html = client.get(URL).content.decode()
     assert "Còn 3 chỉ số bắt buộc chưa nhập." in html
-    assert "bắt buộc nhập / required" not in html
+    assert ": bắt buộc nhập" not in html
 
 
 def test_a_form_post_without_its_version_is_a_clear_error_not_a_crash(client, small_forms, tinhkhe_reporter):
     client.force_login(tinhkhe_reporter)
     client.get(URL)
+    speak(client, "en")
     response = client.post(URL + "action", {"action": "save", "v_T_TRAINED": "1"})
     assert response.status_code == 400
     assert (
         "the form&#x27;s version is missing" in response.content.decode()
         or "version is missing" in response.content.decode()
     )
+    speak(client, "vi")
+    in_vietnamese = client.post(URL + "action", {"action": "save", "v_T_TRAINED": "1"})
+    assert "Thiếu phiên bản của báo cáo" in in_vietnamese.content.decode()
     assert client.get("/reports/", {"year": "abc"}).status_code == 200
 
 

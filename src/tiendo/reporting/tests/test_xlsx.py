@@ -29,9 +29,11 @@ def fill(content: bytes, values: dict[str, object]) -> bytes:
     return out.getvalue()
 
 
-def upload(client, content: bytes):
+def upload(client, content: bytes, language: str = "en"):
+    """Upload in the given interface language (the messages asserted here are English unless said)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    client.cookies["django_language"] = language  # as the language switch stores it
     return client.post(URL + "xlsx", {"file": SimpleUploadedFile("bieu.xlsx", content)}, follow=True)
 
 
@@ -106,3 +108,4 @@ def test_a_file_that_is_not_a_workbook_is_refused_clearly(client, small_forms, t
     client.force_login(tinhkhe_reporter)
     client.get(URL)
     assert "not a valid XLSX file" in upload(client, b"not a spreadsheet").content.decode()
+    assert "Tệp không phải XLSX hợp lệ" in upload(client, b"not a spreadsheet", "vi").content.decode()
