@@ -122,9 +122,7 @@ def authenticate_request(request: HttpRequest, *, scope: str) -> User | None:
 
             reason = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})  # type: ignore[arg-type]
             if reason is not None:
-                raise PermissionDeniedError(
-                    "Thiếu hoặc sai mã CSRF (gửi header X-CSRFToken) / CSRF check failed (send the X-CSRFToken header)"
-                )
+                raise PermissionDeniedError(_("Thiếu hoặc sai mã CSRF (gửi header X-CSRFToken)"))
         request.api_token = None  # type: ignore[attr-defined]
     else:
         return None

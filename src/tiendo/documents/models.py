@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ReportTemplate(models.Model):
@@ -12,7 +13,7 @@ class ReportTemplate(models.Model):
     """
 
     class Kind(models.TextChoices):
-        EVALUATION_REPORT = "evaluation-report", "Báo cáo đánh giá kết quả thực hiện kế hoạch"
+        EVALUATION_REPORT = "evaluation-report", _("Báo cáo đánh giá kết quả thực hiện kế hoạch")
 
     kind = models.CharField(max_length=40, choices=Kind.choices)
     version = models.PositiveIntegerField()

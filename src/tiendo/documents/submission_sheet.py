@@ -31,7 +31,7 @@ def render_submission_docx(submission: Submission) -> bytes:
     # a commune's People's Committee issues in its own name; an agency under the province's
     parent = "" if unit.kind == unit.Kind.COMMUNE else None
     with translation.override("vi"):
-        label = period_label(parse_period(submission.period), language="vi")
+        label = period_label(parse_period(submission.period))
     document = new_document()
     decided = submission.decided_at or submission.updated_at
     commune = unit.kind == unit.Kind.COMMUNE

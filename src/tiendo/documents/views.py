@@ -173,7 +173,7 @@ def certificates(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("pkcs12")
         try:
             if upload is None:
-                raise ApplicationError(_("Chọn tệp .p12 / .pfx"), field="pkcs12")
+                raise ApplicationError(_("Chọn tệp .p12 hoặc .pfx"), field="pkcs12")
             saved = signing_certificate_upload(
                 actor=request.user,
                 name=request.POST.get("name", ""),

@@ -1,5 +1,4 @@
 from django.http import HttpRequest
-from django.utils.translation import get_language
 from ninja import Router
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.responses import Status
@@ -149,7 +148,7 @@ def forms_periods(request: HttpRequest, code: str, year: int):
         result.append(
             {
                 "id": period.identifier,
-                "label": period_label(period, language=get_language() or "vi"),
+                "label": period_label(period),
                 "start": period.start,
                 "end": period.end,
                 "cutoff_start": first,

@@ -156,23 +156,20 @@ def period_containing(period_type: str, day: date) -> Period:
     raise AssertionError(f"no {period_type} period contains {day}")  # windows tile the calendar
 
 
-def period_label(period: Period, *, language: str = "vi") -> str:
-    number = {
-        "monthly": period.start.month,
-        "quarterly": (period.start.month - 1) // 3 + 1,
-        "sixmonthly": 1 if period.start.month == 1 else 2,
-    }.get(period.period_type)
+def period_label(period: Period) -> str:
+    """The period as a reader says it, in the active language: Quý 2/2026 · Q2 2026."""
     year = period.start.year
-    if language == "en":
-        return {
-            "monthly": f"{period.start:%B} {year}",
-            "quarterly": f"Q{number} {year}",
-            "sixmonthly": f"H{number} {year}",
-            "yearly": f"Year {year}",
-        }.get(period.period_type, period.identifier)
-    return {
-        "monthly": f"Tháng {number:02d}/{year}" if number else "",
-        "quarterly": f"Quý {number}/{year}",
-        "sixmonthly": f"6 tháng {'đầu' if number == 1 else 'cuối'} năm {year}",
-        "yearly": f"Năm {year}",
-    }.get(period.period_type, period.identifier)
+    if period.period_type == "monthly":
+        return gettext("Tháng %(month)s/%(year)s") % {"month": f"{period.start.month:02d}", "year": year}
+    if period.period_type == "quarterly":
+        return gettext("Quý %(number)s/%(year)s") % {
+            "number": (period.start.month - 1) // 3 + 1,
+            "year": year,
+        }
+    if period.period_type == "sixmonthly":
+        if period.start.month == 1:
+            return gettext("6 tháng đầu năm %(year)s") % {"year": year}
+        return gettext("6 tháng cuối năm %(year)s") % {"year": year}
+    if period.period_type == "yearly":
+        return gettext("Năm %(year)s") % {"year": year}
+    return period.identifier

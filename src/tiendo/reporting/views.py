@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from tiendo.core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
@@ -137,7 +137,7 @@ def _render_submission(
         "submission": submission,
         "dataset": submission.dataset,
         "unit": submission.unit,
-        "period_label": period_label(parsed, language=get_language() or "vi"),
+        "period_label": period_label(parsed),
         "due": due_date(submission.dataset, submission.period),
         "rows": rows,
         "violations": violations,
@@ -326,7 +326,7 @@ def form_detail(request: HttpRequest, code: str) -> HttpResponse:
             "dataset": dataset,
             "form_elements": form_elements,
             "rules": rules,
-            "periods": [(p.identifier, period_label(p, language=get_language() or "vi")) for p in periods],
+            "periods": [(p.identifier, period_label(p)) for p in periods],
             "period": period,
             "report": report,
             "today": today,

@@ -31,8 +31,6 @@ SEPARATOR = " / "
 WORD = re.compile(r"[\w'’-]+")
 LETTERS_ONLY = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
-STILL_MOVING = pytest.mark.xfail(reason="issue 9: strings still being moved to gettext", strict=False)
-
 
 def _words(text: str) -> list[str]:
     """The words of ``text``; identifiers and numbers (TIENDO_SECRET_KEY, p12, 2026) are not words."""
@@ -186,7 +184,6 @@ def test_a_template_is_read_as_its_reader_sees_it():
     assert template_text(source).splitlines() == ["Tên", "{} / {}", "Đã lưu / saved"]
 
 
-@STILL_MOVING
 def test_no_module_writes_a_vietnamese_english_pair():
     found = python_pairs()
     assert not found, (
@@ -194,7 +191,6 @@ def test_no_module_writes_a_vietnamese_english_pair():
     )
 
 
-@STILL_MOVING
 def test_no_template_writes_a_vietnamese_english_pair():
     found = template_pairs()
     assert not found, f"{len(found)} bilingual texts in templates; use {{% translate %}}:\n" + "\n".join(

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import translation
 
 from tiendo.analytics.drilldown import indicator_by_unit
 from tiendo.analytics.selectors import indicator_row
@@ -92,7 +93,12 @@ def test_boundaries_load_by_code_and_a_file_with_unknown_codes_is_refused(client
     bad.write_text(
         '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "99999"}, "geometry": {"type": "Point", "coordinates": [108.8, 15.1]}}]}'
     )
-    with pytest.raises(ApplicationError, match="codes not among the units: 99999"):
+    with pytest.raises(ApplicationError, match="mã không có trong danh mục đơn vị: 99999"):
+        boundaries_load(path=bad)
+    with (
+        pytest.raises(ApplicationError, match="codes not among the units: 99999"),
+        translation.override("en"),
+    ):
         boundaries_load(path=bad)
     assert not Boundary.objects.exists()
     if not GEO.exists():

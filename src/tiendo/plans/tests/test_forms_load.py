@@ -86,7 +86,11 @@ def test_a_bad_value_type_is_refused_and_nothing_is_loaded(tmp_path, shipped_dat
 def test_the_command_reports_problems_and_changes(tmp_path, shipped_data):
     out = StringIO()
     call_command("load_forms", str(write(tmp_path, SMALL_FORMS)), stdout=out)
-    assert "created" in out.getvalue()
+    assert "tạo mới" in out.getvalue()
+    english = StringIO()
+    with translation.override("en"):
+        call_command("load_forms", str(write(tmp_path, SMALL_FORMS)), stdout=english)
+    assert "no changes" in english.getvalue()  # the same file again changes nothing
     with pytest.raises(CommandError, match="nothing loaded"), translation.override("en"):
         call_command("load_forms", str(write(tmp_path, "forms: [")), stdout=StringIO())
     with pytest.raises(CommandError, match="không nạp gì"):

@@ -1,5 +1,6 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from tiendo.api.auth import SCOPES, token_create
 from tiendo.core.exceptions import ApplicationError
@@ -20,10 +21,10 @@ class Command(BaseCommand):
     def handle(self, *args, username: str, name: str, scope: list[str] | None, **options):
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
-            raise CommandError(f"Không có người dùng / no such user: {username}")
+            raise CommandError(_("Không có người dùng: %(username)s") % {"username": username})
         try:
             token = token_create(actor=None, user=user, name=name, scopes=scope or list(SCOPES))
         except ApplicationError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(token)
-        self.stderr.write("Lưu mã này ngay: tiendo chỉ giữ bản băm / store it now: only its hash is kept")
+        self.stderr.write(_("Lưu mã này ngay: tiendo chỉ giữ bản băm"))
