@@ -128,4 +128,4 @@ def authenticate_request(request: HttpRequest, *, scope: str) -> User | None:
         return None
     if scope == "write":
         require_write_scope(request)
-    return request.user  # type: ignore[return-value]
+    return request.user

@@ -40,9 +40,9 @@ def can_review(user: Actor, dataset: DataSet, unit: OrgUnit) -> bool:
         return True
     if Membership.Role.REVIEWER in _roles_over(user, unit):
         return True
-    if dataset.reviewer_unit_id is not None:
+    if dataset.reviewer_unit_id is not None and user.is_authenticated:
         return Membership.objects.filter(
-            user=user, unit_id=dataset.reviewer_unit_id, role=Membership.Role.REVIEWER
+            user_id=user.pk, unit_id=dataset.reviewer_unit_id, role=Membership.Role.REVIEWER
         ).exists()
     return False
 

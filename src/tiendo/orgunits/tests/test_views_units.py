@@ -25,9 +25,12 @@ def test_the_units_list_sorts_by_code(client, shipped_data):
     assert codes == sorted(codes, reverse=True)
 
 
-def test_logging_in_with_a_wrong_password_says_so_in_both_languages(client, tinhkhe_viewer):
+def test_logging_in_with_a_wrong_password_says_so_in_the_readers_language(client, tinhkhe_viewer):
     html = client.post("/accounts/login/", {"username": "tinhkhe.viewer", "password": "sai"}).content.decode()
-    assert "Wrong username or password" in html
+    assert "Tên đăng nhập hoặc mật khẩu không đúng." in html and "Wrong username" not in html
+    client.cookies["django_language"] = "en"
+    html = client.post("/accounts/login/", {"username": "tinhkhe.viewer", "password": "sai"}).content.decode()
+    assert "Wrong username or password." in html and "mật khẩu" not in html
 
 
 def test_logging_in_lands_on_the_home_page(client, tinhkhe_viewer):
