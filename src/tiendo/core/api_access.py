@@ -9,6 +9,7 @@ Django finds its AUTHENTICATION_BACKENDS, so the dependency points downwards onl
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -31,8 +32,14 @@ class SystemOrSessionAuth(AuthBase):
         self.scope = scope
 
     def __call__(self, request: HttpRequest) -> Any:
-        authenticate: Authenticator = import_string(settings.TIENDO_API_AUTHENTICATOR)
-        return authenticate(request, scope=self.scope)
+        return _authenticator(settings.TIENDO_API_AUTHENTICATOR)(request, scope=self.scope)
+
+
+@functools.cache
+def _authenticator(path: str) -> Authenticator:
+    """The callable a setting names, imported once per name (not on every request)."""
+    authenticator: Authenticator = import_string(path)
+    return authenticator
 
 
 SIGNED_IN = SystemOrSessionAuth(scope="read")
