@@ -10,7 +10,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from tiendo import __version__
 from tiendo.analytics.api import indicators_router
 from tiendo.analytics.api import router as analytics_router
-from tiendo.core.exceptions import ApplicationError
+from tiendo.core.exceptions import ApplicationError, TooManyAttemptsError
 from tiendo.orgunits.api import router as orgunits_router
 from tiendo.plans.api import router as plans_router
 from tiendo.reporting.api import router as reporting_router
@@ -61,6 +61,13 @@ def on_application_error(request: HttpRequest, exc: ApplicationError) -> HttpRes
     return error_response(
         request, status=exc.status_code, code=exc.code, message=str(exc.message), field=exc.field
     )
+
+
+@api.exception_handler(TooManyAttemptsError)
+def on_too_many_attempts(request: HttpRequest, exc: TooManyAttemptsError) -> HttpResponse:
+    response = on_application_error(request, exc)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(ValidationError)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 
 from tiendo.api.auth import authenticate_header, token_allows
+from tiendo.core.exceptions import TooManyAttemptsError
 from tiendo.reporting.datavaluesets import datavalueset_export, datavalueset_import
 
 _TRUE = {"true", "1", "yes"}
@@ -29,6 +30,7 @@ def web_message(status_code: int, message: str, **extra: Any) -> JsonResponse:
         403: "Forbidden",
         405: "Method Not Allowed",
         409: "Conflict",
+        429: "Too Many Requests",
     }
     body = {
         "httpStatus": names.get(status_code, "Error"),
@@ -49,7 +51,12 @@ def _csrf_refused(request: HttpRequest) -> bool:
 
 def _caller(request: HttpRequest) -> tuple[Any, Any, JsonResponse | None]:
     """(user, token, None), or a refusal: wrong credentials, none at all, a session write without CSRF."""
-    user, token, present = authenticate_header(request)
+    try:
+        user, token, present = authenticate_header(request)
+    except TooManyAttemptsError as exc:
+        refused = web_message(429, str(exc.message))
+        refused["Retry-After"] = str(exc.retry_after)
+        return None, None, refused
     if present and user is None:
         return None, None, web_message(401, gettext("Thông tin đăng nhập không đúng"))
     if present:
