@@ -1,0 +1,28 @@
+"""The demo's accounts work in one command: it turns the required second factor off (saying so),
+unless the operator set TIENDO_REQUIRE_2FA themself."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from tiendo.shell.management.commands.demo import Command
+
+
+def test_the_demo_turns_the_required_second_factor_off_and_says_so(monkeypatch, settings):
+    monkeypatch.delenv("TIENDO_REQUIRE_2FA", raising=False)
+    settings.TIENDO_REQUIRE_2FA = True
+    out = StringIO()
+    command = Command(stdout=out)
+    command._second_factor_note()
+    assert settings.TIENDO_REQUIRE_2FA is False
+    assert "TIENDO_REQUIRE_2FA=false" in out.getvalue()
+    monkeypatch.delenv("TIENDO_REQUIRE_2FA", raising=False)  # the command set it for its workers
+
+
+def test_the_demo_keeps_the_second_factor_when_the_operator_asks_for_it(monkeypatch, settings):
+    monkeypatch.setenv("TIENDO_REQUIRE_2FA", "true")
+    settings.TIENDO_REQUIRE_2FA = True
+    out = StringIO()
+    Command(stdout=out)._second_factor_note()
+    assert settings.TIENDO_REQUIRE_2FA is True
+    assert "BẮT BUỘC" in out.getvalue()
