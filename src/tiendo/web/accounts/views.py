@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -88,8 +89,7 @@ def account_security(request: HttpRequest) -> HttpResponse:
     """The account's page: password change, second factor status, new backup codes."""
     context = {
         "has_device": user_has_device(request.user, confirmed=True),
-        "required": otp.second_factor_due(request) == otp.ENROL
-        or otp.user_requires_second_factor(request.user),
+        "required": settings.TIENDO_REQUIRE_2FA and otp.user_requires_second_factor(request.user),
     }
     return render(request, "web/accounts/account_security.html", context)
 
