@@ -207,3 +207,7 @@ CONTENT_SECURITY_POLICY = {
         **({"report-uri": [env_str("TIENDO_CSP_REPORT_URI")]} if env_str("TIENDO_CSP_REPORT_URI") else {}),
     },
 }
+
+# API tokens: how long one lives unless asked otherwise, and the most it may (tiendo.reporting.tokens)
+TIENDO_TOKEN_MAX_DAYS = env_int("TIENDO_TOKEN_MAX_DAYS", default=365, minimum=1)
+TIENDO_TOKEN_DAYS = min(env_int("TIENDO_TOKEN_DAYS", default=90, minimum=1), TIENDO_TOKEN_MAX_DAYS)
