@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from tiendo.api.auth import authenticate_header, token_allows
 from tiendo.core.exceptions import TooManyAttemptsError
 from tiendo.reporting.datavaluesets import datavalueset_export, datavalueset_import
+from tiendo.reporting.tokens import TokenRefusedError
 
 _TRUE = {"true", "1", "yes"}
 
@@ -57,6 +58,8 @@ def _caller(request: HttpRequest) -> tuple[Any, Any, JsonResponse | None]:
         refused = web_message(429, str(exc.message))
         refused["Retry-After"] = str(exc.retry_after)
         return None, None, refused
+    except TokenRefusedError as exc:  # revoked or expired: say which
+        return None, None, web_message(401, str(exc.message), errorCode=exc.code)
     if present and user is None:
         return None, None, web_message(401, gettext("Thông tin đăng nhập không đúng"))
     if present:

@@ -81,6 +81,7 @@ PAGES = [
     Page("verify", "office_admin"),
     Page("certificates", "office_admin"),
     Page("report-template", "office_admin", ("template",)),
+    Page("api-tokens", "office_admin"),
     # accounts (issue 10): the office admin's session is verified (conftest's client)
     Page("account-security", "office_admin"),
     Page("otp-verify", "office_admin"),

@@ -24,7 +24,7 @@ class VietnameseFirstMiddleware:
 
 
 def run_django_middleware_synchronously() -> None:
-    """Declare Django's middleware synchronous only (called once, from WebConfig.ready).
+    """Declare Django's middleware (and django-csp's) synchronous only (called once, from WebConfig.ready).
 
     Under ASGI (uvicorn) Django calls an async-capable `MiddlewareMixin` by sending each of its
     process_request / process_response hooks to a thread: about 17 thread changes per request here,
@@ -38,5 +38,5 @@ def run_django_middleware_synchronously() -> None:
     for path in settings.MIDDLEWARE:
         middleware = import_string(path)
         # axes too: its async path hands the lockout callable the wrong arguments (axes 8.3)
-        if path.startswith(("django.", "axes.")) and getattr(middleware, "async_capable", False):
+        if path.startswith(("django.", "csp.", "axes.")) and getattr(middleware, "async_capable", False):
             middleware.async_capable = False
