@@ -130,3 +130,10 @@ def test_the_failure_that_locks_is_audited_and_later_refusals_add_no_rows(client
     rows = AuditLog.objects.filter(action="auth.login_failed", object_label="vanthu").order_by("id")
     assert rows.count() == LIMIT
     assert [row.changes["locked_out"] for row in rows] == [False] * (LIMIT - 1) + [True]
+
+
+def test_the_locked_out_page_carries_the_content_security_policy(client, clerk):
+    for _ in range(LIMIT):
+        response = login(client, "sai")
+    assert response.status_code == 429
+    assert "script-src 'self'" in response["Content-Security-Policy"]
