@@ -160,6 +160,7 @@ def login(page, site: str, username: str, password: str) -> None:
     page.click("main button[type=submit]")
     page.wait_for_load_state()
     if "/accounts/2fa/enrol/" in page.url:
+        shot(page, "otp-enrol")
         secret = base64.b32decode(page.locator("#otp-secret").inner_text().strip())
         page.fill("#id_code", f"{totp(secret):06d}")
         page.click("main button[type=submit]")
