@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -70,13 +70,27 @@ def _admin_paths(actor: Actor) -> list[str]:
 
 def _owners_filter(actor: Actor, *, through: str) -> Q | None:
     """Whose tokens `actor` manages, as a filter on users reached through `through` ("user__" from a
-    token, "" on the user model); None means everyone's."""
+    token, "" on the user model); None means everyone's.
+
+    A unit's admin reaches a user only if every one of the user's units lies under the admin's and
+    the user is no superuser: a token acts with all its owner's rights, so a member who is also the
+    office or belongs to another unit would carry the admin beyond their own units."""
     if user_is_office_admin(actor):
         return None
-    condition = Q(**{f"{through}pk": actor.pk})
-    for path in _admin_paths(actor):
-        condition |= Q(**{f"{through}memberships__unit__path__startswith": path})
-    return condition
+    own = Q(**{f"{through}pk": actor.pk})
+    paths = _admin_paths(actor)
+    if not paths:
+        return own
+    inside = Q()
+    for path in paths:
+        inside |= Q(unit__path__startswith=path)
+    memberships = Membership.objects.filter(user_id=OuterRef(f"{through}pk"))
+    managed = (
+        Q(**{f"{through}is_superuser": False})
+        & Exists(memberships.filter(inside))
+        & ~Exists(memberships.exclude(inside))
+    )
+    return own | managed
 
 
 def apitokens_visible(*, user: Actor) -> QuerySet[ApiToken]:
