@@ -125,3 +125,13 @@ def test_each_setting_follows_its_variable_over_tiendo_https(monkeypatch, variab
 def test_a_malformed_value_stops_start_up_naming_the_variable(monkeypatch, variable, value):
     with pytest.raises(ImproperlyConfigured, match=variable):
         read_settings(monkeypatch, **{variable: value})
+
+
+@pytest.mark.django_db
+def test_with_the_https_redirect_on_healthz_still_answers_over_plain_http_and_pages_redirect(
+    settings, client
+):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz").status_code == 200
+    redirected = client.get("/plans/")
+    assert redirected.status_code == 301 and redirected["Location"].startswith("https://")

@@ -125,3 +125,17 @@ def test_the_list_takes_the_same_queries_for_two_tokens_as_for_twelve(client, of
             assert client.get(PAGE).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_creating_revoking_or_rotating_without_the_csrf_token_is_refused_and_changes_nothing(
+    office_admin, tinhkhe_reporter
+):
+    from django.test import Client
+
+    issued = apitoken_create(actor=office_admin, user=tinhkhe_reporter, name="LGSP", scopes=["read"])
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(office_admin)
+    assert client.post(PAGE, {"username": "tinhkhe.reporter", "name": "x", "scopes": ["read"]}).status_code == 403
+    for action in ("revoke", "rotate"):
+        assert client.post(reverse("api-token-action", args=[issued.token.pk, action])).status_code == 403
+    assert list(ApiToken.objects.values_list("pk", "revoked")) == [(issued.token.pk, False)]
