@@ -135,3 +135,22 @@ def test_with_the_https_redirect_on_healthz_still_answers_over_plain_http_and_pa
     assert client.get("/healthz").status_code == 200
     redirected = client.get("/plans/")
     assert redirected.status_code == 301 and redirected["Location"].startswith("https://")
+
+
+def test_an_empty_variable_keeps_the_https_default_instead_of_turning_it_off(monkeypatch):
+    empty = dict.fromkeys(
+        (
+            "TIENDO_SSL_REDIRECT",
+            "TIENDO_SESSION_COOKIE_SECURE",
+            "TIENDO_CSRF_COOKIE_SECURE",
+            "TIENDO_HSTS_INCLUDE_SUBDOMAINS",
+            "TIENDO_HSTS_PRELOAD",
+            "TIENDO_HSTS_SECONDS",
+            "TIENDO_CONTENT_TYPE_NOSNIFF",
+        ),
+        " ",
+    )
+    values = read_settings(monkeypatch, TIENDO_HTTPS="true", **empty)
+    assert values["SECURE_SSL_REDIRECT"] and values["SESSION_COOKIE_SECURE"] and values["CSRF_COOKIE_SECURE"]
+    assert values["SECURE_HSTS_INCLUDE_SUBDOMAINS"] and values["SECURE_HSTS_PRELOAD"]
+    assert values["SECURE_HSTS_SECONDS"] == 31_536_000 and values["SECURE_CONTENT_TYPE_NOSNIFF"] is True
