@@ -135,7 +135,8 @@ def test_creating_revoking_or_rotating_without_the_csrf_token_is_refused_and_cha
     issued = apitoken_create(actor=office_admin, user=tinhkhe_reporter, name="LGSP", scopes=["read"])
     client = Client(enforce_csrf_checks=True)
     client.force_login(office_admin)
-    assert client.post(PAGE, {"username": "tinhkhe.reporter", "name": "x", "scopes": ["read"]}).status_code == 403
+    form = {"username": "tinhkhe.reporter", "name": "x", "scopes": ["read"]}
+    assert client.post(PAGE, form).status_code == 403
     for action in ("revoke", "rotate"):
         assert client.post(reverse("api-token-action", args=[issued.token.pk, action])).status_code == 403
     assert list(ApiToken.objects.values_list("pk", "revoked")) == [(issued.token.pk, False)]
