@@ -8,8 +8,10 @@ leaked, and an overlap would keep the leaked secret working. A system that must 
 gap gets a second token first (create), deploys it, then revokes the first: the overlap is then
 explicit, named and audited.
 
-Who may manage whose tokens: the CĐS office everyone's; a unit's admin those of the members of
-their unit and the units below it; everyone their own. Anything else is "not found".
+Who may manage whose tokens: the CĐS office everyone's; a unit's admin those of the members wholly
+inside their unit and the units below it; everyone their own. Anything else is "not found". Issuing
+or rotating a token for someone else hands the actor a secret that acts as that person, so only the
+office (and the operator's command) may; a unit's admin sees and revokes their members' tokens.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from tiendo.core.exceptions import ApplicationError, NotFoundError
+from tiendo.core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from tiendo.core.services import audit_record
 from tiendo.core.types import Actor
 from tiendo.orgunits.models import Membership
@@ -116,6 +118,16 @@ def _may_manage_user(actor: Actor, owner: User) -> bool:
     return condition is None or User.objects.filter(condition, pk=owner.pk).exists()
 
 
+def _require_may_mint(actor: Actor | None, owner: User, *, field: str) -> None:
+    """A new secret for `owner` goes to `actor`: their own, or anyone's for the office and the command."""
+    if actor is None or actor.pk == owner.pk or user_is_office_admin(actor):
+        return
+    raise PermissionDeniedError(
+        _("Chỉ Văn phòng CĐS được cấp hoặc đổi mã truy cập cho người khác"),
+        field=field,
+    )
+
+
 def _lifetime(days: int | None) -> timedelta:
     maximum: int = settings.TIENDO_TOKEN_MAX_DAYS
     chosen = settings.TIENDO_TOKEN_DAYS if days is None else days
@@ -162,6 +174,7 @@ def apitoken_create(
     the operator at the command line."""
     if actor is not None and not _may_manage_user(actor, user):
         raise NotFoundError(field="user")
+    _require_may_mint(actor, user, field="user")
     name = name.strip()
     if not name or len(name) > 100:
         raise ApplicationError(_("Tên mã truy cập phải có từ 1 đến 100 ký tự"), field="name")
@@ -212,6 +225,7 @@ def apitoken_revoke(*, actor: Actor | None, token: ApiToken, reason: str = "") -
 def apitoken_rotate(*, actor: Actor | None, token: ApiToken, days: int | None = None) -> IssuedToken:
     """A new secret with the same owner, name and scopes; the old one is revoked at once (see above)."""
     locked = _lock_managed(actor, token)
+    _require_may_mint(actor, locked.user, field="token")
     if locked.revoked:
         raise ApplicationError(_("Mã truy cập này đã bị thu hồi"), code="already_revoked", field="token")
     issued = _issue(user=locked.user, name=locked.name, scopes=list(locked.scopes), lifetime=_lifetime(days))
