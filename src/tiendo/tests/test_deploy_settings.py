@@ -154,3 +154,10 @@ def test_an_empty_variable_keeps_the_https_default_instead_of_turning_it_off(mon
     assert values["SECURE_SSL_REDIRECT"] and values["SESSION_COOKIE_SECURE"] and values["CSRF_COOKIE_SECURE"]
     assert values["SECURE_HSTS_INCLUDE_SUBDOMAINS"] and values["SECURE_HSTS_PRELOAD"]
     assert values["SECURE_HSTS_SECONDS"] == 31_536_000 and values["SECURE_CONTENT_TYPE_NOSNIFF"] is True
+
+
+@pytest.mark.parametrize(("choice", "ancestors"), [("DENY", ["'none'"]), ("SAMEORIGIN", ["'self'"])])
+def test_the_csp_frame_ancestors_follows_the_x_frame_options_choice(monkeypatch, choice, ancestors):
+    # a browser that knows CSP ignores X-Frame-Options, so SAMEORIGIN alone would change nothing
+    values = read_settings(monkeypatch, TIENDO_X_FRAME_OPTIONS=choice)
+    assert values["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]["frame-ancestors"] == ancestors
