@@ -108,5 +108,6 @@ def test_every_dhis2_endpoint_answers_401_never_500_to_a_refused_token(client, i
         routed.append(url)
         read = client.get(url, **header(issued.secret))
         write = client.post(url, data="{}", content_type="application/json", **header(issued.secret))
-        assert (read.status_code, write.status_code) == (401, 401), url
+        assert read.status_code == 401, url
+        assert write.status_code in (401, 405), url  # a read-only endpoint may refuse the method first
     assert routed  # at least /api/dataValueSets
