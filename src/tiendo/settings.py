@@ -203,7 +203,8 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
-        "frame-ancestors": ["'none'"],
+        # the same choice as X_FRAME_OPTIONS: browsers obey frame-ancestors over X-Frame-Options
+        "frame-ancestors": ["'self'" if X_FRAME_OPTIONS == "SAMEORIGIN" else "'none'"],
         **({"report-uri": [env_str("TIENDO_CSP_REPORT_URI")]} if env_str("TIENDO_CSP_REPORT_URI") else {}),
     },
 }
