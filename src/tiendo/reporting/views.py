@@ -146,7 +146,8 @@ def _render_submission(
         "unsaved": {code: value for code, value in (unsaved or {}).items() if value not in ("", None)},
         "events": submission.events.select_related("actor").order_by("-at", "-id"),
         "can_edit": STEPS["submit"].possible(request.user, submission),
-        "can_review": STEPS["approve"].possible(request.user, submission),
+        "can_review": STEPS["return"].possible(request.user, submission),
+        "can_approve": STEPS["approve"].possible(request.user, submission),
         "is_office": user_is_office_admin(request.user),
         "can_reopen": STEPS["reopen"].possible(request.user, submission),
     }
@@ -330,6 +331,7 @@ def form_detail(request: HttpRequest, code: str) -> HttpResponse:
             "period": period,
             "report": report,
             "today": today,
+            "four_eyes_exceptions": dataset.four_eyes_exceptions.select_related("unit", "granted_by"),
         },
     )
 
