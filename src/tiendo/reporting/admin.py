@@ -1,9 +1,8 @@
 from django.contrib import admin, messages
 from django.db import transaction
 
-from tiendo.core.exceptions import ApplicationError
-
 from tiendo.core.admin_mixins import AuditedAdmin
+from tiendo.core.exceptions import ApplicationError
 from tiendo.reporting.models import DataElement, DataValue, Submission
 from tiendo.reporting.services import datavalue_admin_delete, datavalue_admin_save
 

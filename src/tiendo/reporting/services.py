@@ -21,8 +21,8 @@ from tiendo.core.exceptions import ApplicationError, NotFoundError, PermissionDe
 from tiendo.core.services import audit_record
 from tiendo.core.types import Actor
 from tiendo.orgunits.models import OrgUnit
-from tiendo.reporting import permissions
 from tiendo.orgunits.selectors import user_is_office_admin
+from tiendo.reporting import permissions
 from tiendo.reporting.models import (
     DataElement,
     DataSet,
