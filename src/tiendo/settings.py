@@ -154,3 +154,9 @@ DEFAULT_FROM_EMAIL = env_str("TIENDO_FROM_EMAIL", "tiendo@localhost")
 # How /api/v1 authenticates a request (core.api_access looks it up by name, as Django does its
 # AUTHENTICATION_BACKENDS): HTTP Basic, `Authorization: ApiToken …` or the session.
 TIENDO_API_AUTHENTICATOR = "tiendo.api.auth.authenticate_request"
+
+# PAdES B-T (documents.signing): an RFC 3161 time-stamp authority for sealed PDFs; empty: PAdES B-B.
+TIENDO_TSA_URL = env_str("TIENDO_TSA_URL").strip()
+TIENDO_TSA_USERNAME = env_str("TIENDO_TSA_USERNAME")
+TIENDO_TSA_PASSWORD = env_str("TIENDO_TSA_PASSWORD")
+TIENDO_TSA_TIMEOUT = env_int("TIENDO_TSA_TIMEOUT", default=10, minimum=1)

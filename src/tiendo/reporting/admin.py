@@ -29,7 +29,9 @@ class DataValueAdmin(admin.ModelAdmin):
 
     @staticmethod
     def _locked(obj: DataValue | None) -> bool:
-        return obj is not None and obj.submission_id is not None and obj.submission.status in LOCKED
+        if obj is None or obj.submission is None:
+            return False
+        return str(obj.submission.status) in {str(status) for status in LOCKED}
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and not self._locked(obj)

@@ -29,6 +29,13 @@ GOOD = {"T_LAN_OK": "có", "T_TRAINED": "10", "T_STAFF": "20"}
 URL = "/reports/T-XA-Q/21211/2026Q1/"
 
 
+@pytest.fixture(autouse=True)
+def language_restored():
+    """A request in English activates English in this thread; the next test starts as it found it."""
+    with translation.override("vi"):
+        yield
+
+
 def auth(user) -> dict:
     token = base64.b64encode(f"{user.username}:pw-{user.username}".encode()).decode()
     return {"HTTP_AUTHORIZATION": "Basic " + token}
