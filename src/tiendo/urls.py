@@ -63,6 +63,7 @@ urlpatterns = [
     ),
     path("forms/", reporting_views.form_index, name="form-list"),
     path("forms/<str:code>/", reporting_views.form_detail, name="form-detail"),
+    path("forms/<str:code>/four-eyes/", reporting_views.form_four_eyes, name="form-four-eyes"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

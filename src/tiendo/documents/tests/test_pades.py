@@ -26,6 +26,7 @@ from tiendo.core.models import AuditLog
 from tiendo.documents.services import pdf_sign, signing_certificate_upload
 from tiendo.documents.signing import _sign, verify_pdf_bytes
 from tiendo.documents.tests.test_pdf_signing import a_pdf
+from tiendo.documents.tests.test_report_pdf import needs
 from tiendo.documents.tests.throwaway_ca import ThrowawayCA
 
 pytestmark = pytest.mark.django_db
@@ -107,8 +108,7 @@ def tsa(ca, settings):
 
 
 def pdfsig(path: Path) -> str:
-    if shutil.which("pdfsig") is None:
-        pytest.skip("poppler's pdfsig is not installed (Debian: apt-get install poppler-utils)")
+    needs(shutil.which("pdfsig"), "pdfsig (poppler-utils)")  # skipped here without it, a failure in CI
     return subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60).stdout
 
 

@@ -233,3 +233,24 @@ def test_only_the_office_grants_an_exception_and_it_needs_a_name(
         not FourEyesException.objects.exists()
         and not AuditLog.objects.filter(action__startswith="foureyes").exists()
     )
+
+
+def test_the_office_grants_and_withdraws_an_exception_from_the_form_page(
+    client, small_forms, office_admin, tinhkhe_reviewer
+):
+    client.force_login(office_admin)
+    page = client.get("/forms/T-XA-Q/").content.decode()
+    assert 'id="four-eyes-grant"' in page
+    client.post("/forms/T-XA-Q/four-eyes/", {"unit": "21211", "name": "Xã một công chức"})
+    exception = FourEyesException.objects.get()
+    assert (exception.unit.code, exception.name, exception.granted_by) == (
+        "21211",
+        "Xã một công chức",
+        office_admin,
+    )
+    client.post("/forms/T-XA-Q/four-eyes/", {"revoke": str(exception.pk)})
+    assert not FourEyesException.objects.exists()
+    client.force_login(tinhkhe_reviewer)
+    assert 'id="four-eyes-grant"' not in client.get("/forms/T-XA-Q/").content.decode()
+    client.post("/forms/T-XA-Q/four-eyes/", {"name": "tự cho phép"})
+    assert not FourEyesException.objects.exists()
