@@ -66,10 +66,10 @@ def report_authors(submission: Submission) -> set[int]:
     entered, changed or cleared any of its values (web, Excel, API, dataValueSets, the admin), as the
     trail records them. Entering counts because approving means a second person checked the figures:
     a reviewer who typed them and had a colleague press "send" would otherwise approve their own."""
-    authors = set(
-        SubmissionEvent.objects.filter(submission=submission, action__in=AUTHORING, actor__isnull=False)
-        .exclude(changes=[])
-        .values_list("actor_id", flat=True)
+    authors = set(  # these events are written only when values change
+        SubmissionEvent.objects.filter(
+            submission=submission, action__in=AUTHORING, actor__isnull=False
+        ).values_list("actor_id", flat=True)
     )
     if submission.submitted_by_id is not None:
         authors.add(submission.submitted_by_id)
