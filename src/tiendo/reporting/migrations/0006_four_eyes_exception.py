@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('orgunits', '0002_boundaries'),
-        ('reporting', '0004_reminders_and_notifications'),
+        ('reporting', '0005_apitoken_expiry_revocation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
