@@ -123,6 +123,34 @@ def pyhanko_status(pdf: bytes, *roots):
     return signature, status
 
 
+def ades(pdf: bytes, root, *, with_time: bool):
+    """pyHanko's AdES validation (ETSI EN 319 102-1): basic (§ 5.3), or with time (§ 5.5), which
+    needs a signature timestamp — i.e. passes for B-T and not for B-B. Revocation is not checked:
+    the test certificates name no CRL or OCSP responder."""
+    import asyncio
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation.ades import ades_basic_validation, ades_with_time_validation
+    from pyhanko.sign.validation.policy_decl import SignatureValidationSpec
+    from pyhanko_certvalidator.context import CertValidationPolicySpec
+    from pyhanko_certvalidator.policy_decl import NO_REVOCATION, CertRevTrustPolicy
+    from pyhanko_certvalidator.registry import SimpleTrustManager
+
+    (signature,) = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    policy = CertValidationPolicySpec(
+        trust_manager=SimpleTrustManager.build(trust_roots=[root]),
+        revinfo_policy=CertRevTrustPolicy(NO_REVOCATION),
+    )
+    validate = ades_with_time_validation if with_time else ades_basic_validation
+    return asyncio.run(
+        validate(
+            signature.signed_data,
+            SignatureValidationSpec(cert_validation_policy=policy),
+            raw_digest=signature.compute_digest(),
+        )
+    )
+
+
 def ca_certificate(ca: ThrowawayCA):
     from asn1crypto import x509 as asn1_x509
     from cryptography.hazmat.primitives import serialization
@@ -147,6 +175,12 @@ def test_a_seal_without_a_timestamp_authority_is_pades_b_b(office_admin, uploade
     assert status.bottom_line and status.timestamp_validity is None
     assert "signing_certificate_v2" in signed_attributes(signature)
     assert "signing_time" not in signed_attributes(signature)  # PAdES: the claimed time is /M
+    from pyhanko.sign.ades.report import AdESIndeterminate, AdESPassed
+
+    assert ades(sealed, ca_certificate(ca), with_time=False).ades_subindic == AdESPassed.OK
+    untimed = ades(sealed, ca_certificate(ca), with_time=True)
+    assert untimed.ades_subindic == AdESIndeterminate.SIG_CONSTRAINTS_FAILURE
+    assert untimed.failure_msg == "No signature timestamp present"  # B-B, not B-T
     (check,) = verify_pdf_bytes(sealed, trust_roots=[ca.pem])
     assert check.ok and check.profile == "PAdES B-B" and check.timestamp_at is None
     assert AuditLog.objects.get(action="pdf.sign").changes["profile"] == "PAdES B-B"
@@ -174,6 +208,10 @@ def test_a_seal_with_a_timestamp_authority_is_pades_b_t_and_two_validators_agree
     assert stamp.signing_cert.dump() == tsa.certificate.dump()  # signed by the test's TSA
     assert before - timedelta(seconds=5) <= stamp.timestamp <= timezone.now() + timedelta(seconds=5)
     assert status.bottom_line
+    from pyhanko.sign.ades.report import AdESPassed
+
+    timed = ades(sealed, ca_certificate(ca), with_time=True)  # AdES with time: the B-T level
+    assert timed.ades_subindic == AdESPassed.OK and timed.best_signature_time == stamp.timestamp
     (check,) = verify_pdf_bytes(sealed, trust_roots=[ca.pem])
     assert check.ok and check.profile == "PAdES B-T" and check.timestamp_at == stamp.timestamp
     assert AuditLog.objects.get(action="pdf.sign").changes["profile"] == "PAdES B-T"
