@@ -330,3 +330,19 @@ def test_tiendo_verify_answers_in_three_states_and_never_with_a_traceback(ca, ts
         timeout=120,
     )
     assert bad.returncode == 1 and "KHÔNG HỢP LỆ" in bad.stdout and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "user", "expected"),
+    [
+        ("", "", []),
+        ("https://tsa.example.vn/tsa", "u", []),
+        ("tsa.example.vn", "", ["tiendo.documents.E001"]),
+        ("http://tsa.example.vn/tsa", "u", ["tiendo.documents.W001"]),
+    ],
+)
+def test_tiendo_check_reports_a_misconfigured_timestamp_authority(settings, url, user, expected):
+    from tiendo.documents.checks import check_timestamp_authority
+
+    settings.TIENDO_TSA_URL, settings.TIENDO_TSA_USERNAME = url, user
+    assert [message.id for message in check_timestamp_authority(None)] == expected
