@@ -250,7 +250,8 @@ def test_a_body_that_is_not_a_data_value_set_is_refused_whole(client, small_form
     entry = post(client, {**PAYLOAD, "dataValues": ["T_STAFF"]}, **reporter_auth, **ENGLISH)
     assert entry.json()["response"]["conflicts"][0] == {
         "object": "dataValues",
-        "value": "each value must be an object",
+        "value": "each value must be an object whose fields are texts",
         "errorCode": "E7619",
+        "property": "dataValues",
         "indexes": [0],
     }
