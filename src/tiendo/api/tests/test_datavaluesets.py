@@ -149,7 +149,7 @@ def test_export_returns_values_as_strings_in_dhis2_shape(client, small_forms, re
     post(client, PAYLOAD, **reporter_auth)
     body = client.get(
         "/api/dataValueSets.json",
-        {"dataSet": "T-XA-Q", "period": "2026Q1", "orgUnit": "21211"},
+        {"dataSet": "T-XA-Q", "period": "2026Q1", "orgUnit": "21211", "idScheme": "CODE"},
         **reporter_auth,
     ).json()
     values = {v["dataElement"]: v["value"] for v in body["dataValues"]}

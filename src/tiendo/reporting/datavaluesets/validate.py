@@ -17,9 +17,9 @@ from django.utils.translation import gettext
 
 from tiendo.core.exceptions import ApplicationError
 from tiendo.core.types import Actor
+from tiendo.core.uids import DEFAULT_COC_UID
 from tiendo.orgunits.models import OrgUnit
 from tiendo.reporting import permissions
-from tiendo.core.uids import DEFAULT_COC_UID
 from tiendo.reporting.datavaluesets.schema import DataValueIn, DataValueSetIn, IdSchemes, ImportSummary
 from tiendo.reporting.models import DataElement, DataSet, DataSetElement
 from tiendo.reporting.periods import Period, parse_period
