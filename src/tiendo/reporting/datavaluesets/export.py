@@ -60,8 +60,11 @@ def schemes_parse(get: Callable[[str], str | None]) -> IdSchemes:
 
 
 def _moment(name: str, raw: str) -> datetime:
-    parsed = parse_datetime(raw) if "T" in raw or " " in raw else None
-    day = None if parsed else parse_date(raw)
+    try:
+        parsed = parse_datetime(raw) if "T" in raw or " " in raw else None
+        day = None if parsed else parse_date(raw)
+    except ValueError:
+        parsed = day = None
     if parsed is None and day is None:
         raise _refused(name, gettext("một ngày yyyy-MM-dd hoặc thời điểm ISO 8601"))
     if parsed is None:
@@ -85,9 +88,13 @@ class ExportQuery:
     @classmethod
     def parse(cls, get: Callable[[str], str | None], getlist: Callable[[str], list[str]]) -> ExportQuery:
         """DHIS2's export parameters; a wrong one raises PayloadError naming it."""
-        query = cls(datasets=getlist("dataSet"), units=getlist("orgUnit"), periods=getlist("period"))
+
+        def given(name: str) -> list[str]:
+            return [v for v in getlist(name) if v.strip()]
+
+        query = cls(datasets=given("dataSet"), units=given("orgUnit"), periods=given("period"))
         for name in ("dataSet", "orgUnit"):
-            if not getlist(name):
+            if not given(name):
                 raise _refused(name, gettext("bắt buộc"))
         for period in query.periods:
             try:

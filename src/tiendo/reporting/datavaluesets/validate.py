@@ -309,7 +309,11 @@ def rows_checked(summary: ImportSummary, lookups: Lookups, entries: list[DataVal
     header = lookups.header
     if header.dataSet and lookups.header_dataset is None:
         summary.conflict(
-            None, header.dataSet, gettext("Biểu mẫu không tồn tại: %(code)s") % {"code": header.dataSet}
+            None,
+            header.dataSet,
+            gettext("Biểu mẫu không tồn tại: %(code)s") % {"code": header.dataSet},
+            "E7600",
+            prop="dataSet",
         )
     rows: list[Row] = []
     for index, entry in enumerate(entries):
