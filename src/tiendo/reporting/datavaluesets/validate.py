@@ -319,7 +319,11 @@ def rows_checked(summary: ImportSummary, lookups: Lookups, entries: list[DataVal
     for index, entry in enumerate(entries):
         if entry is None:
             summary.conflict(
-                index, "dataValues", gettext("Mỗi giá trị phải là một object, các trường là chuỗi"), "E7619"
+                index,
+                "dataValues",
+                gettext("Mỗi giá trị phải là một object, các trường là chuỗi"),
+                "E7619",
+                prop="dataValues",
             )
             continue
         candidate = Candidate(index, entry, str(entry.period or header.period or ""), header.orgUnit)
