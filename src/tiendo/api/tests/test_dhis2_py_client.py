@@ -46,7 +46,10 @@ def test_dhis2_py_imports_and_exports_json_xml_and_csv(api):
     assert result["response"]["importCount"]["imported"] == 2
     params = {"dataSet": "CDS-XA-Q", "period": "2026Q1", "orgUnit": "21211", "idScheme": "CODE"}
     as_json = api.get("dataValueSets", params=params).json()
-    assert {v["dataElement"]: v["value"] for v in as_json["dataValues"]} == {"DV_LAN_OK": "3", "DV_LAN_TOTAL": "4"}
+    assert {v["dataElement"]: v["value"] for v in as_json["dataValues"]} == {
+        "DV_LAN_OK": "3",
+        "DV_LAN_TOTAL": "4",
+    }
     assert 'dataElement="DV_LAN_OK"' in api.get("dataValueSets", file_type="xml", params=params).text
     csv_lines = api.get("dataValueSets", file_type="csv", params=params).text.splitlines()
     assert csv_lines[0].startswith("dataelement,period,orgunit") and len(csv_lines) == 3
