@@ -37,7 +37,7 @@ _PERIOD_TYPES = {
     "sixmonthly": "SixMonthly",
     "yearly": "Yearly",
 }
-_AUTHORITIES = {
+_AUTHORITIES: dict[str, list[str]] = {
     Membership.Role.ADMIN: ["F_DATAVALUE_ADD", "F_DATAVALUE_DELETE", "F_APPROVE_DATA", "F_VIEW_DATA"],
     Membership.Role.REVIEWER: ["F_APPROVE_DATA", "F_VIEW_DATA"],
     Membership.Role.REPORTER: ["F_DATAVALUE_ADD", "F_DATAVALUE_DELETE", "F_VIEW_DATA"],
