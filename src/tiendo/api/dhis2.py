@@ -127,6 +127,8 @@ def _read_payload(request: HttpRequest) -> tuple[Any, JsonResponse | None]:
         return None, too_large
     # read the stream directly: Django's 2.5 MiB body limit suits forms, not a 100,000-value import
     raw = request.read(settings.TIENDO_DATAVALUESETS_MAX_BYTES + 1)
+    if len(raw) > settings.TIENDO_DATAVALUESETS_MAX_BYTES:  # a body sent without Content-Length
+        return None, web_message(413, gettext("Yêu cầu quá lớn; chia nhỏ"))
     try:
         if kind == "xml":
             return xml_parse(raw), None

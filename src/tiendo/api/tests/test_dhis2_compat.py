@@ -380,3 +380,18 @@ def test_the_dhis2_endpoints_are_in_the_openapi_document_with_their_answers(clie
         assert path in paths
     parameters = {p["name"] for p in paths["/api/dataValueSets"]["get"]["parameters"]}
     assert {"idScheme", "startDate", "lastUpdatedDuration", "includeDeleted", "limit"} <= parameters
+
+
+def test_a_value_marked_deleted_is_deleted_and_old_strategy_names_are_understood(client, small_forms, auth):
+    assert post(client, CODES, "?importStrategy=NEW_AND_UPDATES", **auth).status_code == 200
+    csv = "T_STAFF,2026Q1,21211,,,40,,,,,true\n"
+    response = post(client, csv.encode(), "?firstRowIsHeader=false", content_type="application/csv", **auth)
+    assert response.json()["response"]["importCount"]["deleted"] == 1
+    assert not DataValue.objects.filter(data_element__code="T_STAFF").exists()
+
+
+def test_a_body_over_the_limit_is_a_413_web_message(client, small_forms, auth, settings):
+    settings.TIENDO_DATAVALUESETS_MAX_BYTES = 100
+    xml = '<dataValueSet xmlns="http://dhis2.org/schema/dxf/2.0">' + "<dataValue/>" * 20 + "</dataValueSet>"
+    response = post(client, xml, content_type="application/xml", **auth)
+    assert response.status_code == 413 and response.json()["httpStatus"] == "Payload Too Large"

@@ -38,6 +38,13 @@ from tiendo.reporting.services import SubmissionInvalidError, submission_submit
 Key = tuple[int, int, str]  # (form or element, unit, period)
 NewValue = tuple[int, int, str, Decimal | None, str, str, int, str]
 LOCKED = (Submission.Status.SUBMITTED, Submission.Status.APPROVED)
+# the names DHIS2 before 2.26 used, still sent by older clients
+STRATEGY_ALIASES = {
+    "NEW_AND_UPDATES": "CREATE_AND_UPDATE",
+    "NEW": "CREATE",
+    "UPDATES": "UPDATE",
+    "DELETES": "DELETE",
+}
 
 
 def datavalueset_import(
@@ -53,6 +60,7 @@ def datavalueset_import(
     """Import a dataValueSets payload. atomic="ALL" (tiendo's default): any conflict and nothing is
     written; "NONE" (DHIS2's): the valid values are written and the conflicts listed."""
     strategy, atomic = strategy.upper(), atomic.upper()
+    strategy = STRATEGY_ALIASES.get(strategy, strategy)
     schemes = id_schemes or IdSchemes()
     summary = ImportSummary(dry_run=dry_run, strategy=strategy, id_schemes=schemes, atomic=atomic)
     if strategy not in STRATEGIES:
