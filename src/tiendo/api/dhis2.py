@@ -93,9 +93,9 @@ def _export(request: HttpRequest, user: Any, token: Any, fmt: str) -> HttpRespon
         return web_message(403, gettext("Mã truy cập không có quyền đọc"))
     try:
         query = ExportQuery.parse(request.GET.get, request.GET.getlist)
+        body = datavalueset_export(user=user, query=query)
     except PayloadError as exc:
         return refused(exc)
-    body = datavalueset_export(user=user, query=query)
     if fmt == "xml":
         return HttpResponse(xml_render(body), content_type="application/xml; charset=utf-8")
     if fmt == "csv":
@@ -153,7 +153,6 @@ def _options(request: HttpRequest) -> dict[str, Any]:
             "data_element": schemes.data_element,
             "org_unit": schemes.org_unit,
             "data_set": schemes.data_set,
-            "explicit": schemes.explicit,
         },
     }
 

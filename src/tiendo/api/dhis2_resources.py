@@ -208,8 +208,8 @@ def _missing(request: HttpRequest) -> str | None:
 
 def _read_value(request: HttpRequest, user: Any) -> HttpResponse:
     schemes = schemes_parse(request.GET.get)
-    element = resolve(DataElement, {_param(request, "de")}, schemes.data_element, explicit=schemes.explicit)
-    unit = resolve(OrgUnit, {_param(request, "ou")}, schemes.org_unit, explicit=schemes.explicit)
+    element = resolve(DataElement, {_param(request, "de")}, schemes.data_element)
+    unit = resolve(OrgUnit, {_param(request, "ou")}, schemes.org_unit)
     if not element or not unit:
         return web_message(404, gettext("Không có giá trị này"))
     try:

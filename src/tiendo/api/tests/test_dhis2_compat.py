@@ -395,3 +395,17 @@ def test_a_body_over_the_limit_is_a_413_web_message(client, small_forms, auth, s
     xml = '<dataValueSet xmlns="http://dhis2.org/schema/dxf/2.0">' + "<dataValue/>" * 20 + "</dataValueSet>"
     response = post(client, xml, content_type="application/xml", **auth)
     assert response.status_code == 413 and response.json()["httpStatus"] == "Payload Too Large"
+
+
+def test_an_export_naming_an_unknown_form_or_unit_is_a_409_naming_it(client, small_forms, auth):
+    unknown_form = export(client, auth, dataSet="KHONG-CO", **ENGLISH)
+    assert unknown_form.status_code == 409 and unknown_form.json()["property"] == "dataSet"
+    assert "KHONG-CO" in unknown_form.json()["message"]
+    by_uid_only = export(client, auth, orgUnit="21211", orgUnitIdScheme="UID")
+    assert by_uid_only.status_code == 409 and by_uid_only.json()["property"] == "orgUnit"
+
+
+def test_an_unknown_job_is_a_404_on_the_database_queue(client, auth):
+    for job in ("nonsense", "00000000-0000-0000-0000-000000000000"):
+        assert client.get(f"/api/system/tasks/DATAVALUE_IMPORT/{job}", **auth).status_code == 404
+        assert client.get(f"/api/system/taskSummaries/DATAVALUE_IMPORT/{job}", **auth).status_code == 404

@@ -50,12 +50,11 @@ def schemes_parse(get: Callable[[str], str | None]) -> IdSchemes:
             raise _refused(name, gettext("UID, CODE hoặc NAME"))
         if raw:
             given[name] = raw
-    base = given.get("idScheme", "UID")
+    base = given.get("idScheme", "AUTO")
     return IdSchemes(
         data_element=given.get("dataElementIdScheme", base),
         org_unit=given.get("orgUnitIdScheme", base),
         data_set=given.get("dataSetIdScheme", base),
-        explicit=bool(given),
     )
 
 
@@ -144,9 +143,9 @@ class ExportQuery:
 
 
 def _readable_units(user: Actor, datasets: list[DataSet], query: ExportQuery) -> list[OrgUnit]:
-    units = list(
-        resolve(OrgUnit, set(query.units), query.schemes.org_unit, explicit=query.schemes.explicit).values()
-    )
+    named = resolve(OrgUnit, set(query.units), query.schemes.org_unit)
+    _all_known("orgUnit", query.units, named)
+    units = list(named.values())
     if query.children:
         condition = Q()
         for unit in units:
@@ -157,16 +156,23 @@ def _readable_units(user: Actor, datasets: list[DataSet], query: ExportQuery) ->
     return [u for u in units if all(permissions.can_read(user, d, u) for d in datasets)]
 
 
+def _all_known(name: str, given: list[str], found: dict[str, Any]) -> None:
+    """An identifier that names nothing (under the scheme) is refused, naming it."""
+    unknown = [g for g in given if g not in found]
+    if unknown:
+        raise _refused(name, gettext("không tìm thấy %(ids)s") % {"ids": ", ".join(unknown)})
+
+
 def _identifier(obj: Any, scheme: str) -> str:
     if scheme == "NAME":
         return str(getattr(obj, "title", None) or obj.name)
-    return str(obj.uid if scheme == "UID" else obj.code)
+    return str(obj.code if scheme == "CODE" else obj.uid)
 
 
 class _Writer:
     def __init__(self, schemes: IdSchemes) -> None:
         self.schemes = schemes
-        self.combo = DEFAULT_COC_UID if schemes.data_element == "UID" else "default"
+        self.combo = "default" if schemes.data_element in ("CODE", "NAME") else DEFAULT_COC_UID
 
     def entry(self, v: DataValue) -> dict[str, Any]:
         stamp = v.stored_at.isoformat(timespec="milliseconds")
@@ -224,9 +230,10 @@ def datavalueset_export(
             units=unit_codes or [],
             periods=periods or [],
             children=children,
-            schemes=IdSchemes(data_element="CODE", org_unit="CODE", data_set="CODE", explicit=True),
+            schemes=IdSchemes(data_element="CODE", org_unit="CODE", data_set="CODE"),
         )
-    found = resolve(DataSet, set(query.datasets), query.schemes.data_set, explicit=query.schemes.explicit)
+    found = resolve(DataSet, set(query.datasets), query.schemes.data_set)
+    _all_known("dataSet", query.datasets, found)
     datasets = list(found.values())
     readable = _readable_units(user, datasets, query)
     elements = list(DataElement.objects.filter(form_elements__dataset__in=datasets).distinct())

@@ -31,6 +31,7 @@ _CACHE_KEY = "tiendo:dvs-job:{}"
 def datavalueset_import_job(*, user_id: int, payload: Any, options: dict[str, Any]) -> dict[str, Any]:
     """Run an import in the background; its ImportSummary (DHIS2's shape) is the result."""
     actor: Actor = get_user_model().objects.filter(pk=user_id).first() or AnonymousUser()
+    options = dict(options)  # the stored job's arguments stay as they were
     schemes = IdSchemes(**options.pop("id_schemes"))
     summary = datavalueset_import(actor=actor, payload=payload, id_schemes=schemes, **options)
     response: dict[str, Any] = summary.as_dhis2()["response"]

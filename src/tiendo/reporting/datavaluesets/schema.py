@@ -85,23 +85,26 @@ def _entry(item: object) -> DataValueIn | None:
 
 @dataclass(frozen=True)
 class IdSchemes:
-    """How identifiers are read and written: UID (DHIS2's default), CODE or NAME, per kind.
+    """How identifiers are read and written, per kind: UID (DHIS2's default), CODE or NAME.
 
-    `explicit` is False when the request named no scheme: an identifier is then read as a UID and,
-    when no record has that UID, as a code (tiendo's clients sent codes before UIDs existed).
+    AUTO, what a kind gets when the request names no scheme for it: an identifier is read as a UID
+    and, when no record has that UID, as a code (tiendo's clients sent codes before UIDs existed);
+    exports write UIDs.
     """
 
-    data_element: str = "UID"
-    org_unit: str = "UID"
-    data_set: str = "UID"
-    explicit: bool = False
+    data_element: str = "AUTO"
+    org_unit: str = "AUTO"
+    data_set: str = "AUTO"
 
     def as_dhis2(self) -> dict[str, str]:
+        def shown(scheme: str) -> str:
+            return "UID" if scheme == "AUTO" else scheme
+
         return {
-            "idScheme": self.data_element if self.data_element == self.org_unit else "UID",
-            "dataElementIdScheme": self.data_element,
-            "orgUnitIdScheme": self.org_unit,
-            "dataSetIdScheme": self.data_set,
+            "idScheme": shown(self.data_element) if self.data_element == self.org_unit else "UID",
+            "dataElementIdScheme": shown(self.data_element),
+            "orgUnitIdScheme": shown(self.org_unit),
+            "dataSetIdScheme": shown(self.data_set),
         }
 
 

@@ -72,7 +72,7 @@ class Lookups:
         given = [e for e in entries if e is not None]
         element_ids = {str(e.dataElement) for e in given}
         unit_ids = {str(e.orgUnit or header.orgUnit) for e in given}
-        units = resolve(OrgUnit, unit_ids, schemes.org_unit, explicit=schemes.explicit)
+        units = resolve(OrgUnit, unit_ids, schemes.org_unit)
         form_elements: dict[int, set[int]] = defaultdict(set)
         for dataset_id, element_id in DataSetElement.objects.values_list("dataset_id", "element_id"):
             form_elements[dataset_id].add(element_id)
@@ -85,12 +85,10 @@ class Lookups:
             actor=actor,
             strategy=strategy,
             header=header,
-            elements=resolve(DataElement, element_ids, schemes.data_element, explicit=schemes.explicit),
+            elements=resolve(DataElement, element_ids, schemes.data_element),
             units=units,
             datasets={d.code: d for d in DataSet.objects.all()},
-            header_dataset=resolve(DataSet, header_ids, schemes.data_set, explicit=schemes.explicit).get(
-                header.dataSet or ""
-            ),
+            header_dataset=resolve(DataSet, header_ids, schemes.data_set).get(header.dataSet or ""),
             form_elements=form_elements,
             assigned=assigned,
             today=timezone.localdate(),
@@ -100,18 +98,18 @@ class Lookups:
 _NAME_FIELD = {DataSet: "title"}
 
 
-def resolve(model: Any, identifiers: set[str], scheme: str, *, explicit: bool = True) -> dict[str, Any]:
-    """The records these identifiers name under `scheme` (UID, CODE or NAME), by identifier.
+def resolve(model: Any, identifiers: set[str], scheme: str) -> dict[str, Any]:
+    """The records these identifiers name under `scheme` (UID, CODE, NAME or AUTO), by identifier.
 
-    Without an explicit scheme an identifier is read as a UID first, then as a code.
+    AUTO (no scheme named): an identifier is read as a UID first, then as a code.
     """
     if not identifiers:
         return {}
-    column = {"UID": "uid", "CODE": "code", "NAME": _NAME_FIELD.get(model, "name")}[scheme]
+    column = {"UID": "uid", "AUTO": "uid", "CODE": "code", "NAME": _NAME_FIELD.get(model, "name")}[scheme]
     found = {getattr(r, column): r for r in model.objects.filter(**{f"{column}__in": identifiers})}
-    if not explicit and scheme == "UID":
-        rest = identifiers - set(found)
-        found.update({r.code: r for r in model.objects.filter(code__in=rest)} if rest else {})
+    rest = identifiers - set(found)
+    if scheme == "AUTO" and rest:
+        found.update({r.code: r for r in model.objects.filter(code__in=rest)})
     return found
 
 
