@@ -236,7 +236,7 @@ def datavalueset_export(
     _all_known("dataSet", query.datasets, found)
     datasets = list(found.values())
     readable = _readable_units(user, datasets, query)
-    elements = list(DataElement.objects.filter(form_elements__dataset__in=datasets).distinct())
+    elements = DataElement.objects.filter(form_elements__dataset__in=datasets).distinct()
     values = DataValue.objects.filter(data_element__in=elements, unit__in=readable)
     if query.periods:
         values = values.filter(period__in=query.periods)
@@ -263,7 +263,7 @@ def _tombstones(
     query: ExportQuery,
     datasets: list[DataSet],
     units: Iterable[OrgUnit],
-    elements: list[DataElement],
+    elements: Iterable[DataElement],
 ) -> list[dict[str, Any]]:
     """Deleted values, from the trail: the last change of each that took it away (new = None) and
     that no later value replaced."""

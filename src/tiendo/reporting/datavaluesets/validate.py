@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -105,12 +106,13 @@ def resolve(model: Any, identifiers: set[str], scheme: str) -> dict[str, Any]:
     """
     if not identifiers:
         return {}
-    column = {"UID": "uid", "AUTO": "uid", "CODE": "code", "NAME": _NAME_FIELD.get(model, "name")}[scheme]
-    found = {getattr(r, column): r for r in model.objects.filter(**{f"{column}__in": identifiers})}
-    rest = identifiers - set(found)
-    if scheme == "AUTO" and rest:
-        found.update({r.code: r for r in model.objects.filter(code__in=rest)})
-    return found
+    if scheme == "AUTO":  # one query; a UID wins over a code spelled the same
+        rows = list(model.objects.filter(Q(uid__in=identifiers) | Q(code__in=identifiers)))
+        return {r.code: r for r in rows if r.code in identifiers} | {
+            r.uid: r for r in rows if r.uid in identifiers
+        }
+    column = {"UID": "uid", "CODE": "code", "NAME": _NAME_FIELD.get(model, "name")}[scheme]
+    return {getattr(r, column): r for r in model.objects.filter(**{f"{column}__in": identifiers})}
 
 
 @dataclass
