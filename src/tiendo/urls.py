@@ -90,17 +90,17 @@ urlpatterns = [
         r"^api/(?:(?P<version>\d{2})/)?dataSets(?:\.json)?$", dhis2_resources.data_sets, name="dhis2-datasets"
     ),
     re_path(
-        r"^api/(?:(?P<version>\d{2})/)?dataSets/(?P<uid>[A-Za-z][A-Za-z0-9]{10})(?:\.json)?$",
+        r"^api/(?:(?P<version>\d{2})/)?dataSets/(?P<uid>[^/]+?)(?:\.json)?$",
         dhis2_resources.data_sets,
         name="dhis2-dataset",
     ),
     re_path(
-        r"^api/(?:(?P<version>\d{2})/)?system/tasks/DATAVALUE_IMPORT/(?P<job_id>[-\w]{1,64})(?:\.json)?$",
+        r"^api/(?:(?P<version>\d{2})/)?system/tasks/DATAVALUE_IMPORT/(?P<job_id>[^/]+?)(?:\.json)?$",
         dhis2_resources.job_notifications,
         name="dhis2-job",
     ),
     re_path(
-        r"^api/(?:(?P<version>\d{2})/)?system/taskSummaries/DATAVALUE_IMPORT/(?P<job_id>[-\w]{1,64})(?:\.json)?$",
+        r"^api/(?:(?P<version>\d{2})/)?system/taskSummaries/DATAVALUE_IMPORT/(?P<job_id>[^/]+?)(?:\.json)?$",
         dhis2_resources.job_summary,
         name="dhis2-job-summary",
     ),

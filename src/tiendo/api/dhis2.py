@@ -20,12 +20,18 @@ from django.views.decorators.csrf import csrf_exempt
 
 from tiendo.api.auth import authenticate_header, token_allows
 from tiendo.reporting.datavaluesets import datavalueset_export, datavalueset_import
-from tiendo.reporting.datavaluesets.export import ExportQuery, schemes_parse
-from tiendo.reporting.datavaluesets.formats import PayloadError, csv_parse, csv_render, xml_parse, xml_render
+from tiendo.reporting.datavaluesets.export import ExportQuery, flag, schemes_parse
+from tiendo.reporting.datavaluesets.formats import (
+    PayloadError,
+    PayloadShapeError,
+    csv_parse,
+    csv_render,
+    xml_parse,
+    xml_render,
+)
 from tiendo.reporting.datavaluesets.jobs import datavalueset_import_enqueue
 from tiendo.reporting.datavaluesets.schema import IdSchemes
 
-_TRUE = {"true", "1", "yes"}
 _STATUS_NAMES = {
     200: "OK",
     400: "Bad Request",
@@ -63,8 +69,22 @@ def _csrf_refused(request: HttpRequest) -> bool:
     return CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {}) is not None  # type: ignore[arg-type]
 
 
-def caller(request: HttpRequest) -> tuple[Any, Any, JsonResponse | None]:
-    """(user, token, None), or a refusal: wrong credentials, none at all, a session write without CSRF."""
+def caller(
+    request: HttpRequest, methods: tuple[str, ...] = ("GET", "HEAD")
+) -> tuple[Any, Any, JsonResponse | None]:
+    """(user, token, None), or a refusal: another method, a NUL in a parameter, wrong credentials,
+    none at all, a session write without CSRF."""
+    if request.method not in methods:
+        allowed = ", ".join(methods)
+        response = web_message(405, gettext("Chỉ nhận %(methods)s") % {"methods": allowed})
+        response["Allow"] = allowed
+        return None, None, response
+    params = list(request.GET.lists())
+    if request.content_type == "application/x-www-form-urlencoded":
+        params += list(request.POST.lists())
+    bad = next((k for k, v in params if any("\x00" in item for item in [k, *v])), None)
+    if bad is not None:
+        return None, None, web_message(409, gettext("Tham số chứa ký tự NUL"), property=bad)
     user, token, present = authenticate_header(request)
     if present and user is None:
         return None, None, web_message(401, gettext("Thông tin đăng nhập không đúng"))
@@ -105,6 +125,36 @@ def _export(request: HttpRequest, user: Any, token: Any, fmt: str) -> HttpRespon
     return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
 
 
+def _unstorable(text: str) -> bool:
+    """NUL or a lone surrogate: text no database column stores."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def json_parse(raw: bytes) -> Any:
+    """The JSON body; text (a key or a value) holding NUL or a lone surrogate is refused."""
+    payload = json.loads(raw or b"{}")
+    pending = [payload]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+            texts: list[Any] = list(item)
+        elif isinstance(item, list):
+            pending.extend(item)
+            texts = []
+        else:
+            texts = [item]
+        if any(isinstance(t, str) and _unstorable(t) for t in texts):
+            raise PayloadShapeError(gettext("JSON chứa ký tự NUL hoặc Unicode không hợp lệ"), field="body")
+    return payload
+
+
 def _too_large(request: HttpRequest) -> JsonResponse | None:
     length = int(request.META.get("CONTENT_LENGTH") or 0)
     limit = settings.TIENDO_DATAVALUESETS_MAX_BYTES
@@ -133,11 +183,11 @@ def _read_payload(request: HttpRequest) -> tuple[Any, JsonResponse | None]:
         if kind == "xml":
             return xml_parse(raw), None
         if kind == "csv":
-            header = request.GET.get("firstRowIsHeader", "true").lower() in _TRUE
+            header = flag(request.GET.get, "firstRowIsHeader", default=True)
             return csv_parse(raw, first_row_is_header=header), None
-        return json.loads(raw or b"{}"), None
+        return json_parse(raw), None
     except PayloadError as exc:
-        return None, refused(exc, 400)
+        return None, refused(exc, exc.status_code)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         return None, web_message(400, gettext("JSON không hợp lệ: %(error)s") % {"error": exc})
 
@@ -145,10 +195,12 @@ def _read_payload(request: HttpRequest) -> tuple[Any, JsonResponse | None]:
 def _options(request: HttpRequest) -> dict[str, Any]:
     """The import's options from DHIS2's parameters (a wrong id scheme raises PayloadError)."""
     schemes = schemes_parse(request.GET.get)
+    flag(request.GET.get, "firstRowIsHeader", default=True)  # checked whatever the body's format
     return {
-        "dry_run": request.GET.get("dryRun", "").lower() in _TRUE,
+        "dry_run": flag(request.GET.get, "dryRun"),
         "strategy": request.GET.get("importStrategy") or request.GET.get("strategy") or "CREATE_AND_UPDATE",
         "atomic": request.GET.get("atomicMode") or "ALL",
+        "run_async": flag(request.GET.get, "async"),
         "id_schemes": {
             "data_element": schemes.data_element,
             "org_unit": schemes.org_unit,
@@ -182,7 +234,7 @@ def _import(request: HttpRequest, user: Any, token: Any) -> JsonResponse:
         options = _options(request)
     except PayloadError as exc:
         return refused(exc)
-    if request.GET.get("async", "").lower() in _TRUE:
+    if options.pop("run_async"):
         return _job_started(request, user, payload, options)
     schemes = IdSchemes(**options.pop("id_schemes"))
     summary = datavalueset_import(actor=user, payload=payload, id_schemes=schemes, **options)
@@ -194,11 +246,9 @@ def _import(request: HttpRequest, user: Any, token: Any) -> JsonResponse:
 def data_value_sets(request: HttpRequest, version: str | None = None, fmt: str | None = None) -> HttpResponse:
     """GET exports (.json/.xml/.csv or Accept), POST imports (JSON, XML, CSV); messages in the request's
     language (Accept-Language; Vietnamese by default)."""
-    user, token, refusal = caller(request)
+    user, token, refusal = caller(request, ("GET", "HEAD", "POST"))
     if refusal is not None:
         return refusal
-    if request.method == "GET":
-        return _export(request, user, token, wanted_format(request, fmt))
-    if request.method != "POST":
-        return web_message(405, gettext("Chỉ GET và POST"))
-    return _import(request, user, token)
+    if request.method == "POST":
+        return _import(request, user, token)
+    return _export(request, user, token, wanted_format(request, fmt))

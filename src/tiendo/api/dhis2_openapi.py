@@ -50,10 +50,8 @@ _IMPORT_SUMMARY = {
 _DATA_VALUE_SET = {
     "type": "object",
     "properties": {
-        **{
-            k: {"type": "string"}
-            for k in ("dataSet", "completeDate", "period", "orgUnit", "attributeOptionCombo")
-        },
+        **{k: {"type": "string"} for k in ("completeDate", "period", "orgUnit", "attributeOptionCombo")},
+        "dataSet": {"type": ["string", "null"]},
         "dataValues": {
             "type": "array",
             "items": {
@@ -107,6 +105,9 @@ def _responses(ok: str, *codes: str, ok_content: dict[str, Any] | None = None) -
     return answers
 
 
+_FLAG = ["true", "false", "1", "0", "yes", "no"]
+
+
 def _query(
     name: str, description: str, *, required: bool = False, enum: list[str] | None = None
 ) -> dict[str, Any]:
@@ -114,6 +115,11 @@ def _query(
     if enum:
         schema["enum"] = enum
     return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+
+
+def _integer(name: str, description: str, maximum: int = 100_000) -> dict[str, Any]:
+    schema = {"type": "integer", "minimum": 1, "maximum": maximum}
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
 
 
 _SCHEMES = [
@@ -126,15 +132,15 @@ _EXPORT = [
     _query("period", "DHIS2 period id (repeatable); or startDate/endDate or lastUpdated(Duration)"),
     _query("startDate", "yyyy-MM-dd, with endDate"),
     _query("endDate", "yyyy-MM-dd, with startDate"),
-    _query("children", "true: the units below orgUnit too", enum=["true", "false"]),
+    _query("children", "true: the units below orgUnit too", enum=_FLAG),
     _query("lastUpdated", "values stored since (date or ISO 8601 time)"),
     _query("lastUpdatedDuration", "values stored in the last 10d, 2h, 30m, 45s"),
-    _query("includeDeleted", "true: deleted values as tombstones (deleted: true)", enum=["true", "false"]),
-    _query("limit", "at most this many values"),
+    _query("includeDeleted", "true: deleted values as tombstones (deleted: true)", enum=_FLAG),
+    _integer("limit", "at most this many values", maximum=10_000_000),
     *_SCHEMES,
 ]
 _IMPORT = [
-    _query("dryRun", "true: check, write nothing", enum=["true", "false"]),
+    _query("dryRun", "true: check, write nothing", enum=_FLAG),
     _query(
         "importStrategy",
         "default CREATE_AND_UPDATE",
@@ -145,8 +151,8 @@ _IMPORT = [
         "ALL (default): all or nothing; NONE: the valid values, conflicts listed",
         enum=["ALL", "NONE"],
     ),
-    _query("async", "true: run as a job; answer with its relativeNotifierEndpoint", enum=["true", "false"]),
-    _query("firstRowIsHeader", "CSV: the first row is a header (default true)", enum=["true", "false"]),
+    _query("async", "true: run as a job; answer with its relativeNotifierEndpoint", enum=_FLAG),
+    _query("firstRowIsHeader", "CSV: the first row is a header (default true)", enum=_FLAG),
     *_SCHEMES,
 ]
 _SINGLE = [
@@ -155,6 +161,8 @@ _SINGLE = [
     _query("ou", "unit", required=True),
 ]
 _ANY_JSON = {"application/json": {"schema": {"type": "object"}}}
+_LIST_JSON = {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}}
+_VALUE_JSON = {"application/json": {"schema": {"type": "array", "items": {"type": "string"}}}}
 
 
 def _op(operation_id: str, summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -181,7 +189,7 @@ def _dvs_paths() -> dict[str, Any]:
         "application/csv": {"schema": {"type": "string", "description": "DHIS2 CSV columns"}},
     }
     content = {"application/json": {"schema": {"$ref": "#/components/schemas/Dhis2DataValueSet"}}, **kinds}
-    export = _responses("The data value set", "401", "403", "409", ok_content=content)
+    export = _responses("The data value set", "400", "401", "403", "409", ok_content=content)
     answers = _responses("Imported (or the job started)", "400", "401", "403", "409", "413", "415")
     return {
         "/api/dataValueSets": {
@@ -193,7 +201,7 @@ def _dvs_paths() -> dict[str, Any]:
                 "Import JSON, XML or CSV: an ImportSummary, or a job when async=true",
                 answers,
                 parameters=_IMPORT,
-                requestBody={"content": content},
+                requestBody={"required": True, "content": content},
             ),
         }
     }
@@ -206,7 +214,7 @@ def _single_paths() -> dict[str, Any]:
             "get": _op(
                 "dhis2_datavalue_get",
                 "One value, as a one-item list",
-                _responses("[value]", "401", "404", "409", ok_content=_ANY_JSON),
+                _responses("[value]", "400", "401", "404", "409", ok_content=_VALUE_JSON),
                 parameters=_SINGLE,
             ),
             "post": _op(
@@ -218,7 +226,7 @@ def _single_paths() -> dict[str, Any]:
             "delete": _op(
                 "dhis2_datavalue_delete",
                 "Delete one value",
-                _without_200(_responses("", "401", "403", "404", "409"), "204", "Deleted"),
+                _without_200(_responses("", "400", "401", "403", "404", "409"), "204", "Deleted"),
                 parameters=_SINGLE,
             ),
         }
@@ -228,28 +236,30 @@ def _single_paths() -> dict[str, Any]:
 def _metadata_paths() -> dict[str, Any]:
     paging = [
         _query("fields", "id,name,code,displayName,periodType,dataSetElements,organisationUnits or *"),
-        _query("page", "1…"),
-        _query("pageSize", "default 50"),
-        _query("paging", "false: every one", enum=["true", "false"]),
+        _integer("page", "1…"),
+        _integer("pageSize", "default 50"),
+        _query("paging", "false: every one", enum=_FLAG),
     ]
-    one = _responses("The data set", "401", "404", ok_content=_ANY_JSON)
+    one = _responses("The data set", "400", "401", "404", ok_content=_ANY_JSON)
     return {
         "/api/dataSets": {
             "get": _op(
                 "dhis2_datasets",
                 "Forms as DHIS2 data sets, paged (pager)",
-                _responses("{pager, dataSets}", "400", "401", ok_content=_ANY_JSON),
+                _responses("{pager, dataSets}", "400", "401", "409", ok_content=_ANY_JSON),
                 parameters=paging,
             )
         },
         "/api/dataSets/{uid}": {"get": _op("dhis2_dataset", "One form", one, parameters=_path_id("uid"))},
         "/api/system/info": {
             "get": _op(
-                "dhis2_system_info", "version, serverDate…", _responses("Info", "401", ok_content=_ANY_JSON)
+                "dhis2_system_info",
+                "version, serverDate…",
+                _responses("Info", "400", "401", ok_content=_ANY_JSON),
             )
         },
         "/api/me": {
-            "get": _op("dhis2_me", "The caller", _responses("The user", "401", ok_content=_ANY_JSON))
+            "get": _op("dhis2_me", "The caller", _responses("The user", "400", "401", ok_content=_ANY_JSON))
         },
     }
 
@@ -261,7 +271,7 @@ def _job_paths() -> dict[str, Any]:
             "get": _op(
                 "dhis2_job_notifications",
                 "An async import's notifications (completed: true when done)",
-                _responses("Notifications", "401", "404", ok_content=_ANY_JSON),
+                _responses("Notifications", "400", "401", "404", ok_content=_LIST_JSON),
                 parameters=_path_id("id"),
             )
         },
@@ -269,7 +279,7 @@ def _job_paths() -> dict[str, Any]:
             "get": _op(
                 "dhis2_job_summary",
                 "An async import's ImportSummary ({} until done)",
-                _responses("ImportSummary", "401", "404", ok_content=summary),
+                _responses("ImportSummary", "400", "401", "404", ok_content=summary),
                 parameters=_path_id("id"),
             )
         },

@@ -19,10 +19,10 @@ from tiendo import __version__
 from tiendo.api.auth import token_allows
 from tiendo.api.dhis2 import caller, refused, web_message
 from tiendo.core.exceptions import NotFoundError
-from tiendo.core.uids import uid_for
+from tiendo.core.uids import is_uid, uid_for
 from tiendo.orgunits.models import Membership, OrgUnit
 from tiendo.reporting.datavaluesets import datavalueset_import
-from tiendo.reporting.datavaluesets.export import schemes_parse
+from tiendo.reporting.datavaluesets.export import flag, schemes_parse
 from tiendo.reporting.datavaluesets.formats import PayloadError
 from tiendo.reporting.datavaluesets.jobs import datavalueset_job_status
 from tiendo.reporting.datavaluesets.validate import resolve
@@ -49,6 +49,7 @@ def _json(body: Any, status: int = 200) -> JsonResponse:
     return JsonResponse(body, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
 
 
+@csrf_exempt  # read-only: any other method is a 405 from caller, before CSRF matters
 def system_info(request: HttpRequest, version: str | None = None) -> HttpResponse:
     """GET /api/system/info: what DHIS2 clients read on connect (version, serverDate…)."""
     user, _token, refusal = caller(request)
@@ -74,6 +75,7 @@ def system_info(request: HttpRequest, version: str | None = None) -> HttpRespons
     )
 
 
+@csrf_exempt  # read-only: any other method is a 405 from caller, before CSRF matters
 def me(request: HttpRequest, version: str | None = None) -> HttpResponse:
     """GET /api/me: the caller as DHIS2 describes a user (id, username, units, authorities)."""
     user, _token, refusal = caller(request)
@@ -137,10 +139,10 @@ def _fields(request: HttpRequest, default: str) -> set[str]:
 
 def _page(request: HttpRequest) -> tuple[int, int, bool]:
     """(page, pageSize, paging) as DHIS2 reads them; a wrong value raises PayloadError."""
-    paging = request.GET.get("paging", "true").lower() != "false"
+    paging = flag(request.GET.get, "paging", default=True)
     numbers = []
     for name, default in (("page", "1"), ("pageSize", "50")):
-        raw = request.GET.get(name, default)
+        raw = request.GET.get(name) or default
         if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
             raise PayloadError(gettext("%(name)s phải là số nguyên dương") % {"name": name}, field=name)
         numbers.append(int(raw))
@@ -152,13 +154,14 @@ def _datasets_query() -> Any:
     return DataSet.objects.order_by("code").prefetch_related(elements, "units")
 
 
+@csrf_exempt  # read-only: any other method is a 405 from caller, before CSRF matters
 def data_sets(request: HttpRequest, version: str | None = None, uid: str | None = None) -> HttpResponse:
     """GET /api/dataSets (paged, `fields=`) and /api/dataSets/{uid}: the forms, as DHIS2 data sets."""
     user, _token, refusal = caller(request)
     if refusal is not None:
         return refusal
     if uid is not None:
-        found = _datasets_query().filter(uid=uid).first()
+        found = _datasets_query().filter(uid=uid).first() if is_uid(uid) else None
         if found is None:
             return web_message(404, gettext("Không tìm thấy biểu mẫu %(uid)s") % {"uid": uid})
         return _json(_dataset(found, _fields(request, "*")))
@@ -244,11 +247,9 @@ def _write_value(request: HttpRequest, user: Any, token: Any) -> HttpResponse:
 @csrf_exempt  # header credentials are not ambient; a session write is CSRF-checked in caller
 def data_values(request: HttpRequest, version: str | None = None) -> HttpResponse:
     """GET/POST/DELETE /api/dataValues?de=&pe=&ou=[&co=&value=&comment=]: one value, as DHIS2."""
-    user, token, refusal = caller(request)
+    user, token, refusal = caller(request, ("GET", "HEAD", "POST", "DELETE"))
     if refusal is not None:
         return refusal
-    if request.method not in ("GET", "POST", "DELETE"):
-        return web_message(405, gettext("Chỉ GET, POST và DELETE"))
     missing = _missing(request)
     if missing is not None:
         return web_message(409, gettext("Thiếu tham số %(name)s") % {"name": missing}, property=missing)
@@ -270,6 +271,7 @@ def _job(request: HttpRequest, job_id: str) -> tuple[Any, HttpResponse | None]:
     return status, None
 
 
+@csrf_exempt  # read-only: any other method is a 405 from caller, before CSRF matters
 def job_notifications(request: HttpRequest, job_id: str, version: str | None = None) -> HttpResponse:
     """GET /api/system/tasks/DATAVALUE_IMPORT/{id}: the job's notifications, newest first."""
     status, refusal = _job(request, job_id)
@@ -294,6 +296,7 @@ def job_notifications(request: HttpRequest, job_id: str, version: str | None = N
     )
 
 
+@csrf_exempt  # read-only: any other method is a 405 from caller, before CSRF matters
 def job_summary(request: HttpRequest, job_id: str, version: str | None = None) -> HttpResponse:
     """GET /api/system/taskSummaries/DATAVALUE_IMPORT/{id}: the ImportSummary once the job is done."""
     status, refusal = _job(request, job_id)

@@ -409,3 +409,23 @@ def test_an_unknown_job_is_a_404_on_the_database_queue(client, auth):
     for job in ("nonsense", "00000000-0000-0000-0000-000000000000"):
         assert client.get(f"/api/system/tasks/DATAVALUE_IMPORT/{job}", **auth).status_code == 404
         assert client.get(f"/api/system/taskSummaries/DATAVALUE_IMPORT/{job}", **auth).status_code == 404
+
+
+def test_text_no_database_stores_is_refused_not_a_500(client, small_forms, auth):
+    nul = post(client, '{"dataValues": [{"dataElement": "T_STAFF\\u0000", "value": "1"}]}', **auth)
+    surrogate = post(client, '{"dataSet": "\\ud800", "dataValues": []}', "?async=true", **auth)
+    parameter = client.get("/api/dataValues?de=T%00&pe=2026Q1&ou=21211", **auth)
+    job = client.get("/api/system/tasks/DATAVALUE_IMPORT/a%00b", **auth)
+    csv = post(client, b"T_STAFF,2026Q1,21211,,,1\x00\n", content_type="application/csv", **auth)
+    for response in (nul, surrogate, parameter, csv):
+        assert response.status_code in (400, 409) and response.json()["status"] == "ERROR"
+    assert job.status_code == 404 and job.json()["httpStatusCode"] == 404
+
+
+def test_other_methods_are_a_405_and_flags_are_true_or_false(client, small_forms, auth):
+    for path in ("/api/me", "/api/system/info", "/api/dataSets", "/api/dataValueSets", "/api/dataValues"):
+        response = client.generic("PATCH", path, **auth)
+        assert response.status_code == 405 and response.json()["httpStatus"] == "Method Not Allowed"
+    assert post(client, CODES, "?dryRun=perhaps", **auth).json()["property"] == "dryRun"
+    assert export(client, auth, children="").json()["property"] == "children"
+    assert client.get("/api/dataSets/nope", **auth).json()["httpStatusCode"] == 404

@@ -31,6 +31,7 @@ from tiendo.reporting.models import DataElement, DataSet, DataValue, SubmissionE
 from tiendo.reporting.periods import parse_period
 
 _TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no"}
 _DURATION = re.compile(r"^(\d{1,6})([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
@@ -39,6 +40,17 @@ def _refused(name: str, rule: str) -> PayloadError:
     return PayloadError(
         gettext("Tham số %(name)s không hợp lệ: %(rule)s") % {"name": name, "rule": rule}, field=name
     )
+
+
+def flag(get: Callable[[str], str | None], name: str, default: bool = False) -> bool:
+    """A true/false parameter (absent: the default); anything else raises PayloadError naming it."""
+    given = get(name)
+    if given is None:
+        return default
+    raw = given.strip().lower()
+    if raw in _TRUE or raw in _FALSE:
+        return raw in _TRUE
+    raise _refused(name, "true | false")
 
 
 def schemes_parse(get: Callable[[str], str | None]) -> IdSchemes:
@@ -101,8 +113,8 @@ class ExportQuery:
             except ApplicationError as exc:
                 raise _refused("period", str(exc.message)) from exc
         query._dates(get)
-        query.children = (get("children") or "").lower() in _TRUE
-        query.include_deleted = (get("includeDeleted") or "").lower() in _TRUE
+        query.children = flag(get, "children")
+        query.include_deleted = flag(get, "includeDeleted")
         query._limit(get("limit"))
         query.schemes = schemes_parse(get)
         if not (query.periods or query.start or query.since):

@@ -58,9 +58,15 @@ _VALUE_FIELDS = tuple(_CSV_FIELDS.values()) + ("created",)
 
 
 class PayloadError(ApplicationError):
-    """A body that cannot be read in the format it claims."""
+    """A body that cannot be read in the format it claims (or a parameter that cannot be used)."""
 
     code = "unreadable"
+
+
+class PayloadShapeError(PayloadError):
+    """A readable body that is not a data value set."""
+
+    status_code = 409
 
 
 def _local(tag: str) -> str:
@@ -80,7 +86,7 @@ def xml_parse(body: bytes) -> dict[str, Any]:
     except ParseError as exc:
         raise PayloadError(gettext("XML không hợp lệ: %(error)s") % {"error": exc}, field="body") from exc
     if _local(root.tag) != "dataValueSet":
-        raise PayloadError(
+        raise PayloadShapeError(
             gettext("Phần tử gốc phải là <dataValueSet> (nhận: <%(tag)s>)") % {"tag": _local(root.tag)},
             field="body",
         )
@@ -108,6 +114,8 @@ def csv_parse(body: bytes, *, first_row_is_header: bool = True) -> dict[str, Any
             gettext("CSV phải là UTF-8 (byte %(position)s không đọc được)") % {"position": exc.start},
             field="body",
         ) from exc
+    if "\x00" in text:
+        raise PayloadError(gettext("CSV chứa ký tự NUL"), field="body")
     try:
         rows = list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:

@@ -8,6 +8,7 @@ cache for a day.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from tiendo.reporting.datavaluesets.apply import datavalueset_import
 from tiendo.reporting.datavaluesets.schema import IdSchemes
 
 CACHE_SECONDS = 24 * 3600
+_JOB_ID = re.compile(r"[-\w]{1,64}", re.ASCII)
 _CACHE_KEY = "tiendo:dvs-job:{}"
 
 
@@ -71,6 +73,8 @@ def _status(result: Any) -> JobStatus:
 
 def datavalueset_job_status(*, actor: Actor, job_id: str) -> JobStatus | None:
     """The job's status, or None when there is none or it is another user's."""
+    if not _JOB_ID.fullmatch(job_id):
+        return None
     status: JobStatus | None = cache.get(_CACHE_KEY.format(job_id))
     if status is None and datavalueset_import_job.get_backend().supports_get_result:
         try:

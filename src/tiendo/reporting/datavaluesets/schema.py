@@ -55,6 +55,8 @@ class DataValueIn(BaseModel):
     attributeOptionCombo: Code = None
     value: Any = None  # a string, a number or a boolean: `validation.parse_value` reads each
     comment: Code = None
+    followup: bool | None = None  # read, not kept (tiendo has no follow-up list)
+    deleted: bool | None = None  # true: the value is deleted (DHIS2)
 
 
 class DataValueSetIn(BaseModel):

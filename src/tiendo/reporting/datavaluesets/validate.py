@@ -264,8 +264,7 @@ def _not_repeated(c: Candidate, lk: Lookups) -> str | None:
 
 def _deletes(c: Candidate, lk: Lookups) -> bool:
     """DELETE, `"deleted": true` (DHIS2), or an empty value without a comment: the value goes."""
-    deleted = str((c.entry.model_extra or {}).get("deleted", "")).lower() == "true"
-    return lk.strategy == "DELETE" or deleted or (_empty(c.entry.value) and not c.entry.comment)
+    return lk.strategy == "DELETE" or bool(c.entry.deleted) or (_empty(c.entry.value) and not c.entry.comment)
 
 
 def _empty(raw: object) -> bool:
