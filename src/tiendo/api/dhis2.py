@@ -31,6 +31,7 @@ from tiendo.reporting.datavaluesets.formats import (
 )
 from tiendo.reporting.datavaluesets.jobs import datavalueset_import_enqueue
 from tiendo.reporting.datavaluesets.schema import IdSchemes
+from tiendo.reporting.tokens import TokenRefusedError
 
 _STATUS_NAMES = {
     200: "OK",
@@ -85,7 +86,10 @@ def caller(
     bad = next((k for k, v in params if any("\x00" in item for item in [k, *v])), None)
     if bad is not None:
         return None, None, web_message(409, gettext("Tham số chứa ký tự NUL"), property=bad)
-    user, token, present = authenticate_header(request)
+    try:
+        user, token, present = authenticate_header(request)
+    except TokenRefusedError as exc:  # revoked or expired: say which
+        return None, None, web_message(401, str(exc.message), errorCode=exc.code)
     if present and user is None:
         return None, None, web_message(401, gettext("Thông tin đăng nhập không đúng"))
     if present:

@@ -6,8 +6,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 from tiendo.core.uids import uid_for
 
-BEFORE = [("reporting", "0004_reminders_and_notifications"), ("orgunits", "0002_boundaries")]
-AFTER = [("reporting", "0005_dhis2_uids"), ("orgunits", "0003_orgunit_dhis2_uid")]
+BEFORE = [("reporting", "0005_apitoken_expiry_revocation"), ("orgunits", "0002_boundaries")]
+AFTER = [("reporting", "0006_dhis2_uids"), ("orgunits", "0003_orgunit_dhis2_uid")]
 
 
 @pytest.mark.django_db(transaction=True)

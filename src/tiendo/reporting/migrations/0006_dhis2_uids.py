@@ -17,7 +17,7 @@ def _field(**kwargs):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reporting", "0004_reminders_and_notifications")]
+    dependencies = [("reporting", "0005_apitoken_expiry_revocation")]
 
     operations = [
         migrations.AddField(model_name="dataelement", name="uid", field=_field(null=True)),
