@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from tiendo import __version__
 from tiendo.analytics.api import indicators_router
 from tiendo.analytics.api import router as analytics_router
+from tiendo.api.dhis2_openapi import with_dhis2_paths
 from tiendo.core.exceptions import ApplicationError
 from tiendo.orgunits.api import router as orgunits_router
 from tiendo.plans.api import router as plans_router
@@ -97,3 +98,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("unhandled API error on %s", request.path)
     return error_response(request, status=500, code="server_error", message=_("Lỗi máy chủ"))
+
+
+# the DHIS2-compatible endpoints (plain views under /api/) described in the same document
+api.get_openapi_schema = with_dhis2_paths(api.get_openapi_schema)  # type: ignore[method-assign]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tiendo.core.exceptions import ApplicationError
 from tiendo.core.i18n import LocalizedField
+from tiendo.core.uids import uid_for
 from tiendo.orgunits.models import OrgUnit
 from tiendo.reporting.periods import validate_period
 
@@ -34,6 +35,9 @@ class DataElement(models.Model):
         NONE = "none", _("Không cộng dồn")
 
     code = models.CharField(max_length=80, unique=True)
+    uid = models.CharField(
+        max_length=11, unique=True, editable=False, help_text="DHIS2-style UID, derived from the code"
+    )
     name = models.CharField(max_length=500)
     name_en = models.CharField(max_length=500, blank=True)
     display_name = LocalizedField("name")
@@ -46,6 +50,11 @@ class DataElement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.uid:
+            self.uid = uid_for("dataelement", self.code)
+        super().save(*args, **kwargs)
 
 
 class DataValue(models.Model):
@@ -128,6 +137,9 @@ class DataSet(models.Model):
         YEARLY = "yearly", _("Hằng năm")
 
     code = models.CharField(max_length=40, unique=True, help_text="ASCII id, the dataSet of dataValueSets")
+    uid = models.CharField(
+        max_length=11, unique=True, editable=False, help_text="DHIS2-style UID, derived from the code"
+    )
     symbol = models.CharField(max_length=100, help_text="as printed, e.g. Biểu số 01/CĐS")
     title = models.CharField(max_length=300)
     title_en = models.CharField(max_length=300, blank=True)
@@ -155,6 +167,11 @@ class DataSet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.symbol} – {self.title}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.uid:
+            self.uid = uid_for("dataset", self.code)
+        super().save(*args, **kwargs)
 
 
 class DataSetSection(models.Model):

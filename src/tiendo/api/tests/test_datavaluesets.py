@@ -149,7 +149,7 @@ def test_export_returns_values_as_strings_in_dhis2_shape(client, small_forms, re
     post(client, PAYLOAD, **reporter_auth)
     body = client.get(
         "/api/dataValueSets.json",
-        {"dataSet": "T-XA-Q", "period": "2026Q1", "orgUnit": "21211"},
+        {"dataSet": "T-XA-Q", "period": "2026Q1", "orgUnit": "21211", "idScheme": "CODE"},
         **reporter_auth,
     ).json()
     values = {v["dataElement"]: v["value"] for v in body["dataValues"]}
@@ -250,7 +250,8 @@ def test_a_body_that_is_not_a_data_value_set_is_refused_whole(client, small_form
     entry = post(client, {**PAYLOAD, "dataValues": ["T_STAFF"]}, **reporter_auth, **ENGLISH)
     assert entry.json()["response"]["conflicts"][0] == {
         "object": "dataValues",
-        "value": "each value must be an object",
+        "value": "each value must be an object whose fields are texts",
         "errorCode": "E7619",
+        "property": "dataValues",
         "indexes": [0],
     }

@@ -22,12 +22,13 @@ from django.utils.translation import gettext
 from tiendo.core.models import AuditLog
 from tiendo.core.types import Actor
 from tiendo.reporting.datavaluesets.schema import (
+    ATOMIC_MODES,
     CHUNK,
     INSERT_BATCH,
     STRATEGIES,
     DataValueSetIn,
+    IdSchemes,
     ImportSummary,
-    body_refused,
     payload_parse,
 )
 from tiendo.reporting.datavaluesets.validate import Lookups, Row, rows_checked
@@ -37,6 +38,13 @@ from tiendo.reporting.services import SubmissionInvalidError, submission_submit
 Key = tuple[int, int, str]  # (form or element, unit, period)
 NewValue = tuple[int, int, str, Decimal | None, str, str, int, str]
 LOCKED = (Submission.Status.SUBMITTED, Submission.Status.APPROVED)
+# the names DHIS2 before 2.26 used, still sent by older clients
+STRATEGY_ALIASES = {
+    "NEW_AND_UPDATES": "CREATE_AND_UPDATE",
+    "NEW": "CREATE",
+    "UPDATES": "UPDATE",
+    "DELETES": "DELETE",
+}
 
 
 def datavalueset_import(
@@ -46,23 +54,35 @@ def datavalueset_import(
     dry_run: bool = False,
     strategy: str = "CREATE_AND_UPDATE",
     actor_label: str = "",
+    id_schemes: IdSchemes | None = None,
+    atomic: str = "ALL",
 ) -> ImportSummary:
-    strategy = strategy.upper()
-    summary = ImportSummary(dry_run=dry_run, strategy=strategy)
+    """Import a dataValueSets payload. atomic="ALL" (tiendo's default): any conflict and nothing is
+    written; "NONE" (DHIS2's): the valid values are written and the conflicts listed."""
+    strategy, atomic = strategy.upper(), atomic.upper()
+    strategy = STRATEGY_ALIASES.get(strategy, strategy)
+    schemes = id_schemes or IdSchemes()
+    summary = ImportSummary(dry_run=dry_run, strategy=strategy, id_schemes=schemes, atomic=atomic)
     if strategy not in STRATEGIES:
         message = gettext("importStrategy phải là một trong %(choices)s") % {"choices": ", ".join(STRATEGIES)}
         summary.conflict(None, "importStrategy", message)
         return summary
-    header = payload_parse(payload)
+    if atomic not in ATOMIC_MODES:
+        message = gettext("atomicMode phải là một trong %(choices)s") % {"choices": ", ".join(ATOMIC_MODES)}
+        summary.atomic = "ALL"
+        summary.conflict(None, "atomicMode", message, prop="atomicMode")
+        return summary
+    header, where, why = payload_parse(payload)
     if header is None:
-        summary.conflict(None, "dataValues", body_refused())
+        summary.conflict(None, where, why, prop=where)
         return summary
     entries = header.entries()
-    lookups = Lookups.load(actor=actor, strategy=strategy, header=header, entries=entries)
+    lookups = Lookups.load(actor=actor, strategy=strategy, header=header, entries=entries, schemes=schemes)
     rows = rows_checked(summary, lookups, entries)
-    if not summary.conflicts:
+    summary.ignored += len(entries) - len(rows)  # each refused value (atomicMode=NONE; ALL resets below)
+    if summary.partial or not summary.conflicts:
         _write(summary, rows, header, actor=actor, actor_label=actor_label or _label(actor))
-    if summary.conflicts:
+    if summary.conflicts and not summary.partial:
         summary.refuse_all(len(entries))
     return summary
 
@@ -77,11 +97,11 @@ def _write(
         submissions = _submissions(keys, lock=True)
         plan = _Plan(summary, actor=actor, actor_label=actor_label)
         plan.build(rows, submissions)
-        if not summary.conflicts:
+        if summary.partial or not summary.conflicts:
             plan.write(submissions)
-        if header.completeDate and not summary.conflicts:
+        if header.completeDate and (summary.partial or not summary.conflicts):
             _complete(summary, keys, actor=actor, actor_label=actor_label)
-        if summary.dry_run or summary.conflicts:
+        if summary.dry_run or (summary.conflicts and not summary.partial):
             transaction.set_rollback(True)
 
 
@@ -192,6 +212,7 @@ class _Plan:
             "status": report.get_status_display(),
         }
         self.summary.conflict(row.index, row.element.code, message, "E7645")
+        self.summary.ignored += 1
 
     def insert(self, row: Row, submission: Submission, comment: str) -> None:
         if self.strategy == "UPDATE":
