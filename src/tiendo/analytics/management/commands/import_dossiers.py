@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tiendo.analytics.feed import DossierFileError, ImportResult, dossiers_import
-from tiendo.analytics.management.help import TranslatedHelpCommand
 from tiendo.analytics.models import Dossier
+from tiendo.core.commands import TranslatedHelpCommand
 from tiendo.core.exceptions import ApplicationError
 
 BULK_LOAD = 200_000  # new dossiers from which the table is vacuumed after the import

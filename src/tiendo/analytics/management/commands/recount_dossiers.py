@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tiendo.analytics.feed import dossiers_derive
-from tiendo.analytics.management.help import TranslatedHelpCommand
+from tiendo.core.commands import TranslatedHelpCommand
 
 
 class Command(TranslatedHelpCommand):

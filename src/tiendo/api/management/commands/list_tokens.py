@@ -1,7 +1,7 @@
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tiendo.core.commands import TranslatedHelpCommand
 from tiendo.reporting.models import ApiToken
 from tiendo.reporting.tokens import apitoken_state
 
@@ -20,7 +20,7 @@ def token_state(token: ApiToken) -> str:
     return labels[apitoken_state(token)]
 
 
-class Command(BaseCommand):
+class Command(TranslatedHelpCommand):
     help = (
         "List API tokens (never their secrets): id, owner, name, scopes, created, expires, last used, state."
     )

@@ -1,10 +1,11 @@
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tiendo.core.commands import TranslatedHelpCommand
 from tiendo.core.exceptions import ApplicationError
 from tiendo.documents.selectors import trust_roots
 from tiendo.documents.signing import verify_pdf_bytes
@@ -16,7 +17,7 @@ STATES = {
 }
 
 
-class Command(BaseCommand):
+class Command(TranslatedHelpCommand):
     help = (
         "Verify the signatures of a PDF (tiendo's or signed elsewhere): signer, time, PAdES profile, "
         "timestamp, intact or altered. Exit status 0 valid, 2 signer not confirmed, 1 not valid."

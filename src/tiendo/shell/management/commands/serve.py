@@ -1,11 +1,12 @@
 from typing import cast
 
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tiendo.core.commands import TranslatedHelpCommand
 
-class Command(BaseCommand):
+
+class Command(TranslatedHelpCommand):
     help = cast(
         str, gettext_lazy("Chạy tiendo bằng uvicorn (ASGI), tại 127.0.0.1:8000 nếu không chỉ định khác.")
     )
