@@ -153,7 +153,7 @@ def test_a_number_stored_out_of_range_before_the_fix_is_moved_to_text_and_the_re
     submission = moved.submission
     page = client.get(f"/api/v1/submissions/{submission.pk}", **AUTH)
     assert page.status_code == 200
-    url = f"/reports/T-XA-Q/21211/2026Q1/"
+    url = "/reports/T-XA-Q/21211/2026Q1/"
     client.force_login(tinhkhe_reporter)
     assert client.get(url).status_code == 200
     assert client.get(url + "xlsx").status_code == 200
