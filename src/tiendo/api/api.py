@@ -2,6 +2,8 @@
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -11,6 +13,7 @@ from tiendo import __version__
 from tiendo.analytics.api import indicators_router
 from tiendo.analytics.api import router as analytics_router
 from tiendo.core.exceptions import ApplicationError
+from tiendo.core.formatting import vnum
 from tiendo.orgunits.api import router as orgunits_router
 from tiendo.plans.api import router as plans_router
 from tiendo.reporting.api import router as reporting_router
@@ -90,7 +93,31 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if (
+        exc.status_code == 400
+    ):  # django-ninja's only 400: a body that is not JSON (or not the form it expects)
+        message = _("Không đọc được nội dung yêu cầu (cần JSON hợp lệ)")
+        return error_response(request, status=400, code="unreadable_body", message=message, field="body")
     return error_response(request, status=exc.status_code, code="http_error", message=str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_body_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE: Django refuses to read it; the client is told the limit."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+    return error_response(
+        request,
+        status=413,
+        code="too_large",
+        message=_("Nội dung yêu cầu quá lớn: tối đa %(limit)s byte") % {"limit": vnum(limit)},
+        field="body",
+    )
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_suspicious_request(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    """Too many fields or files, a bad header…: Django's own refusals of a request, as a 400."""
+    return error_response(request, status=400, code="bad_request", message=_("Yêu cầu không hợp lệ"))
 
 
 @api.exception_handler(Exception)

@@ -1,9 +1,10 @@
 from django.http import HttpRequest
 from ninja import Router
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from tiendo.core.api_access import SIGNED_IN, WRITE
+from tiendo.core.api_paging import Pages
 from tiendo.orgunits.selectors import unit_get
 from tiendo.reporting.models import DataSet, Submission
 from tiendo.reporting.periods import cutoff_window, deadline, period_label, periods_of_year
@@ -97,7 +98,7 @@ def _detail(s: Submission) -> dict:
 
 
 @router.get("/forms", response=list[FormOut], summary="Reporting forms (biểu mẫu)")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages)
 def forms_list(request: HttpRequest):
     return [_form(d) for d in dataset_list(user=request.user).prefetch_related("units")]
 
@@ -162,7 +163,7 @@ def forms_periods(request: HttpRequest, code: str, year: int):
 @router.get(
     "/submissions", response=list[SubmissionOut], auth=SIGNED_IN, summary="Submissions the user may see"
 )
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages)
 def submissions_list(
     request: HttpRequest, form: str | None = None, period: str | None = None, status: str | None = None
 ):
