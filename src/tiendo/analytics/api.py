@@ -16,7 +16,7 @@ from tiendo.analytics.drilldown import indicator_by_unit
 from tiendo.analytics.feed import dossiers_import
 from tiendo.analytics.schemas import DossierBatchIn, DossierBatchOut
 from tiendo.analytics.selectors import IndicatorRow, indicator_history, indicator_row, indicator_rows
-from tiendo.core.api_access import WRITE
+from tiendo.core.api_access import WRITE, raises
 from tiendo.core.api_paging import Pages
 from tiendo.core.cache import cached_briefly_async
 from tiendo.core.exceptions import ApplicationError
@@ -138,6 +138,7 @@ def indicators_get(request: HttpRequest, indicator_id: int):
     "/indicators/{indicator_id}/units",
     response=DrillDownOut,
     operation_id="tiendo_plans_api_indicators_units",
+    openapi_extra=raises(400),  # ?period= not a period identifier
     summary="The indicator unit by unit (approved data), ranked; worst first",
 )
 async def indicators_units(request: HttpRequest, indicator_id: int, period: str | None = None):

@@ -1,6 +1,7 @@
 """/api/v1/: the one NinjaAPI; every domain error becomes {"error": {"code", "message", "field"}}."""
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -8,10 +9,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 
 from tiendo import __version__
 from tiendo.analytics.api import indicators_router
 from tiendo.analytics.api import router as analytics_router
+from tiendo.api.openapi import document_errors
 from tiendo.core.exceptions import ApplicationError
 from tiendo.core.formatting import vnum
 from tiendo.orgunits.api import router as orgunits_router
@@ -19,7 +22,19 @@ from tiendo.plans.api import router as plans_router
 from tiendo.reporting.api import router as reporting_router
 from tiendo.reporting.services import SubmissionInvalidError
 
-api = NinjaAPI(
+
+class TiendoAPI(NinjaAPI):
+    """The NinjaAPI whose OpenAPI document lists every operation's error answers (tiendo.api.openapi)."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        document_errors(schema)
+        return schema
+
+
+api = TiendoAPI(
     title="tiendo API",
     version="1",
     description="Plans, indicators, units of a province's digital-transformation programme (tiendo "

@@ -3,6 +3,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.pagination import paginate
 
+from tiendo.core.api_access import raises
 from tiendo.core.api_paging import Pages
 from tiendo.core.exceptions import ApplicationError
 from tiendo.orgunits.models import OrgUnit
@@ -12,7 +13,12 @@ from tiendo.orgunits.selectors import unit_get, unit_list
 router = Router(tags=["orgunits"])
 
 
-@router.get("/orgunits", response=list[OrgUnitOut], summary="List units (province, communes, agencies)")
+@router.get(
+    "/orgunits",
+    response=list[OrgUnitOut],
+    summary="List units (province, communes, agencies)",
+    openapi_extra=raises(400),  # ?kind= not a kind of unit
+)
 @paginate(Pages)
 def orgunits_list(request: HttpRequest, filters: Query[OrgUnitListIn]):
     if filters.kind and filters.kind not in OrgUnit.Kind.values:
