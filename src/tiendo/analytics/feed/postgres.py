@@ -40,6 +40,10 @@ class _CopyAborted(Exception):
     and a report of hundreds of bad lines left the connection broken for the next request (issue
     10, found by the API fuzz run); the report itself is raised once the COPY is over."""
 
+    def __init__(self, refused: DossierFileError) -> None:
+        super().__init__("refused")
+        self.refused = refused
+
 
 class FallBack(Exception):
     """The fast path cannot say which line is wrong; validate line by line instead."""
@@ -179,7 +183,6 @@ def import_staged(parsed: Iterable[tuple[int, DossierValues]], result: ImportRes
             f"CREATE TEMP TABLE dossier_staging ON COMMIT DROP AS "
             f"SELECT {columns}, feed, loaded_at FROM {table} WITH NO DATA"
         )
-        refused: DossierFileError | None = None
         try:
             with cursor.cursor.copy(f"COPY dossier_staging ({columns}, feed, loaded_at) FROM STDIN") as copy:
                 now = timezone.now()
@@ -189,10 +192,9 @@ def import_staged(parsed: Iterable[tuple[int, DossierValues]], result: ImportRes
                         copy.write_row((*values, feed, now))
                         rows += 1
                 except DossierFileError as exc:
-                    refused = exc
-                    raise _CopyAborted from None
-        except _CopyAborted:
-            raise refused from None
+                    raise _CopyAborted(exc) from None
+        except _CopyAborted as aborted:
+            raise aborted.refused from None
         if rows > SMALL_BATCH:
             cursor.execute("ANALYZE dossier_staging")
         _upsert(
