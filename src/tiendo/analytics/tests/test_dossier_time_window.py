@@ -24,6 +24,13 @@ HEADER = "dossier_id,procedure_code,level,unit_code,received_at,due_at,resolved_
 RULE_VI = "ngoài khoảng cho phép, từ 01/01/2000 đến 31/12/2100 (giờ Việt Nam)"
 
 
+@pytest.fixture(autouse=True)
+def vietnamese():
+    """Messages are asserted in Vietnamese, the default, whatever an earlier test left active."""
+    with translation.override("vi"):
+        yield
+
+
 def line(dossier_id, received="2026-03-02T09:00:00+07:00", due="", resolved=""):
     return f"{dossier_id},1.001,xa,21211,{received},{due},{resolved},truc_tiep,0,0,0,,received\n"
 
