@@ -157,3 +157,63 @@ def test_a_number_stored_out_of_range_before_the_fix_is_moved_to_text_and_the_re
     client.force_login(tinhkhe_reporter)
     assert client.get(url).status_code == 200
     assert client.get(url + "xlsx").status_code == 200
+
+
+# --- the same rule on the other paths: the web grid, the workbook, /api/v1 ---
+
+GRID = "/reports/T-XA-Q/21211/2026Q1/"
+
+
+@pytest.mark.django_db
+def test_the_web_grid_refuses_a_number_out_of_range_and_saves_nothing(client, small_forms, tinhkhe_reporter):
+    from tiendo.reporting.models import Submission
+
+    client.force_login(tinhkhe_reporter)
+    client.cookies["django_language"] = "en"
+    client.get(GRID)
+    submission = Submission.objects.get(dataset__code="T-XA-Q", unit__code="21211", period="2026Q1")
+    response = client.post(
+        GRID + "action",
+        {"action": "save", "version": submission.version, "v_T_TRAINED": "1e30", "v_T_STAFF": "2.5"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "less than 100,000,000,000,000" in html and "must be an integer" in html
+    assert not DataValue.objects.filter(unit__code="21211").exists()
+
+
+@pytest.mark.django_db
+def test_a_workbook_cell_out_of_range_is_named_and_nothing_imported(client, small_forms, tinhkhe_reporter):
+    from tiendo.reporting.tests.test_xlsx import URL, download, fill, upload
+
+    assert URL == GRID
+    client.force_login(tinhkhe_reporter)
+    client.get(GRID)
+    content = fill(download(client), {"T_LAN_OK": 1, "T_TRAINED": 1e30, "T_STAFF": 2.5})
+    html = upload(client, content).content.decode()
+    assert "Biểu mẫu!E10: T_TRAINED" in html and "less than 100,000,000,000,000" in html
+    assert "Biểu mẫu!E11: T_STAFF" in html and "must be an integer" in html
+    assert not DataValue.objects.filter(unit__code="21211").exists()
+
+
+@pytest.mark.django_db
+def test_the_submission_values_api_refuses_a_number_out_of_range(client, small_forms, tinhkhe_reporter):
+    opened = client.post(
+        "/api/v1/submissions",
+        {"form": "T-XA-Q", "unit": "21211", "period": "2026Q1"},
+        content_type="application/json",
+        **AUTH,
+    )
+    submission_id = opened.json()["id"]
+    response = client.put(
+        f"/api/v1/submissions/{submission_id}/values",
+        {"values": {"T_STAFF": "1e-30"}, "version": opened.json()["version"]},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+        **AUTH,
+    )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["field"] == "values" and "T_STAFF" in error["message"]
+    assert "at most 6 decimal places" in error["message"]
+    assert not DataValue.objects.filter(unit__code="21211").exists()
