@@ -153,6 +153,11 @@ DEFAULT_FROM_EMAIL = env_str("TIENDO_FROM_EMAIL", "tiendo@localhost")
 # AUTHENTICATION_BACKENDS): HTTP Basic, `Authorization: ApiToken …` or the session.
 TIENDO_API_AUTHENTICATOR = "tiendo.api.auth.authenticate_request"
 
+# PAdES B-T (documents.signing): an RFC 3161 time-stamp authority for sealed PDFs; empty: PAdES B-B.
+TIENDO_TSA_URL = env_str("TIENDO_TSA_URL").strip()
+TIENDO_TSA_USERNAME = env_str("TIENDO_TSA_USERNAME")
+TIENDO_TSA_PASSWORD = env_str("TIENDO_TSA_PASSWORD")
+TIENDO_TSA_TIMEOUT = env_int("TIENDO_TSA_TIMEOUT", default=10, minimum=1)
 # --- Transport security and browser policies (issue 10, "security" part) ------------------------
 # Every setting `check --deploy` asks for comes from the environment (docs/operator-guide.md,
 # "Production"). TIENDO_HTTPS=true turns on the set a site served only over HTTPS needs; each
@@ -203,7 +208,8 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
-        "frame-ancestors": ["'none'"],
+        # the same choice as X_FRAME_OPTIONS: browsers obey frame-ancestors over X-Frame-Options
+        "frame-ancestors": ["'self'" if X_FRAME_OPTIONS == "SAMEORIGIN" else "'none'"],
         **({"report-uri": [env_str("TIENDO_CSP_REPORT_URI")]} if env_str("TIENDO_CSP_REPORT_URI") else {}),
     },
 }

@@ -63,6 +63,7 @@ urlpatterns = [
     ),
     path("forms/", reporting_views.form_index, name="form-list"),
     path("forms/<str:code>/", reporting_views.form_detail, name="form-detail"),
+    path("forms/<str:code>/four-eyes/", reporting_views.form_four_eyes, name="form-four-eyes"),
     path("tokens/", web_views.api_tokens, name="api-tokens"),
     re_path(
         r"^tokens/(?P<token_id>[0-9]+)/(?P<action>revoke|rotate)/$",

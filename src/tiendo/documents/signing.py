@@ -1,10 +1,15 @@
-"""PDF signatures: seal a PDF with the organisation's certificate (PAdES B-B, pyHanko) and verify
-any signed PDF, tiendo's or one signed elsewhere.
+"""PDF signatures: seal a PDF with the organisation's certificate (PAdES, pyHanko) and verify any
+signed PDF, tiendo's or one signed elsewhere.
+
+Sealing produces PAdES baseline signatures (ETSI EN 319 142-1): subfilter ETSI.CAdES.detached, the
+signing-certificate-v2 attribute, no signing-time attribute in the CMS (the claimed time is the
+signature dictionary's /M) — profile B-B; and B-T when a time-stamp authority is configured
+(TIENDO_TSA_URL, optional TIENDO_TSA_USERNAME / TIENDO_TSA_PASSWORD): the TSA's RFC 3161 token
+over the signature is a trusted time, unlike the signer's claim.
 
 The PKCS#12 file and its passphrase are stored encrypted with Fernet (AES-128-CBC + HMAC-SHA256),
 under a key taken from TIENDO_SIGNING_KEY, or else derived from the site's SECRET_KEY — changing
-that key makes stored certificates unreadable (upload them again). The signature carries no
-timestamp from a TSA (none is reachable here): the signing time is the signer's own claim.
+that key makes stored certificates unreadable (upload them again).
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ import asyncio
 import base64
 import hashlib
 import io
+import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -125,17 +132,38 @@ def outside_event_loop(work: Callable[[], T]) -> T:
 def sign_pdf_bytes(
     pdf: bytes, *, pkcs12_content: bytes, passphrase: str, reason: str, location: str
 ) -> bytes:
-    """Add a PAdES B-B signature to the PDF (an incremental update: the signed bytes stay as they were)."""
+    """Add a PAdES signature to the PDF (an incremental update: the signed bytes stay as they were):
+    B-T with the configured time-stamp authority's token, else B-B."""
     return outside_event_loop(
         lambda: _sign(
-            pdf, pkcs12_content=pkcs12_content, passphrase=passphrase, reason=reason, location=location
+            pdf,
+            pkcs12_content=pkcs12_content,
+            passphrase=passphrase,
+            reason=reason,
+            location=location,
+            timestamper=_timestamper(),
         )
     )
 
 
-def _sign(pdf: bytes, *, pkcs12_content: bytes, passphrase: str, reason: str, location: str) -> bytes:
+def _timestamper():
+    """The RFC 3161 client for TIENDO_TSA_URL (with its credentials), or None: no timestamp."""
+    url = settings.TIENDO_TSA_URL
+    if not url:
+        return None
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    user, password = settings.TIENDO_TSA_USERNAME, settings.TIENDO_TSA_PASSWORD
+    return HTTPTimeStamper(
+        url, timeout=settings.TIENDO_TSA_TIMEOUT, auth=(user, password) if user or password else None
+    )
+
+
+def _sign(
+    pdf: bytes, *, pkcs12_content: bytes, passphrase: str, reason: str, location: str, timestamper=None
+) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import signers
+    from pyhanko.sign import fields, signers
 
     try:
         signer = signers.SimpleSigner.load_pkcs12_data(
@@ -150,9 +178,20 @@ def _sign(pdf: bytes, *, pkcs12_content: bytes, passphrase: str, reason: str, lo
         field_name=f"tiendo-{timezone.now():%Y%m%dT%H%M%S}",
         reason=reason,
         location=location,
-        subfilter=None,  # pyHanko's default, PAdES (ETSI.CAdES.detached)
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,  # ETSI.CAdES.detached (pyHanko's default is PKCS#7)
+        use_pades_lta=False,
     )
-    return signers.sign_pdf(writer, metadata, signer=signer).getvalue()
+    try:
+        return signers.sign_pdf(writer, metadata, signer=signer, timestamper=timestamper).getvalue()
+    except Exception as exc:
+        if timestamper is None:
+            raise
+        raise ApplicationError(
+            _("Không lấy được dấu thời gian từ máy chủ TSA (TIENDO_TSA_URL %(url)s): %(error)s")
+            % {"url": settings.TIENDO_TSA_URL, "error": type(exc).__name__},
+            code="tsa_unavailable",
+        ) from None
 
 
 @dataclass
@@ -166,19 +205,29 @@ class SignatureCheck:
     trusted: bool  # the certificate leads to an authority tiendo trusts
     whole_file: bool  # nothing was added after the signature
     certificate_not_after: datetime
-    expired_when_signed: bool  # judged on the time the signer states (no timestamp authority)
+    expired_when_signed: bool  # judged on the timestamp when there is one, else on the signer's claim
     expired_now: bool
     trust_problem: str = ""
+    profile: str = ""  # "PAdES B-B", "PAdES B-T", or the non-PAdES kind (e.g. "PKCS#7 (adbe.pkcs7.detached)")
+    timestamp_at: datetime | None = None  # the time-stamp authority's time (RFC 3161): a trusted time
+    timestamp_sound: bool = True  # the token is intact and matches the signature (True without one)
+    timestamp_trusted: bool = True  # the TSA's certificate leads to a trusted authority (True without one)
 
     @property
     def sound(self) -> bool:
         """The bytes are as signed and the signature matches its certificate (whoever that is)."""
-        return self.intact and self.valid and self.whole_file and not self.expired_when_signed
+        return (
+            self.intact
+            and self.valid
+            and self.whole_file
+            and self.timestamp_sound
+            and not self.expired_when_signed
+        )
 
     @property
     def ok(self) -> bool:
         """Sound, and the certificate leads to an authority tiendo trusts: who signed is confirmed."""
-        return self.sound and self.trusted
+        return self.sound and self.trusted and self.timestamp_trusted
 
     @property
     def state(self) -> str:
@@ -190,6 +239,8 @@ class SignatureCheck:
             return _("Tài liệu đã bị thay đổi sau khi ký")
         if not self.whole_file:
             return _("Có nội dung được thêm sau chữ ký")
+        if not self.timestamp_sound:
+            return _("Dấu thời gian của chữ ký không khớp hoặc đã bị thay đổi")
         until = {"date": date_format(self.certificate_not_after, "SHORT_DATE_FORMAT")}
         if self.expired_when_signed:
             return _("Chứng thư đã hết hạn khi ký (hạn %(date)s)") % until
@@ -199,6 +250,8 @@ class SignatureCheck:
         if not self.trusted:
             text += _("; NHƯNG chưa xác nhận được người ký: chứng thư không dẫn tới nơi cấp được tin cậy")
             text += f" ({self.trust_problem})" if self.trust_problem else ""
+        if not self.timestamp_trusted:
+            text += _("; dấu thời gian do nơi cấp dấu thời gian (TSA) chưa được tin cậy cấp")
         return text
 
 
@@ -222,36 +275,74 @@ def _verify(pdf: bytes, *, trust_roots: list[bytes]) -> list[SignatureCheck]:
         raise ApplicationError(_("Không đọc được tệp PDF (hỏng hoặc không phải PDF)"), field="pdf") from None
     roots = [certificate for root in trust_roots for certificate in _load_certificates(root)]
     context = ValidationContext(trust_roots=roots, allow_fetching=False)
-    now = timezone.now()
     checks = []
     for signature in signatures:
         try:
-            status = validate_pdf_signature(signature, context)
+            with _quiet_pyhanko():  # its warnings are what the check reports, not tracebacks on stderr
+                status = validate_pdf_signature(signature, context)
         except Exception:  # a structure pyHanko cannot evaluate: reported, never a crash
             raise ApplicationError(
                 _("Không kiểm tra được chữ ký %(field)s (cấu trúc không hợp lệ)")
                 % {"field": signature.field_name}
             ) from None
-        certificate = status.signing_cert
-        not_after = certificate.not_valid_after
-        signed_at = status.signer_reported_dt
-        checks.append(
-            SignatureCheck(
-                field=signature.field_name,
-                signer=certificate.subject.human_friendly,
-                issuer=certificate.issuer.human_friendly,
-                signed_at=signed_at,
-                intact=bool(status.intact),
-                valid=bool(status.valid),
-                trusted=bool(status.trusted),
-                whole_file=status.coverage is not None and status.coverage.name == "ENTIRE_FILE",
-                certificate_not_after=not_after,
-                expired_when_signed=bool(signed_at and signed_at > not_after),
-                expired_now=now > not_after,
-                trust_problem=_trust_problem(status),
-            )
-        )
+        checks.append(_check(signature, status))
     return checks
+
+
+def _check(signature, status) -> SignatureCheck:
+    """What one validated signature amounts to (pyHanko's status, read for people)."""
+    certificate = status.signing_cert
+    not_after = certificate.not_valid_after
+    stamp = status.timestamp_validity
+    stamp_sound = stamp is None or bool(stamp.intact and stamp.valid)
+    timestamp_at = stamp.timestamp if stamp is not None and stamp_sound else None
+    signed_at = timestamp_at or status.signer_reported_dt
+    return SignatureCheck(
+        field=signature.field_name,
+        signer=certificate.subject.human_friendly,
+        issuer=certificate.issuer.human_friendly,
+        signed_at=status.signer_reported_dt,
+        intact=bool(status.intact),
+        valid=bool(status.valid),
+        trusted=bool(status.trusted),
+        whole_file=status.coverage is not None and status.coverage.name == "ENTIRE_FILE",
+        certificate_not_after=not_after,
+        expired_when_signed=bool(signed_at and signed_at > not_after),
+        expired_now=timezone.now() > not_after,
+        trust_problem=_trust_problem(status),
+        profile=signature_profile(signature, timestamped=stamp is not None and stamp_sound),
+        timestamp_at=timestamp_at,
+        timestamp_sound=stamp_sound,
+        timestamp_trusted=stamp is None or bool(stamp.trusted),
+    )
+
+
+def signature_profile(signature, *, timestamped: bool) -> str:
+    """The PAdES baseline level a signature meets (ETSI EN 319 142-1): B-B (ETSI.CAdES.detached, the
+    signing-certificate-v2 attribute, no CMS signing-time), B-T (and a signature timestamp token);
+    a signature of another kind is named by its subfilter."""
+    subfilter = str(signature.sig_object.get("/SubFilter", "")).lstrip("/")
+    signed = {attribute["type"].native for attribute in signature.signer_info["signed_attrs"]}
+    if subfilter != "ETSI.CAdES.detached":
+        return f"PKCS#7 ({subfilter or '?'})"
+    if "signing_certificate_v2" not in signed or "signing_time" in signed:
+        return f"CAdES ({subfilter}), " + _("không đạt PAdES baseline")
+    return "PAdES B-T" if timestamped else "PAdES B-B"
+
+
+@contextmanager
+def _quiet_pyhanko() -> Iterator[None]:
+    """pyHanko logs a validation failure (an unknown authority…) with its traceback; the result
+    says it to the person, so its loggers are kept below ERROR for the call."""
+    loggers = [logging.getLogger(name) for name in ("pyhanko", "pyhanko_certvalidator")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def _trust_problem(status) -> str:

@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from tiendo.core.services import audit_record
+from tiendo.core.models import AuditLog
 from tiendo.core.types import Actor
 from tiendo.reporting.datavaluesets.schema import (
     CHUNK,
@@ -233,7 +233,7 @@ class _Plan:
         self._record(submissions)
 
     def _record(self, submissions: dict[Key, Submission]) -> None:
-        """Bump the touched reports' versions; an event per report and one audit row for the request."""
+        """Bump the touched reports' versions; an event and an audit row per report."""
         touched = list(self.changes)
         for start in range(0, len(touched), CHUNK):
             Submission.objects.filter(pk__in=touched[start : start + CHUNK]).update(
@@ -255,19 +255,28 @@ class _Plan:
             ],
             batch_size=CHUNK,
         )
-        if touched:
-            audit_record(
-                actor=self.actor,
-                actor_label=self.actor_label,
-                action="datavalueset.import",
-                obj=by_id[touched[0]],
-                changes={
-                    "imported": self.summary.imported,
-                    "updated": self.summary.updated,
-                    "deleted": self.summary.deleted,
-                    "submissions": len(touched),
-                },
-            )
+        # one audit row per report the request touched, naming it (foureyes, issue 10)
+        request = {
+            "imported": self.summary.imported,
+            "updated": self.summary.updated,
+            "deleted": self.summary.deleted,
+            "submissions": len(touched),
+        }
+        AuditLog.objects.bulk_create(
+            [
+                AuditLog(
+                    actor=self.user,
+                    actor_label=self.actor_label,
+                    action="datavalueset.import",
+                    object_type=Submission._meta.label_lower,
+                    object_id=str(pk),
+                    object_label=str(by_id[pk])[:300],
+                    changes={"values": self.changes[pk], "request": request},
+                )
+                for pk in touched
+            ],
+            batch_size=CHUNK,
+        )
 
 
 def _create_missing(rows: list[Row], submissions: dict[Key, Submission]) -> None:

@@ -34,7 +34,8 @@ class Command(BaseCommand):
         if user:
             tokens = tokens.filter(user__username=user)
         if not all:
-            tokens = tokens.filter(revoked=False, expires_at__gt=timezone.now())
+            # a token without an expiry (none should be left after reporting 0005) still works: list it
+            tokens = tokens.filter(revoked=False).exclude(expires_at__lte=timezone.now())
         header = ["id", "user", "name", "prefix", "scopes", "created", "expires", "last_used", "state"]
         self.stdout.write("\t".join(header))
         for token in tokens:
