@@ -2,7 +2,7 @@
 
 Every path reads a typed value through `validation.parse_value` (the web grid, the XLSX upload, the
 API, dataValueSets); these tests send the probe's values through it and through dataValueSets, and
-check that a number already stored out of range on SQLite is moved aside by migration 0006.
+check that a number already stored out of range on SQLite is moved aside by migration 0007.
 """
 
 import base64
@@ -145,7 +145,7 @@ def test_a_number_stored_out_of_range_before_the_fix_is_moved_to_text_and_the_re
         cursor.execute(f"UPDATE {DataValue._meta.db_table} SET value = 1e30 WHERE id = %s", [stored.pk])
     with pytest.raises(Exception):  # noqa: B017 - Django's reading of it fails: the 500 of the probe
         DataValue.objects.get(pk=stored.pk)
-    migration = import_module("tiendo.reporting.migrations.0006_datavalue_out_of_range_to_text")
+    migration = import_module("tiendo.reporting.migrations.0007_datavalue_out_of_range_to_text")
     migration.move_out_of_range(apps, SimpleNamespace(connection=connection))
     moved = DataValue.objects.get(pk=stored.pk)
     assert moved.value is None and moved.text_value == "1.0e+30"

@@ -10,7 +10,7 @@ PostgreSQL never stored one (its numeric(20, 6) refused them), so there is nothi
 from django.db import migrations
 
 LIMIT = 1e14
-NOTE = "[0006] value out of range (|x| >= 10^14) moved to text"
+NOTE = "[0007] value out of range (|x| >= 10^14) moved to text"
 
 
 def move_out_of_range(apps, schema_editor):
@@ -34,6 +34,6 @@ def move_out_of_range(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reporting", "0005_apitoken_expiry_revocation")]
+    dependencies = [("reporting", "0006_four_eyes_exception")]
 
     operations = [migrations.RunPython(move_out_of_range, migrations.RunPython.noop, elidable=True)]
