@@ -29,6 +29,7 @@ from tiendo.analytics.feed.schema import (
     DossierFileError,
     DossierValues,
 )
+from tiendo.analytics.models import TIMES_BEFORE, TIMES_FROM
 
 FLAG_COLUMNS = ("vneid", "result_eligible", "result_electronic")
 
@@ -155,9 +156,20 @@ class _Checker:
             raise ValueError(_("thời gian không hợp lệ (ISO 8601): %(error)s") % {"error": exc}) from None
         if received is None:
             raise ValueError(_("%(field)s: bắt buộc") % {"field": "received_at"})
+        _check_window(received=received, due_at=due, resolved_at=resolved)
         if resolved is not None and resolved < received:
             raise ValueError(_("resolved_at: trước received_at"))
         return received, due, resolved
+
+
+def _check_window(*, received: datetime, **others: datetime | None) -> None:
+    """Every time of the line in 2000-01-01 – 2100-12-31, Vietnamese time (the table checks it too)."""
+    for column, moment in (("received_at", received), *others.items()):
+        if moment is not None and not (TIMES_FROM <= moment < TIMES_BEFORE):
+            raise ValueError(
+                _("%(field)s: %(value)s ngoài khoảng cho phép, từ 01/01/2000 đến 31/12/2100 (giờ Việt Nam)")
+                % {"field": column, "value": moment.isoformat()}
+            )
 
 
 def _check_choices(level: str, channel: str, status: str) -> None:

@@ -35,6 +35,16 @@ SMALL_BATCH = 200_000  # rows; see the check for repeated ids
 STRIPPED = ("dossier_id", "procedure_code", "level", "unit_code", "channel", "status")
 
 
+class _CopyAborted(Exception):
+    """Ends a COPY with a short message: psycopg sends the message of the exception that ends it,
+    and a report of hundreds of bad lines left the connection broken for the next request (issue
+    10, found by the API fuzz run); the report itself is raised once the COPY is over."""
+
+    def __init__(self, refused: DossierFileError) -> None:
+        super().__init__("refused")
+        self.refused = refused
+
+
 class FallBack(Exception):
     """The fast path cannot say which line is wrong; validate line by line instead."""
 
@@ -173,12 +183,18 @@ def import_staged(parsed: Iterable[tuple[int, DossierValues]], result: ImportRes
             f"CREATE TEMP TABLE dossier_staging ON COMMIT DROP AS "
             f"SELECT {columns}, feed, loaded_at FROM {table} WITH NO DATA"
         )
-        with cursor.cursor.copy(f"COPY dossier_staging ({columns}, feed, loaded_at) FROM STDIN") as copy:
-            now = timezone.now()
-            rows = 0
-            for _line, values in parsed:
-                copy.write_row((*values, feed, now))
-                rows += 1
+        try:
+            with cursor.cursor.copy(f"COPY dossier_staging ({columns}, feed, loaded_at) FROM STDIN") as copy:
+                now = timezone.now()
+                rows = 0
+                try:
+                    for _line, values in parsed:
+                        copy.write_row((*values, feed, now))
+                        rows += 1
+                except DossierFileError as exc:
+                    raise _CopyAborted(exc) from None
+        except _CopyAborted as aborted:
+            raise aborted.refused from None
         if rows > SMALL_BATCH:
             cursor.execute("ANALYZE dossier_staging")
         _upsert(
