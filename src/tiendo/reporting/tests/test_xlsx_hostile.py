@@ -1,7 +1,6 @@
 """The probe's spreadsheet reproducers: formula injection through a comment, an XLSX bomb, a DOCTYPE."""
 
 import io
-import re
 import time
 import zipfile
 
@@ -73,7 +72,8 @@ def test_a_doctype_in_the_workbooks_xml_is_refused_clearly_not_a_500(client, sma
 
     def doctype(data: bytes) -> bytes:
         entity = b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaa">]>'
-        return re.sub(rb"(<\?xml[^>]*\?>)", rb"\1" + entity, data, count=1)
+        assert b"<worksheet" in data
+        return data.replace(b"<worksheet", entity + b"<worksheet", 1)
 
     hostile = with_part(fill(download(client), {"T_STAFF": 40}), "xl/worksheets/sheet1.xml", doctype)
     response = upload(client, hostile)
