@@ -13,10 +13,19 @@ An unknown placeholder is an error that names it — never a blank in the output
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import resource
+import select
+import signal
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NoReturn
 
 from django.utils.translation import gettext as _
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
 from tiendo.core.exceptions import ApplicationError
@@ -50,6 +59,112 @@ class Paragraph:
 
 MAX_OUTPUT = 100_000  # characters: a report's narrative is a few pages
 MAX_OPERAND = 10_000  # for ** and *: no 9**9**9, no "x" * 10**10, even folded at compile time
+
+
+RENDER_SECONDS = 3.0  # a real narrative renders in milliseconds
+RENDER_MEMORY = 512 * 1024 * 1024  # bytes the render may add to the process
+
+
+def _render_text(template: Template, context: dict) -> str:
+    """The render, streamed: stops as soon as the text passes MAX_OUTPUT."""
+    chunks: list[str] = []
+    size = 0
+    try:
+        for chunk in template.generate(context):
+            size += len(chunk)
+            if size > MAX_OUTPUT:
+                raise TemplateInvalidError(
+                    _("Kết quả quá dài (tối đa %(max)s ký tự)") % {"max": vnum(MAX_OUTPUT)}
+                )
+            chunks.append(chunk)
+    except UndefinedError as exc:
+        raise TemplateInvalidError(
+            _("Chỗ điền không xác định: %(detail)s") % {"detail": exc.message}
+        ) from None
+    except TemplateInvalidError:
+        raise
+    except MemoryError:
+        raise TemplateInvalidError(_("Mẫu cần quá nhiều bộ nhớ khi điền")) from None
+    except Exception as exc:  # a sandbox refusal or a type error in an expression
+        raise TemplateInvalidError(_("Không điền được: %(detail)s") % {"detail": exc}) from None
+    return "".join(chunks)
+
+
+def _isolated(work: Callable[[], str]) -> str:
+    """`work()` in a forked child bounded in time and memory; its text, or its refusal raised here."""
+    if not hasattr(os, "fork"):  # pragma: no cover - tiendo's servers are Linux
+        return work()
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child: coverage does not follow it
+        os.close(reader)
+        _child(writer, work)
+    os.close(writer)
+    try:
+        payload = _read_within(reader, pid, time.monotonic() + RENDER_SECONDS)
+    finally:
+        os.close(reader)
+    answer = json.loads(payload or b'{"error": ""}')
+    if "text" in answer:
+        return str(answer["text"])
+    raise TemplateInvalidError(answer["error"] or _("Mẫu cần quá nhiều bộ nhớ khi điền"))
+
+
+def _child(writer: int, work: Callable[[], str]) -> NoReturn:  # pragma: no cover - the child
+    """Run under the limits, write the answer, leave without running any exit handler (the
+    parent's database connections and files are its own)."""
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (_address_space() + RENDER_MEMORY,) * 2)
+        cpu = int(RENDER_SECONDS) + 2  # if the parent is gone, the kernel still stops the child
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+        try:
+            answer = {"text": work()}
+        except TemplateInvalidError as exc:
+            answer = {"error": str(exc.message)}
+        except MemoryError:
+            answer = {"error": _("Mẫu cần quá nhiều bộ nhớ khi điền")}
+        data = json.dumps(answer).encode()
+        while data:
+            data = data[os.write(writer, data) :]
+    finally:
+        os._exit(0)
+
+
+def _address_space() -> int:
+    """The process's virtual size now (what RLIMIT_AS counts), from /proc."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _read_within(reader: int, pid: int, deadline: float) -> bytes:
+    """The child's answer, read until it closes the pipe; after the deadline the child is killed."""
+    data = bytearray()
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            ready, _w, _x = select.select([reader], [], [], max(remaining, 0))
+            if not ready:
+                raise TemplateInvalidError(
+                    _("Điền mẫu quá lâu (quá %(seconds)s giây): kiểm tra các vòng lặp")
+                    % {"seconds": vnum(RENDER_SECONDS)}
+                )
+            chunk = os.read(reader, 65536)
+            if not chunk:
+                return bytes(data)
+            data += chunk
+    finally:
+        _reap(pid)
+
+
+def _reap(pid: int) -> None:
+    done, _status = os.waitpid(pid, os.WNOHANG)
+    if not done:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
 
 
 class _Env(SandboxedEnvironment):
@@ -121,8 +236,9 @@ def _context(report: EvaluationReport) -> dict:
     }
 
 
-def compile_narrative(body: str):
-    """The template, or TemplateInvalidError (syntax with its line, too long, nested too deeply)."""
+def _compile(body: str) -> Template:
+    """The template, or TemplateInvalidError (syntax with its line, too long, nested too deeply).
+    Jinja folds constant expressions while compiling (`"x"|center(10**9)`), so this runs in the child."""
     if len(body) > MAX_OUTPUT:
         raise TemplateInvalidError(_("Nội dung quá dài (tối đa %(max)s ký tự)") % {"max": vnum(MAX_OUTPUT)})
     try:
@@ -138,21 +254,24 @@ def compile_narrative(body: str):
         ) from None
 
 
+def compile_narrative(body: str) -> None:
+    """Check that the text compiles (in a bounded child); TemplateInvalidError says why not."""
+
+    def check() -> str:
+        _compile(body)
+        return ""
+
+    _isolated(check)
+
+
 def render_narrative(body: str, report: EvaluationReport) -> list[Paragraph]:
-    """Fill the placeholders; raise TemplateInvalidError naming the first unknown one (with its line)."""
-    template = compile_narrative(body)
-    try:
-        text = template.render(_context(report))
-    except UndefinedError as exc:
-        raise TemplateInvalidError(
-            _("Chỗ điền không xác định: %(detail)s") % {"detail": exc.message}
-        ) from None
-    except TemplateInvalidError:
-        raise
-    except Exception as exc:  # a sandbox refusal or a type error in an expression
-        raise TemplateInvalidError(_("Không điền được: %(detail)s") % {"detail": exc}) from None
-    if len(text) > MAX_OUTPUT:
-        raise TemplateInvalidError(_("Kết quả quá dài (tối đa %(max)s ký tự)") % {"max": vnum(MAX_OUTPUT)})
+    """Fill the placeholders; raise TemplateInvalidError naming the first unknown one (with its line).
+
+    The render runs in a child process (fork) with RENDER_SECONDS and RENDER_MEMORY: a template that
+    loops for minutes or builds a huge string is stopped there and refused, whatever construct it uses
+    (the sandbox's own bounds above catch the common ones with a precise message)."""
+    context = _context(report)
+    text = _isolated(lambda: _render_text(_compile(body), context))
     paragraphs = []
     for line in text.splitlines():
         line = line.strip()
