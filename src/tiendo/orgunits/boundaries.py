@@ -13,11 +13,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import shapely
-import shapely.errors
-import shapely.geometry
-import shapely.geometry.base
-import shapely.validation
+import shapely  # type: ignore[import-untyped]
+import shapely.errors  # type: ignore[import-untyped]
+import shapely.geometry  # type: ignore[import-untyped]
+import shapely.geometry.base  # type: ignore[import-untyped]
+import shapely.validation  # type: ignore[import-untyped]
 from django.db import transaction
 from django.utils.translation import gettext as _
 
