@@ -13,21 +13,14 @@ An unknown placeholder is an error that names it — never a blank in the output
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import resource
-import select
-import signal
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NoReturn
 
 from django.utils.translation import gettext as _
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
+from tiendo.core.bounded import run_bounded
 from tiendo.core.exceptions import ApplicationError
 from tiendo.core.formatting import vnum
 from tiendo.documents.report import ISSUER, EvaluationReport, ResultRow
@@ -91,80 +84,17 @@ def _render_text(template: Template, context: dict) -> str:
 
 
 def _isolated(work: Callable[[], str]) -> str:
-    """`work()` in a forked child bounded in time and memory; its text, or its refusal raised here."""
-    if not hasattr(os, "fork"):  # pragma: no cover - tiendo's servers are Linux
-        return work()
-    reader, writer = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child: coverage does not follow it
-        os.close(reader)
-        _child(writer, work)
-    os.close(writer)
-    try:
-        payload = _read_within(reader, pid, time.monotonic() + RENDER_SECONDS)
-    finally:
-        os.close(reader)
-    answer = json.loads(payload or b'{"error": ""}')
-    if "text" in answer:
-        return str(answer["text"])
-    raise TemplateInvalidError(answer["error"] or _("Mẫu cần quá nhiều bộ nhớ khi điền"))
-
-
-def _child(writer: int, work: Callable[[], str]) -> NoReturn:  # pragma: no cover - the child
-    """Run under the limits, write the answer, leave without running any exit handler (the
-    parent's database connections and files are its own)."""
-    try:
-        resource.setrlimit(resource.RLIMIT_AS, (_address_space() + RENDER_MEMORY,) * 2)
-        cpu = int(RENDER_SECONDS) + 2  # if the parent is gone, the kernel still stops the child
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-        try:
-            answer = {"text": work()}
-        except TemplateInvalidError as exc:
-            answer = {"error": str(exc.message)}
-        except MemoryError:
-            answer = {"error": _("Mẫu cần quá nhiều bộ nhớ khi điền")}
-        data = json.dumps(answer).encode()
-        while data:
-            data = data[os.write(writer, data) :]
-    finally:
-        os._exit(0)
-
-
-def _address_space() -> int:
-    """The process's virtual size now (what RLIMIT_AS counts), from /proc."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def _read_within(reader: int, pid: int, deadline: float) -> bytes:
-    """The child's answer, read until it closes the pipe; after the deadline the child is killed."""
-    data = bytearray()
-    try:
-        while True:
-            remaining = deadline - time.monotonic()
-            ready, _w, _x = select.select([reader], [], [], max(remaining, 0))
-            if not ready:
-                raise TemplateInvalidError(
-                    _("Điền mẫu quá lâu (quá %(seconds)s giây): kiểm tra các vòng lặp")
-                    % {"seconds": vnum(RENDER_SECONDS)}
-                )
-            chunk = os.read(reader, 65536)
-            if not chunk:
-                return bytes(data)
-            data += chunk
-    finally:
-        _reap(pid)
-
-
-def _reap(pid: int) -> None:
-    done, _status = os.waitpid(pid, os.WNOHANG)
-    if not done:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+    """`work()` in a forked child bounded by RENDER_SECONDS and RENDER_MEMORY (tiendo.core.bounded)."""
+    text = run_bounded(
+        work,
+        seconds=RENDER_SECONDS,
+        memory=RENDER_MEMORY,
+        too_long=_("Điền mẫu quá lâu (quá %(seconds)s giây): kiểm tra các vòng lặp")
+        % {"seconds": vnum(RENDER_SECONDS)},
+        too_big=_("Mẫu cần quá nhiều bộ nhớ khi điền"),
+        refuse=TemplateInvalidError,
+    )
+    return str(text)
 
 
 class _Env(SandboxedEnvironment):
