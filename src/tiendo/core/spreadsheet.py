@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from io import BytesIO
@@ -25,6 +26,22 @@ from django.utils.translation import gettext as _
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from tiendo.core.exceptions import ApplicationError
+
+# what reading a broken workbook can raise (defusedxml's refusals are ValueErrors; a malformed XML part a
+# ParseError, i.e. a SyntaxError); openpyxl parses lazily in read-only mode, so rows raise them too
+UNREADABLE = (
+    zipfile.BadZipFile,
+    zlib.error,
+    OSError,
+    EOFError,
+    KeyError,
+    ValueError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    SyntaxError,
+    NotImplementedError,
+)
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # what Excel (or a CSV reader) may evaluate
 
@@ -92,7 +109,7 @@ def check_workbook_archive(content: bytes, *, limits: WorkbookLimits = LIMITS, f
     try:
         archive = zipfile.ZipFile(BytesIO(content))
         members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
         raise _refuse(_("Tệp không phải XLSX hợp lệ (%(error)s)") % {"error": "zip"}, field) from None
     if len(members) > limits.max_members:
         raise _refuse(
@@ -125,7 +142,7 @@ def _refuse_doctype(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], fi
     for member in members:
         try:
             found = _declares_doctype(archive, member)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, zlib.error):
             raise _refuse(
                 _("Tệp không phải XLSX hợp lệ (%(error)s)") % {"error": member.filename}, field
             ) from None

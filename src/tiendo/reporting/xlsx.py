@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
 from typing import Any
-from zipfile import BadZipFile
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +20,14 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils.exceptions import InvalidFileException
 
 from tiendo.core.exceptions import ApplicationError
-from tiendo.core.spreadsheet import WorkbookLimits, append_row, check_workbook_archive, put, put_at
+from tiendo.core.spreadsheet import (
+    UNREADABLE,
+    WorkbookLimits,
+    append_row,
+    check_workbook_archive,
+    put,
+    put_at,
+)
 from tiendo.reporting.models import DataElement, Submission
 from tiendo.reporting.periods import parse_period, period_label
 from tiendo.reporting.selectors import current_values, form_layout, previous_values
@@ -143,12 +149,8 @@ def _open(content: bytes) -> tuple[Any, Any]:
     try:
         book = load_workbook(BytesIO(content), read_only=True, data_only=True)
         formulas = load_workbook(BytesIO(content), read_only=True, data_only=False)
-    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError, TypeError, SyntaxError) as exc:
-        # defusedxml's refusals are ValueErrors; a malformed part is a ParseError (a SyntaxError)
-        raise ApplicationError(
-            gettext("Tệp không phải XLSX hợp lệ (%(error)s)") % {"error": exc.__class__.__name__},
-            field="file",
-        ) from None
+    except (InvalidFileException, *UNREADABLE) as exc:
+        raise _unreadable(exc) from None
     if META not in book.sheetnames or SHEET not in book.sheetnames:
         raise ApplicationError(
             gettext("Tệp không phải biểu mẫu tải từ tiendo (thiếu trang “tiendo”)"), field="file"
@@ -226,16 +228,14 @@ def _rows(sheet: Any, last: int, *, columns: int) -> Iterator[tuple[Any, ...]]:
         yield tuple(cells) + (None,) * (columns - len(cells))
 
 
-def read_upload(submission: Submission, content: bytes) -> UploadedValues:
-    """Read a filled workbook. Every unreadable cell is reported (sheet, cell, rule); nothing is partial.
+def _unreadable(exc: BaseException) -> ApplicationError:
+    return ApplicationError(
+        gettext("Tệp không phải XLSX hợp lệ (%(error)s)") % {"error": exc.__class__.__name__}, field="file"
+    )
 
-    Only the form's own rows are read (its elements and section titles, with room for blank lines),
-    within READ_SECONDS."""
-    book, formulas = _open(content)
-    meta = _meta(book, submission)
-    form_elements, _rules = form_layout(submission.dataset)
-    reading = _Reading({fe.element.code: fe.element for fe in form_elements}, {}, {}, [], {})
-    last = FIRST_ROW + min(MAX_ROWS, 2 * len(form_elements) + 50)
+
+def _read_rows(book: Any, formulas: Any, reading: _Reading, *, last: int) -> None:
+    """Rows FIRST_ROW..last of the values and of the formulas side by side, within READ_SECONDS."""
     deadline = time.monotonic() + READ_SECONDS
     values = _rows(book[SHEET], last, columns=6)
     typed = _rows(formulas[SHEET], last, columns=5)
@@ -246,8 +246,24 @@ def read_upload(submission: Submission, content: bytes) -> UploadedValues:
                 gettext("Đọc tệp quá lâu (quá %(seconds)s giây), không nhập gì") % {"seconds": READ_SECONDS},
                 field="file",
             )
-    book.close()
-    formulas.close()
+
+
+def read_upload(submission: Submission, content: bytes) -> UploadedValues:
+    """Read a filled workbook. Every unreadable cell is reported (sheet, cell, rule); nothing is partial.
+
+    Only the form's own rows are read (its elements and section titles, with room for blank lines),
+    within READ_SECONDS."""
+    form_elements, _rules = form_layout(submission.dataset)
+    reading = _Reading({fe.element.code: fe.element for fe in form_elements}, {}, {}, [], {})
+    book, formulas = _open(content)
+    try:
+        meta = _meta(book, submission)
+        _read_rows(book, formulas, reading, last=FIRST_ROW + min(MAX_ROWS, 2 * len(form_elements) + 50))
+    except UNREADABLE as exc:  # read-only workbooks parse lazily: a broken part shows up here
+        raise _unreadable(exc) from None
+    finally:
+        book.close()
+        formulas.close()
     if reading.problems:
         raise ApplicationError("\n".join(reading.problems), field="file")
     try:
