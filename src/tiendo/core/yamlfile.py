@@ -110,6 +110,15 @@ class BoundedLoader(yaml.SafeLoader):
         finally:
             self.depth -= 1
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """A value YAML cannot build (a date like 2027-02-30) is an error at its line, not a traceback."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError, TypeError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, _("giá trị không hợp lệ (%(detail)s)") % {"detail": exc}, node.start_mark
+            ) from None
+
 
 @dataclass
 class YamlDocument:
@@ -136,8 +145,9 @@ class YamlDocument:
             raise FileValidationError([f"{path}: " + _("không tìm thấy tệp")]) from None
         except UnicodeDecodeError as exc:
             raise FileValidationError([f"{path}: " + _("tệp không phải UTF-8") + f" ({exc})"]) from None
-        loader = BoundedLoader(text)
+        loader = None
         try:
+            loader = BoundedLoader(text)  # refuses unprintable characters already
             root = loader.get_single_node()
             data = loader.construct_document(root) if root is not None else None
         except yaml.MarkedYAMLError as exc:
@@ -150,7 +160,8 @@ class YamlDocument:
         except yaml.YAMLError as exc:
             raise FileValidationError([f"{path.name}: " + _("YAML không hợp lệ") + f": {exc}"]) from None
         finally:
-            loader.dispose()
+            if loader is not None:
+                loader.dispose()
         return cls(path=path, data=data, root=root)
 
     def line_of(self, loc: Sequence[str | int]) -> int | None:

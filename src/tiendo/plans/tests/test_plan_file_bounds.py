@@ -72,3 +72,14 @@ def test_a_plain_file_still_loads_with_its_lines(tmp_path):
     document = YamlDocument.load(path)
     assert document.data == {"a": {"b": [1, 2], "c": "x"}}
     assert document.line_of(["a", "c"]) == 3
+
+
+def test_an_impossible_date_is_refused_with_its_line_not_a_traceback(tmp_path, shipped_data):
+    """Found by the hypothesis run: PyYAML's ValueError for 2027-02-30 escaped as a traceback."""
+    errors = refused(tmp_path, SMALL_PLAN.replace("ends_on: 2027-12-31", "ends_on: 2027-02-30"))
+    assert errors == ["plan.yaml:6: broken YAML: invalid value (day is out of range for month)"]
+
+
+def test_an_unprintable_character_is_refused_not_a_traceback(tmp_path, shipped_data):
+    """Found by the hypothesis run: the reader's error came before the parse was guarded."""
+    assert "broken YAML" in refused(tmp_path, SMALL_PLAN + "\x1f\n")[0]
