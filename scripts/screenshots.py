@@ -28,11 +28,16 @@ ARGS = [
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
+def _items(answer: list | dict) -> list:
+    """A list endpoint answers a page ({"items": [...], "count": n}) or, unpaged, a plain list."""
+    return answer["items"] if isinstance(answer, dict) else answer
+
+
 def pages(base: str) -> list[tuple[str, str, bool]]:
     """(name, path, needs login)."""
-    plans = json.load(urllib.request.urlopen(base + "/api/v1/plans"))
+    plans = _items(json.load(urllib.request.urlopen(base + "/api/v1/plans")))
     plan = next(p for p in plans if p["code"] == "quang-ngai-2026")
-    indicators = json.load(urllib.request.urlopen(f"{base}/api/v1/plans/{plan['id']}/indicators"))
+    indicators = _items(json.load(urllib.request.urlopen(f"{base}/api/v1/plans/{plan['id']}/indicators")))
     first = indicators[0]["id"]
     return [
         ("home", "/", False),
@@ -74,7 +79,7 @@ def main() -> int:
                     page.goto(base + "/accounts/login/")
                     page.fill("input[name=username]", "admin")
                     page.fill("input[name=password]", admin_password)
-                    page.locator("form [type=submit]").first.click()
+                    page.locator("form:has(input[name=password]) [type=submit]").first.click()
                     page.wait_for_load_state()
                     signed_in = True
                 for label, viewport in VIEWPORTS.items():

@@ -63,6 +63,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
         gettext_noop("kiểm tra chữ ký của một tệp PDF: người ký, thời điểm, nguyên vẹn hay bị sửa, hết hạn"),
     ),
     "create-token": ("create_token", gettext_noop("tạo mã truy cập cá nhân cho một hệ thống (ApiToken …)")),
+    "list-tokens": ("list_tokens", gettext_noop("liệt kê các mã truy cập: chủ, phạm vi, hạn, lần dùng cuối")),
+    "revoke-token": ("revoke_token", gettext_noop("thu hồi ngay một mã truy cập")),
+    "rotate-token": (
+        "rotate_token",
+        gettext_noop("đổi mã truy cập: mã mới hiện một lần, mã cũ bị thu hồi ngay"),
+    ),
     "createadmin": ("createadmin", gettext_noop("tạo quản trị viên Văn phòng CĐS (hỏi mật khẩu)")),
     "check": ("check", gettext_noop("báo lỗi cấu hình (thêm --deploy để kiểm tra cho môi trường chạy thật)")),
     "migrate": ("migrate", gettext_noop("tạo hoặc cập nhật các bảng cơ sở dữ liệu")),

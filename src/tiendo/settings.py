@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from tiendo.core.env import env_bool, env_float, env_int, env_list, env_secret, env_str
+from tiendo.core.env import env_bool, env_choice, env_float, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("TIENDO_DATA_DIR", str(Path.cwd() / "var"))).resolve()
@@ -122,8 +122,6 @@ WHITENOISE_USE_FINDERS = True
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
-SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
 
 EMAIL_BACKEND = env_str("TIENDO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
@@ -154,3 +152,62 @@ DEFAULT_FROM_EMAIL = env_str("TIENDO_FROM_EMAIL", "tiendo@localhost")
 # How /api/v1 authenticates a request (core.api_access looks it up by name, as Django does its
 # AUTHENTICATION_BACKENDS): HTTP Basic, `Authorization: ApiToken …` or the session.
 TIENDO_API_AUTHENTICATOR = "tiendo.api.auth.authenticate_request"
+
+# --- Transport security and browser policies (issue 10, "security" part) ------------------------
+# Every setting `check --deploy` asks for comes from the environment (docs/operator-guide.md,
+# "Production"). TIENDO_HTTPS=true turns on the set a site served only over HTTPS needs; each
+# variable below can still override its own setting.
+TIENDO_HTTPS = env_bool("TIENDO_HTTPS", default=False)
+SECURE_SSL_REDIRECT = env_bool("TIENDO_SSL_REDIRECT", default=TIENDO_HTTPS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a local monitor may probe over plain HTTP
+SESSION_COOKIE_SECURE = env_bool("TIENDO_SESSION_COOKIE_SECURE", default=TIENDO_HTTPS)
+CSRF_COOKIE_SECURE = env_bool("TIENDO_CSRF_COOKIE_SECURE", default=TIENDO_HTTPS)
+SECURE_HSTS_SECONDS = env_int("TIENDO_HSTS_SECONDS", default=31_536_000 if TIENDO_HTTPS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("TIENDO_HSTS_INCLUDE_SUBDOMAINS", default=TIENDO_HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("TIENDO_HSTS_PRELOAD", default=TIENDO_HTTPS)
+# Trust X-Forwarded-Proto only when a proxy that sets it (and drops the client's) is in front.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("TIENDO_BEHIND_TLS_PROXY", default=False) else None
+)
+SECURE_REFERRER_POLICY = env_choice(
+    "TIENDO_REFERRER_POLICY",
+    default="same-origin",
+    choices=(
+        "no-referrer",
+        "no-referrer-when-downgrade",
+        "origin",
+        "origin-when-cross-origin",
+        "same-origin",
+        "strict-origin",
+        "strict-origin-when-cross-origin",
+        "unsafe-url",
+    ),
+)
+X_FRAME_OPTIONS = env_choice("TIENDO_X_FRAME_OPTIONS", default="DENY", choices=("DENY", "SAMEORIGIN"))
+SECURE_CONTENT_TYPE_NOSNIFF = env_bool("TIENDO_CONTENT_TYPE_NOSNIFF", default=True)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy on every response (django-csp 4.x: one dict, directives as lists). No
+# inline script or style is allowed: pages load their code from static files and read their data
+# from json_script / data- attributes. Bootstrap's CSS draws some icons as data: SVG images.
+# TIENDO_CSP_REPORT_URI (optional) asks browsers to report what the policy refused.
+INSTALLED_APPS = [*INSTALLED_APPS, "csp"]
+MIDDLEWARE = [*MIDDLEWARE, "csp.middleware.CSPMiddleware"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        **({"report-uri": [env_str("TIENDO_CSP_REPORT_URI")]} if env_str("TIENDO_CSP_REPORT_URI") else {}),
+    },
+}
+
+# API tokens: how long one lives unless asked otherwise, and the most it may (tiendo.reporting.tokens)
+TIENDO_TOKEN_MAX_DAYS = env_int("TIENDO_TOKEN_MAX_DAYS", default=365, minimum=1)
+TIENDO_TOKEN_DAYS = min(env_int("TIENDO_TOKEN_DAYS", default=90, minimum=1), TIENDO_TOKEN_MAX_DAYS)

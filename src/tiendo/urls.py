@@ -63,6 +63,12 @@ urlpatterns = [
     ),
     path("forms/", reporting_views.form_index, name="form-list"),
     path("forms/<str:code>/", reporting_views.form_detail, name="form-detail"),
+    path("tokens/", web_views.api_tokens, name="api-tokens"),
+    re_path(
+        r"^tokens/(?P<token_id>[0-9]+)/(?P<action>revoke|rotate)/$",
+        web_views.api_token_action,
+        name="api-token-action",
+    ),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -6,74 +6,33 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import secrets
-from datetime import datetime, timedelta
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tiendo.core.exceptions import PermissionDeniedError
-from tiendo.core.services import audit_record
 from tiendo.core.types import Actor
 from tiendo.reporting.models import ApiToken
+from tiendo.reporting.tokens import SCOPES, TOKEN_PREFIX, apitoken_authenticate, apitoken_create
 
-TOKEN_PREFIX = "d2pat_"
-SCOPES = ("read", "write")
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+__all__ = ["SCOPES", "TOKEN_PREFIX", "authenticate_header", "authenticate_request", "token_create"]
 
 
-@transaction.atomic
 def token_create(
-    *, actor: Actor | None, user: User, name: str, scopes: list[str], expires_at: datetime | None = None
+    *, actor: Actor | None, user: User, name: str, scopes: list[str], days: int | None = None
 ) -> str:
-    """Create a token and return it once (only its hash is stored). The office, or the user themself."""
-    if actor is not None and actor.is_authenticated and actor != user and not actor.is_superuser:
-        raise PermissionDeniedError(_("Chỉ chính người dùng hoặc quản trị được tạo mã"))
-    unknown = set(scopes) - set(SCOPES)
-    if unknown or not scopes:
-        from tiendo.core.exceptions import ApplicationError
-
-        raise ApplicationError(
-            _("Phạm vi không hợp lệ: %(scopes)s (read, write)") % {"scopes": sorted(unknown) or "[]"},
-            field="scopes",
-        )
-    token = TOKEN_PREFIX + secrets.token_urlsafe(30)
-    row = ApiToken.objects.create(
-        user=user,
-        name=name,
-        prefix=token[:12],
-        token_hash=_hash(token),
-        scopes=sorted(set(scopes)),
-        expires_at=expires_at,
-    )
-    audit_record(
-        actor=actor,
-        actor_label="tiendo create-token",
-        action="apitoken.create",
-        obj=row,
-        changes={"user": user.get_username(), "scopes": row.scopes},
-    )
-    return token
+    """Issue a token and return its secret (scripts, tests); the service, with its rules, is
+    `tiendo.reporting.tokens.apitoken_create`."""
+    return apitoken_create(actor=actor, user=user, name=name, scopes=scopes, days=days).secret
 
 
 def user_from_token(token: str) -> tuple[User, ApiToken] | None:
-    row = ApiToken.objects.select_related("user").filter(token_hash=_hash(token), revoked=False).first()
-    if row is None or not row.user.is_active:
-        return None
-    if row.expires_at is not None and row.expires_at <= timezone.now():
-        return None
-    now = timezone.now()
-    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):  # not a write per request
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
-    return row.user, row
+    """(owner, token) for a usable token; None for an unknown one. A revoked or expired token raises
+    TokenRefusedError (401, saying which)."""
+    row = apitoken_authenticate(token)
+    return (row.user, row) if row is not None else None
 
 
 def authenticate_header(request: HttpRequest) -> tuple[User | None, ApiToken | None, bool]:

@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from tiendo.api.auth import authenticate_header, token_allows
 from tiendo.reporting.datavaluesets import datavalueset_export, datavalueset_import
+from tiendo.reporting.tokens import TokenRefusedError
 
 _TRUE = {"true", "1", "yes"}
 
@@ -49,7 +50,10 @@ def _csrf_refused(request: HttpRequest) -> bool:
 
 def _caller(request: HttpRequest) -> tuple[Any, Any, JsonResponse | None]:
     """(user, token, None), or a refusal: wrong credentials, none at all, a session write without CSRF."""
-    user, token, present = authenticate_header(request)
+    try:
+        user, token, present = authenticate_header(request)
+    except TokenRefusedError as exc:  # revoked or expired: say which
+        return None, None, web_message(401, str(exc.message), errorCode=exc.code)
     if present and user is None:
         return None, None, web_message(401, gettext("Thông tin đăng nhập không đúng"))
     if present:

@@ -130,3 +130,17 @@ def env_secret(name: str, *, fallback_file: Path | None) -> tuple[str, str]:
         fallback_file.write_text(secrets.token_urlsafe(50), encoding="utf-8")
         fallback_file.chmod(0o600)
     return fallback_file.read_text(encoding="utf-8").strip(), "generated"
+
+
+def env_choice(name: str, *, default: str, choices: tuple[str, ...]) -> str:
+    """One of a fixed set of words (compared without regard to case, returned as written in `choices`)."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    for choice in choices:
+        if raw.strip().lower() == choice.lower():
+            return choice
+    raise ImproperlyConfigured(
+        _("%(name)s=%(value)s: phải là một trong %(choices)s")
+        % {"name": name, "value": raw, "choices": ", ".join(choices)}
+    )

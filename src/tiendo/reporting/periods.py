@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from tiendo.core.exceptions import ApplicationError
@@ -160,7 +161,8 @@ def period_label(period: Period) -> str:
     """The period as a reader says it, in the active language: Quý 2/2026 · Q2 2026."""
     year = period.start.year
     if period.period_type == "monthly":
-        return gettext("Tháng %(month)s/%(year)s") % {"month": f"{period.start.month:02d}", "year": year}
+        # tiendo/formats: "Tháng 03/2026" in Vietnamese, "March 2026" in English
+        return date_format(period.start, "YEAR_MONTH_FORMAT")
     if period.period_type == "quarterly":
         return gettext("Quý %(number)s/%(year)s") % {
             "number": (period.start.month - 1) // 3 + 1,

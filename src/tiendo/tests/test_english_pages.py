@@ -81,6 +81,7 @@ PAGES = [
     Page("verify", "office_admin"),
     Page("certificates", "office_admin"),
     Page("report-template", "office_admin", ("template",)),
+    Page("api-tokens", "office_admin"),
 ]
 
 

@@ -24,7 +24,7 @@ class VietnameseFirstMiddleware:
 
 
 def run_django_middleware_synchronously() -> None:
-    """Declare Django's middleware synchronous only (called once, from WebConfig.ready).
+    """Declare Django's middleware (and django-csp's) synchronous only (called once, from WebConfig.ready).
 
     Under ASGI (uvicorn) Django calls an async-capable `MiddlewareMixin` by sending each of its
     process_request / process_response hooks to a thread: about 17 thread changes per request here,
@@ -37,5 +37,5 @@ def run_django_middleware_synchronously() -> None:
 
     for path in settings.MIDDLEWARE:
         middleware = import_string(path)
-        if path.startswith("django.") and getattr(middleware, "async_capable", False):
+        if path.startswith(("django.", "csp.")) and getattr(middleware, "async_capable", False):
             middleware.async_capable = False

@@ -8,3 +8,4 @@ DECIMAL_SEPARATOR = ","
 THOUSAND_SEPARATOR = "."
 NUMBER_GROUPING = 3
 FIRST_DAY_OF_WEEK = 1
+YEAR_MONTH_FORMAT = r"\T\h\á\n\g m/Y"  # Tháng 03/2026, as the plan writes a month

@@ -93,5 +93,5 @@ def test_periods_have_vietnamese_and_english_labels():
     with translation.override("en"):
         assert period_label(parse_period("2026Q2")) == "Q2 2026"
         assert period_label(parse_period("2026S2")) == "H2 2026"
-        assert period_label(parse_period("202603")) == "03/2026"
+        assert period_label(parse_period("202603")) == "March 2026"
         assert period_label(parse_period("2026")) == "Year 2026"

@@ -23,8 +23,30 @@ LAUNCH_ARGS = [
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+class CspWatch:
+    """Every page opened through it reports what the Content-Security-Policy refused (a console
+    error or a `securitypolicyviolation` event); a test fails on any."""
+
+    def __init__(self, browser) -> None:
+        self.browser = browser
+        self.violations: list[str] = []
+
+    def new_page(self, **options):
+        page = self.browser.new_page(**options)
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.violations.append(f"page error: {error}"))
+        return page
+
+    def _console(self, message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.violations.append(message.text)
+
+    def __getattr__(self, name):
+        return getattr(self.browser, name)
+
+
 @pytest.fixture(scope="module")
-def browser():
+def chromium():
     if not CHROMIUM.exists():
         message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
         if IN_CI:
@@ -39,6 +61,14 @@ def browser():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    """Chromium, watched: a script, style or frame the policy refuses fails the test."""
+    watch = CspWatch(chromium)
+    yield watch
+    assert not watch.violations, "refused by the Content-Security-Policy:\n" + "\n".join(watch.violations)
 
 
 @pytest.fixture
@@ -79,7 +109,8 @@ def test_a_clerk_searches_the_communes_as_they_type(browser, site):
     page.goto(site + "/units/")
     assert "96" in page.locator("#unit-count").inner_text()
     page.fill("#unit-search", "ly son")
-    page.wait_for_function("document.querySelector('#unit-count').innerText.startsWith('1 ')")
+    # a function, not an expression: Playwright evals an expression inside the page, which the CSP refuses
+    page.wait_for_function("() => document.querySelector('#unit-count').innerText.startsWith('1 ')")
     assert page.locator("#units tbody tr").count() == 1
     assert "Đặc khu Lý Sơn" in page.locator("#units tbody").inner_text()
     page.close()
@@ -150,7 +181,7 @@ def test_a_commune_clerk_fills_the_quarterly_form_fixes_a_flagged_value_and_a_re
         field.fill("10")
     page.fill("input[name='v_DV_LAN_OK']", "12")  # more working networks than networks
     page.get_by_role("button", name="Kiểm tra").click()
-    page.wait_for_function("document.querySelector('#violations').innerText.includes('XA-R01')")
+    page.wait_for_function("() => document.querySelector('#violations').innerText.includes('XA-R01')")
     assert "bắt buộc" not in page.locator("#violations").inner_text()  # every required value is typed
     page.fill("input[name='v_DV_LAN_OK']", "9")
     shot(page, "report-entry")
@@ -268,3 +299,56 @@ def test_the_office_writes_the_reports_text_downloads_it_and_anyone_verifies_a_s
     assert "Nguyên vẹn, chữ ký hợp lệ" in visitor.locator("#verify-result").inner_text()
     shot(visitor, "verify")
     visitor.close()
+
+
+def test_the_watch_catches_a_script_the_policy_refuses(browser, site):
+    page = browser.new_page()
+    page.goto(site + "/")
+    page.evaluate(
+        "() => { const s = document.createElement('script'); s.textContent = 'window.ran = 1';"
+        " document.body.appendChild(s); }"
+    )
+    page.wait_for_timeout(200)
+    assert page.evaluate("() => window.ran") is None
+    assert any("script-src" in text for text in browser.violations)
+    browser.violations.clear()  # refused as it should be: not a failure of this test
+    page.close()
+
+
+def test_the_office_issues_rotates_and_revokes_a_token_and_picks_a_period_without_inline_script(
+    browser, site, django_user_model
+):
+    from tiendo.orgunits.models import Membership, OrgUnit
+    from tiendo.reporting.models import ApiToken
+
+    office = django_user_model.objects.create_user(username="vanphong", password="mat-khau-dai-789")
+    Membership.objects.create(user=office, unit=OrgUnit.objects.get(code="51"), role=Membership.Role.ADMIN)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    login(page, site, "vanphong", "mat-khau-dai-789")
+    page.get_by_role("link", name="Mã API").click()
+    page.fill("#token-name", "LGSP")
+    page.get_by_role("button", name="Tạo mã").click()
+    first = page.locator("#token-secret-value").inner_text().strip()
+    assert first.startswith("d2pat_")
+    token = ApiToken.objects.get(name="LGSP")
+    page.goto(site + "/tokens/")
+    assert first not in page.content()
+    page.locator(f"#token-{token.pk}").get_by_role("link", name="Đổi mã").click()
+    page.locator("#token-confirm").get_by_role("button", name="Đổi mã").click()
+    second = page.locator("#token-secret-value").inner_text().strip()
+    assert second.startswith("d2pat_") and second != first
+    assert "đã xoay vòng" in page.locator(f"#token-{token.pk}").inner_text()
+    shot(page, "api-tokens")
+    new = ApiToken.objects.get(replaces=token)
+    page.locator(f"#token-{new.pk}").get_by_role("link", name="Thu hồi").click()
+    page.fill("#reason", "thử")
+    page.locator("#token-confirm").get_by_role("button", name="Thu hồi").click()
+    page.wait_for_url(site + "/tokens/")
+    assert "đã thu hồi" in page.locator(f"#token-{new.pk}").inner_text()
+
+    page.goto(site + "/forms/CDS-XA-Q/")  # the period picker submits itself (page.js, not onchange=)
+    picker = page.locator("select[data-autosubmit]")
+    other = picker.locator("option:not([selected])").first.get_attribute("value")
+    picker.select_option(other)
+    page.wait_for_url(f"**period={other}")
+    page.close()

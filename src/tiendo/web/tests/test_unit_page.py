@@ -54,5 +54,8 @@ def test_a_unit_page_shows_its_dossiers_by_month_and_its_rank_on_the_dossier_ind
     dossiers_import(text=HEADER + row("D1") + row("D2", channel="truc_tiep") + row("D3", unit="21172"))
     html = client.get("/units/21211/").content.decode()
     assert 'id="unit-dossiers"' in html and "03/2026" in html
+    assert "Hồ sơ thủ tục hành chính năm 2026" in html  # a year, not "2.026"
+    english = client.get("/units/21211/", HTTP_ACCEPT_LANGUAGE="en", headers={"Cookie": "django_language=en"})
+    assert ", 2026</h2>" in english.content.decode()  # not "2,026"
     assert 'id="unit-ranks"' in html
     assert '<td class="num unit-rank">2/2</td>' in html  # I.1: 50 % here, 100 % in 21172

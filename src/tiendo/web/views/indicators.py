@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from csp.decorators import csp_update
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,7 +16,13 @@ from tiendo.core.http import not_found_on_error
 from tiendo.orgunits.boundaries import boundaries_for
 from tiendo.plans.selectors import indicator_get
 
+# ECharts' SVG renderer writes `style` attributes on the elements it draws (and its tooltips carry
+# styled markers), so the two chart pages allow inline style *attributes* — never <style> elements,
+# never inline script. Every other page allows no inline style at all.
+CHART_PAGE_POLICY = {"style-src-attr": ["'unsafe-inline'"]}
 
+
+@csp_update(CHART_PAGE_POLICY)
 @not_found_on_error
 def indicator_detail(request: HttpRequest, indicator_id: int) -> HttpResponse:
     indicator = indicator_get(user=request.user, indicator_id=indicator_id)
@@ -41,6 +48,7 @@ def indicator_detail(request: HttpRequest, indicator_id: int) -> HttpResponse:
     )
 
 
+@csp_update(CHART_PAGE_POLICY)
 @not_found_on_error
 def indicator_units(request: HttpRequest, indicator_id: int) -> HttpResponse:
     """The indicator unit by unit: a league table (worst first by default) and the commune map."""
