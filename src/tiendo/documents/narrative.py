@@ -55,7 +55,7 @@ MAX_OPERAND = 10_000  # for ** and *: no 9**9**9, no "x" * 10**10, even folded a
 
 
 RENDER_SECONDS = 3.0  # a real narrative renders in milliseconds
-RENDER_MEMORY = 512 * 1024 * 1024  # bytes the render may add to the process
+RENDER_MEMORY = 256 * 1024 * 1024  # bytes the render may add to the process
 
 
 def _render_text(template: Template, context: dict) -> str:
