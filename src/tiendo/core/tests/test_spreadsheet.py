@@ -55,7 +55,10 @@ def zipped(members: dict[str, bytes]) -> bytes:
     return output.getvalue()
 
 
-def refusal(content: bytes, limits: WorkbookLimits = WorkbookLimits()) -> str:
+DEFAULT_LIMITS = WorkbookLimits()
+
+
+def refusal(content: bytes, limits: WorkbookLimits = DEFAULT_LIMITS) -> str:
     with translation.override("en"), pytest.raises(ApplicationError) as caught:
         check_workbook_archive(content, limits=limits)
     assert caught.value.field == "file"

@@ -9,10 +9,10 @@ from django.utils import translation
 
 from tiendo.core.models import AuditLog
 from tiendo.core.yamlfile import FileValidationError, YamlDocument
+from tiendo.plans.indicator_sources import forms_load
 from tiendo.plans.models import Indicator, Plan
 from tiendo.plans.services import plan_load
 from tiendo.plans.tests.test_plan_load import SMALL_PLAN
-from tiendo.plans.indicator_sources import forms_load
 
 pytestmark = pytest.mark.django_db
 

