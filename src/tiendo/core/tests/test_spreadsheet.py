@@ -100,3 +100,10 @@ def test_a_doctype_or_entity_in_any_xml_part_is_refused(declaration):
     part = b'<?xml version="1.0"?>' + b"<!-- padding -->" * 10_000 + declaration + b"<worksheet/>"
     message = refusal(zipped({"[Content_Types].xml": b"<Types/>", "xl/worksheets/sheet1.xml": part}))
     assert "DOCTYPE/ENTITY" in message and "xl/worksheets/sheet1.xml" in message
+
+
+def test_openpyxl_parses_through_defusedxml():
+    """defusedxml is a dependency so that openpyxl refuses entity expansion itself, behind the scan."""
+    from openpyxl.xml import DEFUSEDXML
+
+    assert DEFUSEDXML

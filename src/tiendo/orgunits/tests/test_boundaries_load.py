@@ -109,3 +109,17 @@ def test_the_command_answers_the_refusal_not_a_traceback(tmp_path, shipped_data)
     path.write_text('{"type": "FeatureCollection", "features": [NaN]}')
     with translation.override("en"), pytest.raises(CommandError, match="invalid GeoJSON"):
         call_command("load_boundaries", str(path), stdout=io.StringIO())
+
+
+def test_a_ring_touching_itself_is_repaired_when_its_area_stays_the_same(tmp_path, shipped_data):
+    """Surveyed boundaries have them (3 of the 96 Quảng Ngãi communes): repaired, not refused."""
+    lobes = [(0, 0), (2, 0), (3, 1), (4, 0), (4, 2), (2, 0), (0, 2), (0, 0)]
+    ring = [[108.8 + x / 100, 15.1 + y / 100] for x, y in lobes]
+    path = tmp_path / "ok.geojson"
+    path.write_text(collection(feature("21211", {"type": "Polygon", "coordinates": [ring]})))
+    assert boundaries_load(path=path) == 1
+    stored = Boundary.objects.get(unit__code="21211").geometry
+    assert stored["type"] in ("Polygon", "MultiPolygon")
+    from shapely.geometry import shape
+
+    assert shape(stored).is_valid and abs(shape(stored).area - 3e-4) < 1e-9
