@@ -79,3 +79,11 @@ def test_a_malformed_pdf_is_a_clear_message_quickly(name):
 def test_a_pdf_over_the_size_bound_is_refused_unread():
     with pytest.raises(ApplicationError, match="50 MB"):
         verify_pdf_bytes(b"%PDF" + b"0" * MAX_PDF_BYTES, trust_roots=[])
+
+
+def test_a_pdf_that_takes_too_long_to_check_is_refused_and_the_child_stopped(monkeypatch):
+    """Parsing runs in a bounded child: past VERIFY_SECONDS the answer is a refusal, not a wait."""
+    monkeypatch.setattr("tiendo.documents.signing.VERIFY_SECONDS", 0.0)
+    with translation.override("en"), pytest.raises(ApplicationError, match="took too long") as caught:
+        verify_pdf_bytes(a_pdf(), trust_roots=[])
+    assert caught.value.field == "pdf"

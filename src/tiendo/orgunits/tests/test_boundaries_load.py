@@ -120,6 +120,6 @@ def test_a_ring_touching_itself_is_repaired_when_its_area_stays_the_same(tmp_pat
     assert boundaries_load(path=path) == 1
     stored = Boundary.objects.get(unit__code="21211").geometry
     assert stored["type"] in ("Polygon", "MultiPolygon")
-    from shapely.geometry import shape
+    from shapely.geometry import shape  # type: ignore[import-untyped]
 
     assert shape(stored).is_valid and abs(shape(stored).area - 3e-4) < 1e-9
