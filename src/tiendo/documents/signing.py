@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import hashlib
 import io
 import logging
@@ -25,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from asn1crypto import x509 as asn1_x509
 from cryptography.fernet import Fernet
@@ -36,6 +37,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from tiendo.core.bounded import run_bounded
 from tiendo.core.exceptions import ApplicationError
 
 MAX_PDF_BYTES = 50 * 1024 * 1024
@@ -81,8 +83,83 @@ class Pkcs12Facts:
     chain_pem: str
 
 
+MAX_PKCS12_BYTES = 200 * 1024
+MAX_KDF_ITERATIONS = 1_000_000  # per key derivation; OpenSSL writes 2,048, cryptography 20,000
+MAX_KDF_TOTAL = 3_000_000  # all derivations of a file (the MAC, the certificates, the key)
+PKCS12_SECONDS = 5.0
+PKCS12_MEMORY = 256 * 1024 * 1024
+
+
 def read_pkcs12(content: bytes, passphrase: str) -> Pkcs12Facts:
-    """The certificate in a PKCS#12 file, or a clear error (not PKCS#12, wrong passphrase, no key)."""
+    """The certificate in a PKCS#12 file, or a clear error (too large, too costly to open, not
+    PKCS#12, wrong passphrase, no key). The work is bounded: the file's size, the key derivations it
+    asks for (counted before any is run), and the opening itself runs in a child with a deadline."""
+    if len(content) > MAX_PKCS12_BYTES:
+        raise ApplicationError(file_too_large(MAX_PKCS12_BYTES), field="pkcs12")
+    _check_pkcs12_work(content)
+    facts = run_bounded(
+        lambda: _pkcs12_facts(content, passphrase),
+        seconds=PKCS12_SECONDS,
+        memory=PKCS12_MEMORY,
+        too_long=_("Mở tệp PKCS#12 quá lâu (quá %(seconds)s giây)") % {"seconds": int(PKCS12_SECONDS)},
+        too_big=_("Không đọc được tệp PKCS#12 (.p12/.pfx) hoặc sai mật khẩu"),
+        refuse=lambda message: ApplicationError(message, field="pkcs12"),
+    )
+    return Pkcs12Facts(
+        **{
+            **facts,
+            "not_before": datetime.fromisoformat(facts["not_before"]),
+            "not_after": datetime.fromisoformat(facts["not_after"]),
+        }
+    )
+
+
+def _check_pkcs12_work(content: bytes) -> None:
+    """Refuse a file whose key derivations (PBKDF iterations) would take the server minutes: each is
+    read from the ASN.1 before anything is derived (what is inside encrypted parts cannot be seen;
+    the child's deadline bounds that)."""
+    # asn1crypto caches each OID table's name → OID map the first time a name is set; its tsp module
+    # adds 'tst_info' to the CMS content types. Parsing a PKCS#12 before tsp was imported froze the
+    # map without it, and a later time-stamp token could not be built (PAdES B-T failed).
+    from asn1crypto import pkcs12 as asn1_pkcs12
+    from asn1crypto import tsp  # noqa: F401
+
+    try:
+        pfx = asn1_pkcs12.Pfx.load(content, strict=True)
+        counts = [pfx["mac_data"]["iterations"].native if pfx["mac_data"].native else 0]
+        for info in pfx.authenticated_safe:
+            counts += _iterations(info, asn1_pkcs12)
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+        raise ApplicationError(
+            _("Không đọc được tệp PKCS#12 (.p12/.pfx) hoặc sai mật khẩu"), field="pkcs12"
+        ) from None
+    if max(counts, default=0) > MAX_KDF_ITERATIONS or sum(counts) > MAX_KDF_TOTAL:
+        raise ApplicationError(
+            _("Tệp PKCS#12 đòi số vòng dẫn xuất khóa quá lớn (%(count)s, tối đa %(max)s)")
+            % {"count": max(counts), "max": MAX_KDF_ITERATIONS},
+            field="pkcs12",
+        )
+
+
+def _iterations(info: Any, asn1_pkcs12: Any) -> list[int]:
+    """The iteration counts one part of the file asks for (an encrypted part: its own; a plain one:
+    each shrouded key bag's)."""
+    kind = info["content_type"].native
+    if kind == "encrypted_data":
+        algorithm = info["content"]["encrypted_content_info"]["content_encryption_algorithm"]
+        return [int(algorithm.kdf_iterations)] if algorithm.kdf else [0]
+    if kind != "data":
+        return []
+    counts = []
+    for bag in asn1_pkcs12.SafeContents.load(info["content"].native):
+        if bag["bag_id"].native == "pkcs8_shrouded_key_bag":
+            algorithm = bag["bag_value"]["encryption_algorithm"]
+            counts.append(int(algorithm.kdf_iterations) if algorithm.kdf else 0)
+    return counts
+
+
+def _pkcs12_facts(content: bytes, passphrase: str) -> dict[str, str]:
+    """What the upload keeps of the certificate, as JSON (this runs in the bounded child)."""
     try:
         key, certificate, chain = pkcs12.load_key_and_certificates(content, passphrase.encode() or None)
     except Exception:  # wrong passphrase, not PKCS#12, an algorithm the library does not support
@@ -101,15 +178,15 @@ def read_pkcs12(content: bytes, passphrase: str) -> Pkcs12Facts:
             _("Khóa bí mật không khớp với chứng thư trong tệp"),
             field="pkcs12",
         )
-    return Pkcs12Facts(
-        subject=certificate.subject.rfc4514_string(),
-        issuer=certificate.issuer.rfc4514_string(),
-        serial=format(certificate.serial_number, "x"),
-        fingerprint_sha256=certificate.fingerprint(_sha256()).hex(),
-        not_before=certificate.not_valid_before_utc,
-        not_after=certificate.not_valid_after_utc,
-        chain_pem="".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in chain),
-    )
+    return {
+        "subject": certificate.subject.rfc4514_string(),
+        "issuer": certificate.issuer.rfc4514_string(),
+        "serial": format(certificate.serial_number, "x"),
+        "fingerprint_sha256": certificate.fingerprint(_sha256()).hex(),
+        "not_before": certificate.not_valid_before_utc.isoformat(),
+        "not_after": certificate.not_valid_after_utc.isoformat(),
+        "chain_pem": "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in chain),
+    }
 
 
 def _sha256():
@@ -255,9 +332,44 @@ class SignatureCheck:
         return text
 
 
+VERIFY_SECONDS = 20.0  # a signed report verifies in well under a second
+VERIFY_MEMORY = 1024 * 1024 * 1024
+
+
 def verify_pdf_bytes(pdf: bytes, *, trust_roots: list[bytes]) -> list[SignatureCheck]:
-    """Every signature of the PDF, checked. `trust_roots`: DER or PEM certificates of trusted authorities."""
-    return outside_event_loop(lambda: _verify(pdf, trust_roots=trust_roots))
+    """Every signature of the PDF, checked. `trust_roots`: DER or PEM certificates of trusted authorities.
+
+    The PDF is parsed and checked in a child bounded in time and memory (an anonymous page takes
+    files of up to 50 MB): a structure that would take pyHanko minutes is refused instead."""
+    if len(pdf) > MAX_PDF_BYTES:
+        raise ApplicationError(file_too_large(MAX_PDF_BYTES), field="pdf")
+    rows = run_bounded(
+        lambda: [
+            _plain(check) for check in outside_event_loop(lambda: _verify(pdf, trust_roots=trust_roots))
+        ],
+        seconds=VERIFY_SECONDS,
+        memory=VERIFY_MEMORY,
+        too_long=_("Kiểm tra tệp PDF quá lâu (quá %(seconds)s giây)") % {"seconds": int(VERIFY_SECONDS)},
+        too_big=_("Không đọc được tệp PDF (hỏng hoặc không phải PDF)"),
+        refuse=lambda message: ApplicationError(message, field="pdf"),
+    )
+    return [_from_plain(row) for row in rows]
+
+
+def _plain(check: SignatureCheck) -> dict[str, Any]:
+    """A check as JSON (times as ISO text), to cross from the child."""
+    return {
+        name: {"datetime": value.isoformat()} if isinstance(value, datetime) else value
+        for name, value in dataclasses.asdict(check).items()
+    }
+
+
+def _from_plain(row: dict[str, Any]) -> SignatureCheck:
+    fields: dict[str, Any] = {
+        name: datetime.fromisoformat(value["datetime"]) if isinstance(value, dict) else value
+        for name, value in row.items()
+    }
+    return SignatureCheck(**fields)
 
 
 def _verify(pdf: bytes, *, trust_roots: list[bytes]) -> list[SignatureCheck]:

@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from tiendo.analytics.feed.counts import counts_rebuild, ensure_elements
-from tiendo.analytics.feed.csv import parse_rows
+from tiendo.analytics.feed.csv import check_utf8, parse_rows
 from tiendo.analytics.feed.postgres import FallBack, import_postgresql, import_staged
 from tiendo.analytics.feed.schema import DossierValues, ImportResult, record_rows
 from tiendo.analytics.feed.sqlite import import_sqlite
@@ -52,6 +52,8 @@ def dossiers_import(
         raise PermissionDeniedError(_("Chỉ Văn phòng CĐS được nạp hồ sơ"), field="dossiers")
     started = time.perf_counter()
     name = path.name if path is not None else ("request" if records is not None else "dossiers.csv")
+    if path is not None:
+        check_utf8(path, name)  # a clear "not UTF-8, line L" before the CSV is read, not a traceback
     if connection.vendor == "postgresql":
         _lock(tuned=True)
 
