@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 
 from tiendo.api.auth import authenticate_header, token_allows
+from tiendo.core.db_timeouts import ImportBusyError, ImportTimeoutError
 from tiendo.reporting.datavaluesets import datavalueset_export, datavalueset_import
 
 _TRUE = {"true", "1", "yes"}
@@ -29,6 +30,7 @@ def web_message(status_code: int, message: str, **extra: Any) -> JsonResponse:
         403: "Forbidden",
         405: "Method Not Allowed",
         409: "Conflict",
+        503: "Service Unavailable",
     }
     body = {
         "httpStatus": names.get(status_code, "Error"),
@@ -106,12 +108,17 @@ def _import(request: HttpRequest, user: Any, token: Any) -> JsonResponse:
     payload, refused = _read_payload(request)
     if refused is not None:
         return refused
-    summary = datavalueset_import(
-        actor=user,
-        payload=payload,
-        dry_run=request.GET.get("dryRun", "").lower() in _TRUE,
-        strategy=request.GET.get("importStrategy") or request.GET.get("strategy") or "CREATE_AND_UPDATE",
-    )
+    try:
+        summary = datavalueset_import(
+            actor=user,
+            payload=payload,
+            dry_run=request.GET.get("dryRun", "").lower() in _TRUE,
+            strategy=request.GET.get("importStrategy") or request.GET.get("strategy") or "CREATE_AND_UPDATE",
+        )
+    except (ImportBusyError, ImportTimeoutError) as exc:  # another import holds the reports; too long
+        refused = web_message(exc.status_code, str(exc.message))
+        refused["Retry-After"] = str(exc.retry_after)
+        return refused
     body = summary.as_dhis2()
     return JsonResponse(body, status=body["httpStatusCode"], json_dumps_params={"ensure_ascii": False})
 

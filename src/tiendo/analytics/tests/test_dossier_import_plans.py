@@ -73,7 +73,11 @@ def test_a_large_batch_sent_again_is_joined_linearly(shipped_data, tmp_path):
     stored = dossier_file(tmp_path / "stored.csv", count=STORED, seed=1)
     assert dossiers_import(path=stored).created == STORED
     again = dossier_file(tmp_path / "again.csv", count=STAGED, seed=1)  # the first 50,000 sent again
-    with transaction.atomic(), again.open(encoding="utf-8", newline="") as handle, connection.cursor() as cursor:
+    with (
+        transaction.atomic(),
+        again.open(encoding="utf-8", newline="") as handle,
+        connection.cursor() as cursor,
+    ):
         columns, width = _raw_columns(handle, "again.csv")
         assert _copy_raw(cursor, handle, width) == STAGED
         cursor.execute("SET LOCAL jit = off")
