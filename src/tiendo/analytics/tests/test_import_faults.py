@@ -182,7 +182,11 @@ def test_an_import_interrupted_or_killed_mid_statement_leaves_counts_whole_and_n
     killed = time.monotonic()
     wait_for(lambda: backend(url, "fault-kill") is None, seconds=BOUND, what=f"backend {pid} gone")
     assert not lock_held(url), "the killed import's lock is still held"
-    assert time.monotonic() - killed < BOUND
+    gone = time.monotonic() - killed
+    assert gone < BOUND
+    print(
+        f"faults: SIGKILL → backend {pid} and its lock gone in {gone:.2f} s"
+    )  # the figure in docs/security.md
     assert state(url) == (1000, 1000)  # unchanged
     # and run to its end, the same file is complete
     command = start_import(big_file, url, tmp_path, "fault-rerun")
@@ -306,6 +310,7 @@ class Burst:
     values: list[tuple[str, int]] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
     errors: int = 0
+    period: str = "2026Q1"
 
     def send(self, path: str, body: dict[str, Any]) -> bool:
         request = urllib.request.Request(
@@ -330,7 +335,7 @@ class Burst:
             unit = self.units[i % len(self.units)]
             payload = {
                 "dataSet": "T-XA-Q",
-                "period": "2026Q1",
+                "period": self.period,
                 "orgUnit": unit,
                 "dataValues": [{"dataElement": "T_TRAINED", "value": str(i)}],
             }
@@ -369,10 +374,10 @@ def test_every_acknowledged_write_survives_a_server_killed_mid_burst(small_forms
     burst = Burst(f"http://127.0.0.1:{port}", token, units)
     server = serve(port, tmp_path)
     try:
-        client = threading.Thread(target=burst.run, args=(0, 90))
+        client = threading.Thread(target=burst.run, args=(0, 150))
         client.start()
         wait_for(
-            lambda: len(burst.dossiers) + len(burst.values) >= 30, seconds=60, what="30 writes acknowledged"
+            lambda: len(burst.dossiers) + len(burst.values) >= 100, seconds=60, what="100 writes acknowledged"
         )
         server.kill()  # SIGKILL, mid-burst
         server.wait(timeout=10)
@@ -380,9 +385,10 @@ def test_every_acknowledged_write_survives_a_server_killed_mid_burst(small_forms
         acknowledged = (len(burst.dossiers), len(burst.values))
         assert burst.errors >= 1 and min(acknowledged) >= 10, acknowledged
         server = serve(port, tmp_path)  # restarted
-        burst.errors = 0
+        burst.errors, burst.period, before = 0, "2025Q4", list(burst.values)
         burst.run(1000, 2)  # and it serves
-        assert burst.errors == 0
+        assert burst.errors == 0 and len(burst.values) == len(before) + 2
+        burst.values = before
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -398,3 +404,6 @@ def test_every_acknowledged_write_survives_a_server_killed_mid_burst(small_forms
     assert len(values) - len(burst.values) <= 1
     dossiers, counted = state(database_url())
     assert dossiers == counted == len(stored)
+    print(
+        f"faults: burst acknowledged {len(burst.dossiers)} dossiers, {len(burst.values)} value sets; stored {len(stored)}, {len(values)}"
+    )
