@@ -104,3 +104,10 @@ def test_data_values_wait_a_bounded_time_for_reports_locked_by_another_import(
     assert (body["httpStatusCode"], body["status"]) == (409, "ERROR")
     assert "thử lại sau 1 giây" in body["message"]
     assert not DataValue.objects.filter(unit__code="21211").exists()
+
+
+def test_the_recount_while_an_import_runs_exits_75_too(shipped_data, other_session, short_bounds):
+    other_session.execute("SELECT pg_advisory_lock(%s)", [IMPORT_LOCK])
+    with pytest.raises(CommandError, match="thử lại sau 1 giây") as refused:
+        call_command("recount_dossiers", year=2026, stdout=StringIO())
+    assert refused.value.returncode == EXIT_BUSY

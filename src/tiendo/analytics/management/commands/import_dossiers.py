@@ -1,4 +1,5 @@
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,6 +57,9 @@ class Command(TranslatedHelpCommand):
 def _interruptible() -> Iterator[None]:
     """SIGTERM as Ctrl-C: the KeyboardInterrupt makes psycopg cancel the running query on the server
     (its backend stops and lets go of the import lock at once), then the transaction rolls back."""
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        yield
+        return
     previous = signal.getsignal(signal.SIGTERM)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
