@@ -77,9 +77,13 @@ def on_invalid_submission(request: HttpRequest, exc: SubmissionInvalidError) -> 
 
 @api.exception_handler(ApplicationError)
 def on_application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-    return error_response(
+    response = error_response(
         request, status=exc.status_code, code=exc.code, message=str(exc.message), field=exc.field
     )
+    retry_after = getattr(exc, "retry_after", None)  # a busy or timed-out import (core.db_timeouts)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @api.exception_handler(ValidationError)

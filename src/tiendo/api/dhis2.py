@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 
 from tiendo.api.auth import authenticate_header, token_allows
+from tiendo.core.db_timeouts import ImportBusyError, ImportTimeoutError
 from tiendo.reporting.datavaluesets import datavalueset_export, datavalueset_import
 from tiendo.reporting.datavaluesets.export import ExportQuery, flag, schemes_parse
 from tiendo.reporting.datavaluesets.formats import (
@@ -43,6 +44,7 @@ _STATUS_NAMES = {
     409: "Conflict",
     413: "Payload Too Large",
     415: "Unsupported Media Type",
+    503: "Service Unavailable",
 }
 FORMATS = {"json": "application/json", "xml": "application/xml", "csv": "application/csv"}
 
@@ -241,7 +243,12 @@ def _import(request: HttpRequest, user: Any, token: Any) -> JsonResponse:
     if options.pop("run_async"):
         return _job_started(request, user, payload, options)
     schemes = IdSchemes(**options.pop("id_schemes"))
-    summary = datavalueset_import(actor=user, payload=payload, id_schemes=schemes, **options)
+    try:
+        summary = datavalueset_import(actor=user, payload=payload, id_schemes=schemes, **options)
+    except (ImportBusyError, ImportTimeoutError) as exc:  # another import holds the reports; too long
+        busy = web_message(exc.status_code, str(exc.message))
+        busy["Retry-After"] = str(exc.retry_after)
+        return busy
     body = summary.as_dhis2()
     return JsonResponse(body, status=body["httpStatusCode"], json_dumps_params={"ensure_ascii": False})
 

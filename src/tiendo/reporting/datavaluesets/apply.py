@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from tiendo.core.db_timeouts import import_bounded, import_limits_set
 from tiendo.core.models import AuditLog
 from tiendo.core.types import Actor
 from tiendo.reporting.datavaluesets.schema import (
@@ -92,7 +93,8 @@ def _write(
 ) -> None:
     """All or nothing: a conflict met while writing (a locked report, a failed submit) rolls back."""
     keys = {(r.dataset.pk, r.unit.pk, r.period) for r in rows}
-    with transaction.atomic():
+    with import_bounded("request"), transaction.atomic():
+        import_limits_set("request")  # bounded: busy or too long raises, nothing written (issue 10)
         # lock the reports this request touches, so none is submitted or approved half-way through
         submissions = _submissions(keys, lock=True)
         plan = _Plan(summary, actor=actor, actor_label=actor_label)
