@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tiendo.core.exceptions import ApplicationError
 from tiendo.core.i18n import LocalizedField
-from tiendo.core.uids import uid_for
+from tiendo.core.uids import uid_unused
 from tiendo.orgunits.models import OrgUnit
 from tiendo.reporting.periods import validate_period
 
@@ -53,7 +53,9 @@ class DataElement(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.uid:
-            self.uid = uid_for("dataelement", self.code)
+            self.uid = uid_unused(
+                "dataelement", self.code, lambda uid: type(self).objects.filter(uid=uid).exists()
+            )
         super().save(*args, **kwargs)
 
 
@@ -178,7 +180,9 @@ class DataSet(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.uid:
-            self.uid = uid_for("dataset", self.code)
+            self.uid = uid_unused(
+                "dataset", self.code, lambda uid: type(self).objects.filter(uid=uid).exists()
+            )
         super().save(*args, **kwargs)
 
 
