@@ -174,3 +174,26 @@ def test_numbers_keep_their_minus_sign_in_a_csv_export_while_formula_like_text_i
     rows = text.splitlines()[1:]
     assert rows[0].split(",")[5] == "-5" and rows[0].split(",")[8] == "'-x"
     assert rows[1].split(",")[5] == "'@SUM(A1)" and rows[1].split(",")[8] == "'+1"
+
+
+def test_an_adx_body_is_a_409_naming_the_root_element(client, small_forms, tinhkhe_reporter):
+    adx = '<adx xmlns="urn:ihe:qrph:adx:2015"><group dataSet="T-XA-Q" orgUnit="21211" period="2026Q1"/></adx>'
+    response = client.post(
+        "/api/dataValueSets", data=adx, content_type="application/adx+xml", **basic(tinhkhe_reporter)
+    )
+    assert response.status_code == 409 and response.json()["property"] == "body"
+    assert "dataValueSet" in response.json()["message"]
+
+
+def test_skip_audit_is_ignored_and_the_import_is_still_audited(client, small_forms, tinhkhe_reporter):
+    from tiendo.core.models import AuditLog
+
+    payload = {
+        "dataSet": "T-XA-Q",
+        "period": "2026Q1",
+        "orgUnit": "21211",
+        "dataValues": [{"dataElement": "T_STAFF", "value": "7"}],
+    }
+    query = "?skipAudit=true&preheatCache=true&skipExistingCheck=true&force=true"
+    assert post_set(client, payload, query, **basic(tinhkhe_reporter)).status_code == 200
+    assert AuditLog.objects.filter(action="datavalueset.import").count() == 1
