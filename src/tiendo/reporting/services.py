@@ -469,7 +469,7 @@ def _reports_of(value: DataValue, *also: int | None) -> list[int]:
     """The reports an admin change of `value` touches: its owner (before and after) and every report
     showing it (an unowned value sits in the cell of each report whose form holds its element)."""
     showing = Submission.objects.filter(value.reports_showing()).values_list("pk", flat=True)
-    return sorted({value.submission_id, *also, *showing} - {None})
+    return sorted({pk for pk in (value.submission_id, *also, *showing) if pk is not None})
 
 
 @transaction.atomic
