@@ -197,3 +197,26 @@ def test_skip_audit_is_ignored_and_the_import_is_still_audited(client, small_for
     query = "?skipAudit=true&preheatCache=true&skipExistingCheck=true&force=true"
     assert post_set(client, payload, query, **basic(tinhkhe_reporter)).status_code == 200
     assert AuditLog.objects.filter(action="datavalueset.import").count() == 1
+
+
+def test_a_session_write_to_data_values_without_csrf_is_refused(small_forms, tinhkhe_reporter):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(tinhkhe_reporter)
+    response = browser.post("/api/dataValues" + KEY + "&value=9")
+    assert response.status_code == 403
+    assert not DataValue.objects.filter(unit__code="21211").exists()
+
+
+def test_a_stored_by_in_the_payload_does_not_hide_who_imported(client, small_forms, tinhkhe_reporter):
+    payload = {
+        "dataSet": "T-XA-Q",
+        "period": "2026Q1",
+        "orgUnit": "21211",
+        "dataValues": [{"dataElement": "T_STAFF", "value": "7", "storedBy": "someone.else"}],
+    }
+    assert post_set(client, payload, **basic(tinhkhe_reporter)).status_code == 200
+    report = Submission.objects.get(unit__code="21211", period="2026Q1")
+    assert report.events.get(action="import").actor == tinhkhe_reporter
+    assert staff().stored_by == tinhkhe_reporter
