@@ -196,6 +196,8 @@ def _read_payload(request: HttpRequest) -> tuple[Any, JsonResponse | None]:
         return None, refused(exc, exc.status_code)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         return None, web_message(400, gettext("JSON không hợp lệ: %(error)s") % {"error": exc})
+    except RecursionError:  # "[[[[…" nested deeper than the parser recurses: a 400, not a 500
+        return None, web_message(400, gettext("JSON lồng nhau quá sâu"), property="body")
 
 
 def _options(request: HttpRequest) -> dict[str, Any]:

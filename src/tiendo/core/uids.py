@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 ALPHABET = "0123456789" + LETTERS
@@ -34,6 +35,17 @@ def uid_for(kind: str, code: str) -> str:
     """The UID of the record of `kind` with this `code`: the same on every install."""
     digest = hashlib.sha256(f"tiendo:{kind}:{code}".encode()).digest()
     return _encode(int.from_bytes(digest, "big"))
+
+
+def uid_unused(kind: str, code: str, taken: Callable[[str], bool]) -> str:
+    """The UID a new record of `kind` with this `code` gets: `uid_for(kind, code)`, unless another
+    record already holds it — one renamed from this code keeps the UID it was given — then the next
+    derivation (`code#2`, `code#3`…), so the save never breaks the unique constraint."""
+    candidate, attempt = uid_for(kind, code), 1
+    while taken(candidate):
+        attempt += 1
+        candidate = uid_for(kind, f"{code}#{attempt}")
+    return candidate
 
 
 def uid_random() -> str:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tiendo.core.i18n import LocalizedField
 from tiendo.core.text import fold_for_search
-from tiendo.core.uids import uid_for
+from tiendo.core.uids import uid_unused
 
 
 class OrgUnit(models.Model):
@@ -50,7 +50,9 @@ class OrgUnit(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.uid:
-            self.uid = uid_for("orgunit", self.code)
+            self.uid = uid_unused(
+                "orgunit", self.code, lambda uid: type(self).objects.filter(uid=uid).exists()
+            )
         self.path = self.compute_path()
         self.search_text = fold_for_search(" ".join([self.code, self.name, self.name_en, *self.aliases]))
         super().save(*args, **kwargs)

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.db import transaction
+from django.db.models import Q
 
 from tiendo.core.admin_mixins import AuditedAdmin
 from tiendo.core.exceptions import ApplicationError
@@ -29,9 +30,11 @@ class DataValueAdmin(admin.ModelAdmin):
 
     @staticmethod
     def _locked(obj: DataValue | None) -> bool:
-        if obj is None or obj.submission is None:
+        """Its owner or any report showing it (an unowned value in a report's cell) is locked."""
+        if obj is None:
             return False
-        return str(obj.submission.status) in {str(status) for status in LOCKED}
+        reports = obj.reports_showing() | Q(pk=obj.submission_id)
+        return Submission.objects.filter(reports, status__in=LOCKED).exists()
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and not self._locked(obj)

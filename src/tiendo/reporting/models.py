@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tiendo.core.exceptions import ApplicationError
 from tiendo.core.i18n import LocalizedField
-from tiendo.core.uids import uid_for
+from tiendo.core.uids import uid_unused
 from tiendo.orgunits.models import OrgUnit
 from tiendo.reporting.periods import validate_period
 
@@ -53,7 +53,9 @@ class DataElement(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.uid:
-            self.uid = uid_for("dataelement", self.code)
+            self.uid = uid_unused(
+                "dataelement", self.code, lambda uid: type(self).objects.filter(uid=uid).exists()
+            )
         super().save(*args, **kwargs)
 
 
@@ -111,14 +113,22 @@ class DataValue(models.Model):
         self.refuse_if_approved()
         return super().delete(*args, **kwargs)
 
+    def reports_showing(self) -> models.Q:
+        """The submissions whose form holds this value's element, for its unit and period."""
+        return models.Q(
+            unit_id=self.unit_id, period=self.period, dataset__form_elements__element_id=self.data_element_id
+        )
+
     def refuse_if_approved(self) -> None:
         """No path changes a value of an approved report (the admin, a shell, a service): the office
         reopens the report first, so the change lands in its trail and is approved again."""
-        owners = models.Q(pk=self.submission_id) if self.submission_id else models.Q()
+        # its owner, and every report that shows it: a report shows each value of its form's
+        # elements for its unit and period, owned or not (an unowned value in an empty cell counts)
+        owners = self.reports_showing()
+        if self.submission_id:
+            owners |= models.Q(pk=self.submission_id)
         if self.pk is not None:
             owners |= models.Q(values__pk=self.pk)
-        if not owners:
-            return
         if Submission.objects.filter(owners, status=Submission.Status.APPROVED).exists():
             raise ApplicationError(
                 _("Giá trị thuộc báo cáo đã duyệt: Văn phòng CĐS phải mở lại báo cáo trước khi sửa"),
@@ -170,7 +180,9 @@ class DataSet(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.uid:
-            self.uid = uid_for("dataset", self.code)
+            self.uid = uid_unused(
+                "dataset", self.code, lambda uid: type(self).objects.filter(uid=uid).exists()
+            )
         super().save(*args, **kwargs)
 
 

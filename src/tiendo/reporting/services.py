@@ -465,6 +465,13 @@ def _admin_trail(actor: Actor, change: dict[str, Any], submission_id: int | None
     _event(submission, actor=actor, action="admin", before=submission.status, changes=[change])
 
 
+def _reports_of(value: DataValue, *also: int | None) -> list[int]:
+    """The reports an admin change of `value` touches: its owner (before and after) and every report
+    showing it (an unowned value sits in the cell of each report whose form holds its element)."""
+    showing = Submission.objects.filter(value.reports_showing()).values_list("pk", flat=True)
+    return sorted({pk for pk in (value.submission_id, *also, *showing) if pk is not None})
+
+
 @transaction.atomic
 def datavalue_admin_save(*, actor: Actor, value: DataValue, changed: list[str]) -> DataValue:
     """The office's edit of one value in the Django admin: refused while its report is submitted or
@@ -476,7 +483,7 @@ def datavalue_admin_save(*, actor: Actor, value: DataValue, changed: list[str]) 
         "old": _show(before.value, before.text_value) if before else None,
         "new": _show(value.value, value.text_value),
     }
-    for submission_id in {before.submission_id if before else None, value.submission_id} - {None}:
+    for submission_id in _reports_of(value, before.submission_id if before else None):
         _admin_trail(actor, change, submission_id)
     value.stored_by = actor if actor.is_authenticated else None
     value.stored_by_label = actor.get_username()
@@ -496,7 +503,8 @@ def datavalue_admin_delete(*, actor: Actor, value: DataValue) -> None:
     """The office deletes one value in the admin: the same rules and trail as an edit."""
     _office_only(actor, gettext("Chỉ Văn phòng CĐS được sửa số liệu trong trang quản trị"))
     change = {"element": value.data_element.code, "old": _show(value.value, value.text_value), "new": None}
-    _admin_trail(actor, change, value.submission_id)
+    for submission_id in _reports_of(value):
+        _admin_trail(actor, change, submission_id)
     audit_record(actor=actor, action="datavalue.delete.admin", obj=value, changes=change)
     value.delete()
 

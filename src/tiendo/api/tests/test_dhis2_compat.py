@@ -375,7 +375,8 @@ def test_every_wrong_json_shape_is_a_json_web_message_never_a_500(client, small_
 def test_the_dhis2_endpoints_are_in_the_openapi_document_with_their_answers(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     answers = paths["/api/dataValueSets"]["post"]["responses"]
-    assert {"200", "400", "401", "403", "409", "413"} <= set(answers)
+    assert {"200", "400", "401", "403", "409", "413", "415"} <= set(answers)
+    assert "404" in paths["/api/dataValues"]["delete"]["responses"]
     for path in ("/api/dataValues", "/api/dataSets", "/api/system/info", "/api/me"):
         assert path in paths
     parameters = {p["name"] for p in paths["/api/dataValueSets"]["get"]["parameters"]}

@@ -282,7 +282,9 @@ def _tombstones(
     by_code = {e.code: e for e in elements}
     unit_list = list(units)
     events = SubmissionEvent.objects.filter(
-        submission__dataset__in=datasets, submission__unit__in=unit_list, action__in=("import", "save")
+        submission__dataset__in=datasets,
+        submission__unit__in=unit_list,
+        action__in=("import", "save", "admin"),
     ).select_related("submission", "submission__unit")
     if query.since:
         events = events.filter(at__gte=query.since)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError, SubElement, tostring
 
@@ -53,6 +54,11 @@ _CSV_FIELDS = dict(
         strict=True,
     )
 )
+# characters XML 1.0 cannot carry, even escaped (C0 controls but tab/newline/return, U+FFFE/U+FFFF)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# what a spreadsheet reads as the start of a formula (OWASP "CSV injection"); "-" only before a non-number
+_FORMULA_START = ("=", "+", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
 _HEADER_FIELDS = ("dataSet", "completeDate", "period", "orgUnit", "attributeOptionCombo")
 _VALUE_FIELDS = tuple(_CSV_FIELDS.values()) + ("created",)
 
@@ -137,12 +143,12 @@ def xml_render(payload: dict[str, Any]) -> bytes:
     root = Element("dataValueSet", {"xmlns": DXF_NAMESPACE})
     for name in _HEADER_FIELDS:
         if payload.get(name):
-            root.set(name, str(payload[name]))
+            root.set(name, _xml_text(payload[name]))
     for value in payload.get("dataValues", []):
         SubElement(
             root,
             "dataValue",
-            {k: _text(value[k]) for k in _VALUE_FIELDS if k in value and value[k] is not None},
+            {k: _xml_text(value[k]) for k in _VALUE_FIELDS if k in value and value[k] is not None},
         )
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(
         root, encoding="utf-8", xml_declaration=False
@@ -155,7 +161,7 @@ def csv_render(payload: dict[str, Any]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for value in payload.get("dataValues", []):
-        writer.writerow([_text(value.get(field, "")) for field in _CSV_FIELDS.values()])
+        writer.writerow([_csv_cell(value.get(field, "")) for field in _CSV_FIELDS.values()])
     return out.getvalue()
 
 
@@ -163,3 +169,17 @@ def _text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return "" if value is None else str(value)
+
+
+def _xml_text(value: object) -> str:
+    """Text an XML parser accepts: a character XML 1.0 cannot hold (a control character a comment
+    typed on the form may carry) becomes U+FFFD, so one value never makes the whole export unreadable."""
+    return _NOT_XML.sub("\ufffd", _text(value))
+
+
+def _csv_cell(value: object) -> str:
+    """A cell a spreadsheet will not run: text starting like a formula (=, +, @, tab, return, or "-"
+    before something that is not a number) gets a leading apostrophe; numbers stay as they are."""
+    text = _text(value)
+    risky = text.startswith(_FORMULA_START) or (text.startswith("-") and not _NUMBER.fullmatch(text))
+    return "'" + text if risky else text

@@ -32,7 +32,8 @@ _CACHE_KEY = "tiendo:dvs-job:{}"
 @task()
 def datavalueset_import_job(*, user_id: int, payload: Any, options: dict[str, Any]) -> dict[str, Any]:
     """Run an import in the background; its ImportSummary (DHIS2's shape) is the result."""
-    actor: Actor = get_user_model().objects.filter(pk=user_id).first() or AnonymousUser()
+    # the starter as they are now: one deactivated since the request (left the office) imports nothing
+    actor: Actor = get_user_model().objects.filter(pk=user_id, is_active=True).first() or AnonymousUser()
     options = dict(options)  # the stored job's arguments stay as they were
     schemes = IdSchemes(**options.pop("id_schemes"))
     summary = datavalueset_import(actor=actor, payload=payload, id_schemes=schemes, **options)

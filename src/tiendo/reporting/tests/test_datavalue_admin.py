@@ -132,3 +132,87 @@ def test_only_the_office_edits_through_the_admin_service(small_forms, tinhkhe_re
     value = staff_of(draft)
     with pytest.raises(PermissionDeniedError):
         datavalue_admin_save(actor=tinhkhe_reporter, value=value, changed=["value"])
+
+
+def test_a_value_without_a_report_cannot_be_slipped_into_an_empty_cell_of_an_approved_report(
+    approved, office_admin
+):
+    """The report shows every value of its form, unit and period, owned or not: an unowned value
+    added to an empty cell would change the approved figures outside its trail."""
+    from tiendo.reporting.models import DataElement
+    from tiendo.reporting.selectors import current_values
+
+    note = DataValue(
+        data_element=DataElement.objects.get(code="T_NOTE"),
+        unit=approved.unit,
+        period=approved.period,
+        text_value="thêm sau khi duyệt",
+        source="manual",
+    )
+    with pytest.raises(ApplicationError) as caught:
+        datavalue_admin_save(actor=office_admin, value=note, changed=["text_value"])
+    assert caught.value.code == "locked"
+    with pytest.raises(ApplicationError):
+        note.save()
+    assert "T_NOTE" not in current_values(approved)
+
+
+def test_an_unowned_value_added_to_a_draft_lands_in_its_trail_and_makes_the_editor_an_author(
+    small_forms, office_admin, tinhkhe_reporter
+):
+    from tiendo.reporting.models import DataElement
+    from tiendo.reporting.services import submission_save, submission_submit
+
+    draft = open_draft(tinhkhe_reporter)
+    values = {"T_LAN_OK": "có", "T_TRAINED": "10", "T_STAFF": "20"}
+    draft = submission_save(actor=tinhkhe_reporter, submission=draft, values=values, version=None).submission
+    note = DataValue(
+        data_element=DataElement.objects.get(code="T_NOTE"),
+        unit=draft.unit,
+        period=draft.period,
+        text_value="văn phòng ghi",
+        source="manual",
+    )
+    datavalue_admin_save(actor=office_admin, value=note, changed=["text_value"])
+    assert draft.events.filter(action="admin", actor=office_admin).exists()
+    report = submission_submit(actor=tinhkhe_reporter, submission=draft, version=None)
+    with pytest.raises(PermissionDeniedError):
+        submission_approve(actor=office_admin, submission=report, version=None)
+
+
+def test_a_value_deleted_in_the_admin_is_exported_as_a_tombstone(client, approved, office_admin):
+    import base64
+
+    from tiendo.reporting.services import datavalue_admin_delete
+
+    reopened = submission_reopen(actor=office_admin, submission=approved, version=None, reason="sai số")
+    datavalue_admin_delete(actor=office_admin, value=staff_of(reopened))
+    token = base64.b64encode(b"office:pw-office").decode()
+    query = {"dataSet": "T-XA-Q", "period": "2026Q1", "orgUnit": "21211", "includeDeleted": "true"}
+    body = client.get("/api/dataValueSets", query, HTTP_AUTHORIZATION="Basic " + token).json()
+    gone = [v for v in body["dataValues"] if v["deleted"]]
+    assert [(v["value"], v["storedBy"]) for v in gone] == [("20", "office")]
+
+
+def test_an_unowned_value_shown_by_a_submitted_report_is_read_only_in_the_admin(
+    client, superuser, small_forms, office_admin, tinhkhe_reporter
+):
+    from tiendo.reporting.models import DataElement
+    from tiendo.reporting.services import submission_save, submission_submit
+
+    draft = open_draft(tinhkhe_reporter)
+    values = {"T_LAN_OK": "có", "T_TRAINED": "10", "T_STAFF": "20"}
+    draft = submission_save(actor=tinhkhe_reporter, submission=draft, values=values, version=None).submission
+    note = DataValue(
+        data_element=DataElement.objects.get(code="T_NOTE"),
+        unit=draft.unit,
+        period=draft.period,
+        text_value="văn phòng ghi",
+        source="manual",
+    )
+    datavalue_admin_save(actor=office_admin, value=note, changed=["text_value"])
+    submission_submit(actor=tinhkhe_reporter, submission=draft, version=None)
+    client.force_login(superuser)
+    response = client.post(change_url(note), form_data(note, text_value="đổi sau khi gửi", value=""))
+    assert response.status_code == 403
+    assert DataValue.objects.get(pk=note.pk).text_value == "văn phòng ghi"

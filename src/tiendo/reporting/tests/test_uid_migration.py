@@ -39,3 +39,18 @@ def test_the_uid_migrations_fill_existing_units_forms_and_elements():
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(leaves)
+
+
+@pytest.mark.django_db
+def test_a_new_record_taking_a_renamed_records_old_code_gets_its_own_uid_not_a_crash(shipped_data):
+    """A UID is derived from the code once and kept when the code changes; a later record given the
+    old code derives the same UID, which must not break its save (the unique constraint)."""
+    from tiendo.reporting.models import DataElement
+
+    first = DataElement.objects.create(code="R2_OLD", name="cũ", value_type="integer")
+    first.code = "R2_NEW"
+    first.save()
+    second = DataElement.objects.create(code="R2_OLD", name="mới", value_type="integer")
+    assert second.uid != first.uid and len(second.uid) == 11
+    assert first.uid == uid_for("dataelement", "R2_OLD")
+    assert DataElement.objects.get(pk=second.pk).uid == second.uid
