@@ -91,6 +91,19 @@ def other_viewer(shipped_data):
 
 
 @pytest.fixture(autouse=True)
+def _vietnamese_first():
+    """Each test starts in Vietnamese, as a reader does. A request the test client makes activates
+    its language in this thread and nothing deactivates it (an English request would otherwise
+    leave the next test, in another file, reading English)."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only, tests only
 

@@ -93,6 +93,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
         "max_size": env_int("TIENDO_DB_POOL_MAX", default=20, minimum=2),
         "timeout": 10,
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # libpq TCP keepalives: a connection to a server that vanished is noticed within a minute and a half
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     # WAL lets readers (dashboards) proceed while a writer (an import) holds the lock.
@@ -157,6 +162,15 @@ TIENDO_REMINDER_DAYS_AFTER = env_int("TIENDO_REMINDER_DAYS_AFTER", default=1, mi
 TIENDO_DATAVALUESETS_MAX_BYTES = env_int(
     "TIENDO_DATAVALUESETS_MAX_BYTES", default=64 * 1024 * 1024, minimum=1
 )
+# Bounds on every import (seconds; 0 = none), so that none can wedge the database (core.db_timeouts):
+# the longest statement, and the longest wait for the import lock or a row lock ("an import is
+# running, retry in N s"). A request's (API, dataValueSets) are short; an operator's command longer.
+TIENDO_IMPORT_STATEMENT_TIMEOUT = env_float("TIENDO_IMPORT_STATEMENT_TIMEOUT", default=60, minimum=0)
+TIENDO_IMPORT_LOCK_TIMEOUT = env_float("TIENDO_IMPORT_LOCK_TIMEOUT", default=5, minimum=0)
+TIENDO_IMPORT_COMMAND_STATEMENT_TIMEOUT = env_float(
+    "TIENDO_IMPORT_COMMAND_STATEMENT_TIMEOUT", default=1800, minimum=0
+)
+TIENDO_IMPORT_COMMAND_LOCK_TIMEOUT = env_float("TIENDO_IMPORT_COMMAND_LOCK_TIMEOUT", default=60, minimum=0)
 TIENDO_SITE_URL = env_str("TIENDO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env_str("TIENDO_FROM_EMAIL", "tiendo@localhost")
 
@@ -164,6 +178,11 @@ DEFAULT_FROM_EMAIL = env_str("TIENDO_FROM_EMAIL", "tiendo@localhost")
 # AUTHENTICATION_BACKENDS): HTTP Basic, `Authorization: ApiToken …` or the session.
 TIENDO_API_AUTHENTICATOR = "tiendo.api.auth.authenticate_request"
 
+# PAdES B-T (documents.signing): an RFC 3161 time-stamp authority for sealed PDFs; empty: PAdES B-B.
+TIENDO_TSA_URL = env_str("TIENDO_TSA_URL").strip()
+TIENDO_TSA_USERNAME = env_str("TIENDO_TSA_USERNAME")
+TIENDO_TSA_PASSWORD = env_str("TIENDO_TSA_PASSWORD")
+TIENDO_TSA_TIMEOUT = env_int("TIENDO_TSA_TIMEOUT", default=10, minimum=1)
 # --- Transport security and browser policies (issue 10, "security" part) ------------------------
 # Every setting `check --deploy` asks for comes from the environment (docs/operator-guide.md,
 # "Production"). TIENDO_HTTPS=true turns on the set a site served only over HTTPS needs; each
@@ -215,7 +234,8 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
-        "frame-ancestors": ["'none'"],
+        # the same choice as X_FRAME_OPTIONS: browsers obey frame-ancestors over X-Frame-Options
+        "frame-ancestors": ["'self'" if X_FRAME_OPTIONS == "SAMEORIGIN" else "'none'"],
         **({"report-uri": [env_str("TIENDO_CSP_REPORT_URI")]} if env_str("TIENDO_CSP_REPORT_URI") else {}),
     },
 }

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
+from tiendo.api import dhis2_resources
 from tiendo.api.api import api
 from tiendo.api.dhis2 import data_value_sets
 from tiendo.documents import views as document_views
@@ -64,6 +65,7 @@ urlpatterns = [
     ),
     path("forms/", reporting_views.form_index, name="form-list"),
     path("forms/<str:code>/", reporting_views.form_detail, name="form-detail"),
+    path("forms/<str:code>/four-eyes/", reporting_views.form_four_eyes, name="form-four-eyes"),
     path("tokens/", web_views.api_tokens, name="api-tokens"),
     re_path(
         r"^tokens/(?P<token_id>[0-9]+)/(?P<action>revoke|rotate)/$",
@@ -102,7 +104,39 @@ urlpatterns = [
     path("api/v1/", api.urls),
     # DHIS2 clients call /api/dataValueSets, /api/dataValueSets.json or /api/<version>/dataValueSets
     re_path(
-        r"^api/(?:(?P<version>\d{2})/)?dataValueSets(?:\.json)?$", data_value_sets, name="dhis2-datavaluesets"
+        r"^api/(?:(?P<version>\d{2})/)?dataValueSets(?:\.(?P<fmt>json|xml|csv))?$",
+        data_value_sets,
+        name="dhis2-datavaluesets",
+    ),
+    # the other DHIS2 resources clients call (docs/dhis2-compatibility.md)
+    re_path(
+        r"^api/(?:(?P<version>\d{2})/)?system/info(?:\.json)?$",
+        dhis2_resources.system_info,
+        name="dhis2-system-info",
+    ),
+    re_path(r"^api/(?:(?P<version>\d{2})/)?me(?:\.json)?$", dhis2_resources.me, name="dhis2-me"),
+    re_path(
+        r"^api/(?:(?P<version>\d{2})/)?dataValues(?:\.json)?$",
+        dhis2_resources.data_values,
+        name="dhis2-datavalues",
+    ),
+    re_path(
+        r"^api/(?:(?P<version>\d{2})/)?dataSets(?:\.json)?$", dhis2_resources.data_sets, name="dhis2-datasets"
+    ),
+    re_path(
+        r"^api/(?:(?P<version>\d{2})/)?dataSets/(?P<uid>[^/]+?)(?:\.json)?$",
+        dhis2_resources.data_sets,
+        name="dhis2-dataset",
+    ),
+    re_path(
+        r"^api/(?:(?P<version>\d{2})/)?system/tasks/DATAVALUE_IMPORT/(?P<job_id>[^/]+?)(?:\.json)?$",
+        dhis2_resources.job_notifications,
+        name="dhis2-job",
+    ),
+    re_path(
+        r"^api/(?:(?P<version>\d{2})/)?system/taskSummaries/DATAVALUE_IMPORT/(?P<job_id>[^/]+?)(?:\.json)?$",
+        dhis2_resources.job_summary,
+        name="dhis2-job-summary",
     ),
     path("admin/", admin.site.urls),
 ]

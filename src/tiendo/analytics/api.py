@@ -10,13 +10,14 @@ from decimal import Decimal
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from tiendo.analytics.drilldown import indicator_by_unit
 from tiendo.analytics.feed import dossiers_import
 from tiendo.analytics.schemas import DossierBatchIn, DossierBatchOut
 from tiendo.analytics.selectors import IndicatorRow, indicator_history, indicator_row, indicator_rows
-from tiendo.core.api_access import WRITE
+from tiendo.core.api_access import WRITE, raises
+from tiendo.core.api_paging import Pages
 from tiendo.core.cache import cached_briefly_async
 from tiendo.core.exceptions import ApplicationError
 from tiendo.plans.schemas import DrillDownOut, IndicatorDetailOut, IndicatorOut, UnitValueOut
@@ -91,7 +92,7 @@ def indicator_out(row: IndicatorRow) -> dict:
     operation_id="tiendo_plans_api_plans_indicators",
     summary="A plan's indicators with value and verdict",
 )
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages)
 def plans_indicators(request: HttpRequest, plan_id: int):
     plan = plan_get(user=request.user, plan_id=plan_id)
     return [indicator_out(row) for row in indicator_rows(user=request.user, plan=plan)]
@@ -137,6 +138,7 @@ def indicators_get(request: HttpRequest, indicator_id: int):
     "/indicators/{indicator_id}/units",
     response=DrillDownOut,
     operation_id="tiendo_plans_api_indicators_units",
+    openapi_extra=raises(400),  # ?period= not a period identifier
     summary="The indicator unit by unit (approved data), ranked; worst first",
 )
 async def indicators_units(request: HttpRequest, indicator_id: int, period: str | None = None):

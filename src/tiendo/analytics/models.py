@@ -1,9 +1,23 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tiendo.orgunits.models import OrgUnit
+
+# Every time of a dossier lies in this window, Vietnamese time (UTC+7, no daylight saving): from
+# 2000-01-01 00:00 to 2100-12-31 24:00. The feed's check and the table's constraints say the same
+# (docs/dossier-feed-format.md); a year like 0999 broke every page that counts by month (issue 10).
+VIETNAM = timezone(timedelta(hours=7))
+TIMES_FROM = datetime(2000, 1, 1, tzinfo=VIETNAM)
+TIMES_BEFORE = datetime(2101, 1, 1, tzinfo=VIETNAM)
+
+
+def _in_window(name: str, *, optional: bool) -> models.Q:
+    inside = models.Q(**{f"{name}__gte": TIMES_FROM, f"{name}__lt": TIMES_BEFORE})
+    return models.Q(**{f"{name}__isnull": True}) | inside if optional else inside
 
 
 class Dossier(models.Model):
@@ -83,6 +97,15 @@ class Dossier(models.Model):
                 condition=models.Q(resolved_at__isnull=True)
                 | models.Q(resolved_at__gte=models.F("received_at")),
                 name="dossier_resolved_after_received",
+            ),
+            models.CheckConstraint(
+                condition=_in_window("received_at", optional=False), name="dossier_received_in_window"
+            ),
+            models.CheckConstraint(
+                condition=_in_window("due_at", optional=True), name="dossier_due_in_window"
+            ),
+            models.CheckConstraint(
+                condition=_in_window("resolved_at", optional=True), name="dossier_resolved_in_window"
             ),
         ]
 

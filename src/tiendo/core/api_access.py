@@ -44,3 +44,32 @@ def _authenticator(path: str) -> Authenticator:
 
 SIGNED_IN = SystemOrSessionAuth(scope="read")
 WRITE = SystemOrSessionAuth(scope="write")
+
+
+# The error answers an operation may give, documented in /api/v1/openapi.json with the one error
+# shape. tiendo.api adds those that follow from an operation's shape (a body, path or typed
+# parameters, auth); a domain router adds the ones its own rules raise: `openapi_extra=raises(409)`.
+ERROR_SCHEMA_REF = "#/components/schemas/Error"
+ERROR_DESCRIPTIONS = {
+    400: "Bad request: a domain rule refused the input, or the body is not JSON",
+    401: "Authentication required (HTTP Basic, `Authorization: ApiToken …` or a session)",
+    403: "Forbidden: the user may not do this, the token lacks the write scope, or CSRF failed",
+    404: "Not found, or not visible to the caller (existence is not revealed)",
+    409: "Conflict: the object changed since the version sent, or its state forbids the step",
+    413: "Request body larger than DATA_UPLOAD_MAX_MEMORY_SIZE",
+    422: "Invalid input: a parameter or field breaks its type or bound, or the data fails validation",
+    429: "Too many requests",
+}
+
+
+def error_response_doc(status: int) -> dict[str, Any]:
+    """One error response of the OpenAPI document: its description and the error shape."""
+    return {
+        "description": ERROR_DESCRIPTIONS[status],
+        "content": {"application/json": {"schema": {"$ref": ERROR_SCHEMA_REF}}},
+    }
+
+
+def raises(*statuses: int) -> dict[str, Any]:
+    """`openapi_extra` of an operation that answers these error statuses from its own rules."""
+    return {"responses": {status: error_response_doc(status) for status in statuses}}

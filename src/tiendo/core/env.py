@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 
 
 def operator_language() -> str:
@@ -51,7 +51,7 @@ def env_str(name: str, default: str = "") -> str:
 
 def env_bool(name: str, *, default: bool) -> bool:
     raw = os.environ.get(name)
-    if raw is None:
+    if raw is None or not raw.strip():  # unset or empty (`X=${X:-}` in compose): the default, as env_int
         return default
     value = raw.strip().lower()
     if value in _TRUE:

@@ -82,6 +82,44 @@ def format_loc(loc: Sequence[str | int]) -> str:
     return text
 
 
+MAX_BYTES = 1024 * 1024  # the largest shipped file (the forms) is 70 KB
+MAX_DEPTH = 20  # a plan nests 5 levels, a form 6
+
+
+class BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing anchors and aliases (so merge keys too) and deep nesting, each
+    with the line where it happens."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise yaml.composer.ComposerError(
+                None, None, _("không được dùng neo và bí danh YAML (&, *)"), event.start_mark
+            )
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, _("lồng quá sâu (tối đa %(max)s cấp)") % {"max": MAX_DEPTH}, event.start_mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """A value YAML cannot build (a date like 2027-02-30) is an error at its line, not a traceback."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError, TypeError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, _("giá trị không hợp lệ (%(detail)s)") % {"detail": exc}, node.start_mark
+            ) from None
+
+
 @dataclass
 class YamlDocument:
     path: Path
@@ -90,15 +128,28 @@ class YamlDocument:
 
     @classmethod
     def load(cls, path: Path) -> YamlDocument:
+        """The file's data and its node tree (for lines), or FileValidationError with the line.
+
+        Bounded: MAX_BYTES, MAX_DEPTH levels, and no anchors or aliases — a plan or form file never
+        needs them, and a few kilobytes of nested aliases expand to millions of nodes."""
         try:
+            size = path.stat().st_size
+            if size > MAX_BYTES:
+                message = _("tệp quá lớn (%(size)s KB, tối đa %(max)s KB)") % {
+                    "size": size // 1024,
+                    "max": MAX_BYTES // 1024,
+                }
+                raise FileValidationError([f"{path.name}: {message}"])
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise FileValidationError([f"{path}: " + _("không tìm thấy tệp")]) from None
         except UnicodeDecodeError as exc:
             raise FileValidationError([f"{path}: " + _("tệp không phải UTF-8") + f" ({exc})"]) from None
+        loader = None
         try:
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
-            data = yaml.safe_load(text)
+            loader = BoundedLoader(text)  # refuses unprintable characters already
+            root = loader.get_single_node()
+            data = loader.construct_document(root) if root is not None else None
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = f":{mark.line + 1}" if mark else ""
@@ -108,6 +159,9 @@ class YamlDocument:
             ) from None
         except yaml.YAMLError as exc:
             raise FileValidationError([f"{path.name}: " + _("YAML không hợp lệ") + f": {exc}"]) from None
+        finally:
+            if loader is not None:
+                loader.dispose()
         return cls(path=path, data=data, root=root)
 
     def line_of(self, loc: Sequence[str | int]) -> int | None:

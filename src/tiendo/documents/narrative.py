@@ -13,12 +13,14 @@ An unknown placeholder is an error that names it — never a blank in the output
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
+from tiendo.core.bounded import run_bounded
 from tiendo.core.exceptions import ApplicationError
 from tiendo.core.formatting import vnum
 from tiendo.documents.report import ISSUER, EvaluationReport, ResultRow
@@ -50,6 +52,49 @@ class Paragraph:
 
 MAX_OUTPUT = 100_000  # characters: a report's narrative is a few pages
 MAX_OPERAND = 10_000  # for ** and *: no 9**9**9, no "x" * 10**10, even folded at compile time
+
+
+RENDER_SECONDS = 3.0  # a real narrative renders in milliseconds
+RENDER_MEMORY = 256 * 1024 * 1024  # bytes the render may add to the process
+
+
+def _render_text(template: Template, context: dict) -> str:
+    """The render, streamed: stops as soon as the text passes MAX_OUTPUT."""
+    chunks: list[str] = []
+    size = 0
+    try:
+        for chunk in template.generate(context):
+            size += len(chunk)
+            if size > MAX_OUTPUT:
+                raise TemplateInvalidError(
+                    _("Kết quả quá dài (tối đa %(max)s ký tự)") % {"max": vnum(MAX_OUTPUT)}
+                )
+            chunks.append(chunk)
+    except UndefinedError as exc:
+        raise TemplateInvalidError(
+            _("Chỗ điền không xác định: %(detail)s") % {"detail": exc.message}
+        ) from None
+    except TemplateInvalidError:
+        raise
+    except MemoryError:
+        raise TemplateInvalidError(_("Mẫu cần quá nhiều bộ nhớ khi điền")) from None
+    except Exception as exc:  # a sandbox refusal or a type error in an expression
+        raise TemplateInvalidError(_("Không điền được: %(detail)s") % {"detail": exc}) from None
+    return "".join(chunks)
+
+
+def _isolated(work: Callable[[], str]) -> str:
+    """`work()` in a forked child bounded by RENDER_SECONDS and RENDER_MEMORY (tiendo.core.bounded)."""
+    text = run_bounded(
+        work,
+        seconds=RENDER_SECONDS,
+        memory=RENDER_MEMORY,
+        too_long=_("Điền mẫu quá lâu (quá %(seconds)s giây): kiểm tra các vòng lặp")
+        % {"seconds": vnum(RENDER_SECONDS)},
+        too_big=_("Mẫu cần quá nhiều bộ nhớ khi điền"),
+        refuse=TemplateInvalidError,
+    )
+    return str(text)
 
 
 class _Env(SandboxedEnvironment):
@@ -121,8 +166,9 @@ def _context(report: EvaluationReport) -> dict:
     }
 
 
-def compile_narrative(body: str):
-    """The template, or TemplateInvalidError (syntax with its line, too long, nested too deeply)."""
+def _compile(body: str) -> Template:
+    """The template, or TemplateInvalidError (syntax with its line, too long, nested too deeply).
+    Jinja folds constant expressions while compiling (`"x"|center(10**9)`), so this runs in the child."""
     if len(body) > MAX_OUTPUT:
         raise TemplateInvalidError(_("Nội dung quá dài (tối đa %(max)s ký tự)") % {"max": vnum(MAX_OUTPUT)})
     try:
@@ -138,21 +184,24 @@ def compile_narrative(body: str):
         ) from None
 
 
+def compile_narrative(body: str) -> None:
+    """Check that the text compiles (in a bounded child); TemplateInvalidError says why not."""
+
+    def check() -> str:
+        _compile(body)
+        return ""
+
+    _isolated(check)
+
+
 def render_narrative(body: str, report: EvaluationReport) -> list[Paragraph]:
-    """Fill the placeholders; raise TemplateInvalidError naming the first unknown one (with its line)."""
-    template = compile_narrative(body)
-    try:
-        text = template.render(_context(report))
-    except UndefinedError as exc:
-        raise TemplateInvalidError(
-            _("Chỗ điền không xác định: %(detail)s") % {"detail": exc.message}
-        ) from None
-    except TemplateInvalidError:
-        raise
-    except Exception as exc:  # a sandbox refusal or a type error in an expression
-        raise TemplateInvalidError(_("Không điền được: %(detail)s") % {"detail": exc}) from None
-    if len(text) > MAX_OUTPUT:
-        raise TemplateInvalidError(_("Kết quả quá dài (tối đa %(max)s ký tự)") % {"max": vnum(MAX_OUTPUT)})
+    """Fill the placeholders; raise TemplateInvalidError naming the first unknown one (with its line).
+
+    The render runs in a child process (fork) with RENDER_SECONDS and RENDER_MEMORY: a template that
+    loops for minutes or builds a huge string is stopped there and refused, whatever construct it uses
+    (the sandbox's own bounds above catch the common ones with a precise message)."""
+    context = _context(report)
+    text = _isolated(lambda: _render_text(_compile(body), context))
     paragraphs = []
     for line in text.splitlines():
         line = line.strip()

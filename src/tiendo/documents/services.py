@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
@@ -152,7 +153,13 @@ def pdf_sign(
         actor_label=actor_label,
         action="pdf.sign",
         obj=certificate,
-        changes={"reason": reason, "sha256": hashlib.sha256(signed).hexdigest(), "bytes": len(signed)},
+        changes={
+            "reason": reason,
+            "sha256": hashlib.sha256(signed).hexdigest(),
+            "bytes": len(signed),
+            "profile": "PAdES B-T" if settings.TIENDO_TSA_URL else "PAdES B-B",
+            "tsa": settings.TIENDO_TSA_URL,
+        },
     )
     return signed
 

@@ -30,7 +30,7 @@ from tiendo.documents.services import (
     signing_certificate_upload,
     submission_seal,
 )
-from tiendo.documents.signing import MAX_PDF_BYTES, file_too_large, verify_pdf_bytes
+from tiendo.documents.signing import MAX_PDF_BYTES, MAX_PKCS12_BYTES, file_too_large, verify_pdf_bytes
 from tiendo.documents.submission_sheet import render_submission_docx
 from tiendo.documents.unit_report import render_unit_docx, unit_report
 from tiendo.documents.xlsx_writer import render_xlsx
@@ -214,9 +214,6 @@ def submission_pdf(request: HttpRequest, dataset_code: str, unit_code: str, peri
         return docx_to_pdf(render_submission_docx(submission))
 
     return _download(build, "pdf", f"{dataset_code}-{unit_code}-{period}{'-da-ky' if sealed else ''}.pdf")
-
-
-MAX_PKCS12_BYTES = 200 * 1024
 
 
 def _too_large(request: HttpRequest, limit: int) -> bool:

@@ -8,6 +8,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from tiendo.core.spreadsheet import append_row
 from tiendo.documents.report import EvaluationReport
 
 BOLD = Font(name="Times New Roman", bold=True)
@@ -56,15 +57,12 @@ def render_xlsx(report: EvaluationReport) -> bytes:
 
 
 def _sheet(sheet, header: list[str], rows: list[list], *, widths: list[int]) -> None:
-    sheet.append(header)
+    append_row(sheet, header)
     for cell in sheet[1]:
         cell.font = BOLD
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
     for row in rows:
-        sheet.append(row)
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
-                cell.data_type = "s"  # text that looks like a formula stays text
+        append_row(sheet, row)  # text that looks like a formula stays text
     for line in sheet.iter_rows(min_row=2):
         for cell in line:
             cell.font = NORMAL

@@ -1,8 +1,10 @@
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from tiendo.core.api_access import raises
+from tiendo.core.api_paging import Pages
 from tiendo.core.exceptions import ApplicationError
 from tiendo.orgunits.models import OrgUnit
 from tiendo.orgunits.schemas import OrgUnitListIn, OrgUnitOut
@@ -11,8 +13,13 @@ from tiendo.orgunits.selectors import unit_get, unit_list
 router = Router(tags=["orgunits"])
 
 
-@router.get("/orgunits", response=list[OrgUnitOut], summary="List units (province, communes, agencies)")
-@paginate(PageNumberPagination, page_size=100)
+@router.get(
+    "/orgunits",
+    response=list[OrgUnitOut],
+    summary="List units (province, communes, agencies)",
+    openapi_extra=raises(400),  # ?kind= not a kind of unit
+)
+@paginate(Pages)
 def orgunits_list(request: HttpRequest, filters: Query[OrgUnitListIn]):
     if filters.kind and filters.kind not in OrgUnit.Kind.values:
         kinds = ", ".join(OrgUnit.Kind.values)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tiendo.core.i18n import LocalizedField
 from tiendo.core.text import fold_for_search
+from tiendo.core.uids import uid_unused
 
 
 class OrgUnit(models.Model):
@@ -24,6 +25,9 @@ class OrgUnit(models.Model):
         AGENCY = "agency", _("Cơ quan, đơn vị")
 
     code = models.CharField(max_length=20, unique=True)
+    uid = models.CharField(
+        max_length=11, unique=True, editable=False, help_text="DHIS2-style UID, derived from the code"
+    )
     name = models.CharField(max_length=200)
     name_en = models.CharField(max_length=200, blank=True)
     display_name = LocalizedField("name")
@@ -45,6 +49,10 @@ class OrgUnit(models.Model):
         return self.name
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.uid:
+            self.uid = uid_unused(
+                "orgunit", self.code, lambda uid: type(self).objects.filter(uid=uid).exists()
+            )
         self.path = self.compute_path()
         self.search_text = fold_for_search(" ".join([self.code, self.name, self.name_en, *self.aliases]))
         super().save(*args, **kwargs)

@@ -3,8 +3,9 @@ analytics, so those operations live in tiendo.analytics.api (same paths, tags an
 
 from django.http import HttpRequest
 from ninja import Router
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from tiendo.core.api_paging import Pages
 from tiendo.plans.schemas import PlanOut
 from tiendo.plans.selectors import plan_get, plan_list
 
@@ -12,7 +13,7 @@ router = Router(tags=["plans"])
 
 
 @router.get("/plans", response=list[PlanOut], summary="List plans")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages)
 def plans_list(request: HttpRequest):
     return plan_list(user=request.user)
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from pydantic import Field
 
+from tiendo.core.db_timeouts import Bound, import_bounded, import_limits_set
 from tiendo.core.exceptions import PermissionDeniedError
 from tiendo.core.types import Actor
 from tiendo.core.writer import AuditedWriter
@@ -65,7 +66,9 @@ def forms_load(*, path: Path, actor: Actor | None = None) -> FormsLoadReport:
         actor_label="tiendo load-forms",
         report=report,
     )
-    with transaction.atomic():
+    bound: Bound = "command" if actor is None else "request"
+    with import_bounded(bound), transaction.atomic():
+        import_limits_set(bound)  # statement and lock timeouts (issue 10)
         elements = forms_write(forms_file, writer=writer, path=path)
         if forms_file.indicator_sources is not None:
             sources_write(forms_file.indicator_sources, writer=writer, elements=elements)

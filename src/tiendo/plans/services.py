@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from tiendo.core.db_timeouts import Bound, import_bounded, import_limits_set
 from tiendo.core.exceptions import ApplicationError, PermissionDeniedError
 from tiendo.core.types import Actor
 from tiendo.core.writer import AuditedWriter, ChangeReport
@@ -186,8 +187,10 @@ def plan_load(*, path: Path, actor: Actor | None = None, actor_label: str = "") 
     errors = _check_semantics(document, plan_file)
     if errors:
         document.fail(errors)
+    bound: Bound = "command" if actor is None else "request"
     try:
-        with transaction.atomic():
+        with import_bounded(bound), transaction.atomic():
+            import_limits_set(bound)  # statement and lock timeouts (issue 10)
             return _write_plan(
                 plan_file, path=path, actor=actor, actor_label=actor_label or "tiendo load-plan"
             )

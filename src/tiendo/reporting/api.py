@@ -1,9 +1,10 @@
 from django.http import HttpRequest
-from ninja import Router
-from ninja.pagination import PageNumberPagination, paginate
+from ninja import Query, Router
+from ninja.pagination import paginate
 from ninja.responses import Status
 
-from tiendo.core.api_access import SIGNED_IN, WRITE
+from tiendo.core.api_access import SIGNED_IN, WRITE, raises
+from tiendo.core.api_paging import Pages
 from tiendo.orgunits.selectors import unit_get
 from tiendo.reporting.models import DataSet, Submission
 from tiendo.reporting.periods import cutoff_window, deadline, period_label, periods_of_year
@@ -31,6 +32,7 @@ from tiendo.reporting.services import submission_open, submission_save, submissi
 from tiendo.reporting.workflow import STEPS, Step
 
 router = Router(tags=["reporting"])
+MIN_YEAR, MAX_YEAR = 2000, 2100  # as the dossier feed's window (docs/security.md, issue 10)
 
 
 def _form(dataset: DataSet) -> dict:
@@ -97,7 +99,7 @@ def _detail(s: Submission) -> dict:
 
 
 @router.get("/forms", response=list[FormOut], summary="Reporting forms (biểu mẫu)")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages)
 def forms_list(request: HttpRequest):
     return [_form(d) for d in dataset_list(user=request.user).prefetch_related("units")]
 
@@ -140,7 +142,11 @@ def forms_get(request: HttpRequest, code: str):
     response=list[PeriodOut],
     summary="A form's periods of a year, with cut-off and deadline",
 )
-def forms_periods(request: HttpRequest, code: str, year: int):
+def forms_periods(
+    request: HttpRequest,
+    code: str,
+    year: int = Query(..., ge=MIN_YEAR, le=MAX_YEAR, description="the years tiendo reports: 2000–2100"),
+):
     dataset = dataset_get(user=request.user, code=code)
     result = []
     for period in periods_of_year(dataset.period_type, year):
@@ -160,9 +166,13 @@ def forms_periods(request: HttpRequest, code: str, year: int):
 
 
 @router.get(
-    "/submissions", response=list[SubmissionOut], auth=SIGNED_IN, summary="Submissions the user may see"
+    "/submissions",
+    response=list[SubmissionOut],
+    auth=SIGNED_IN,
+    summary="Submissions the user may see",
+    openapi_extra=raises(404),  # ?form= a form the user may not see
 )
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages)
 def submissions_list(
     request: HttpRequest, form: str | None = None, period: str | None = None, status: str | None = None
 ):
@@ -178,6 +188,7 @@ def submissions_list(
     response={200: SubmissionOut, 201: SubmissionOut},
     auth=WRITE,
     summary="Open (create) the unit's submission",
+    openapi_extra=raises(404),  # the form or the unit
 )
 def submissions_open(request: HttpRequest, body: SubmissionOpenIn):
     dataset = dataset_get(user=request.user, code=body.form)
@@ -202,6 +213,7 @@ def submissions_get(request: HttpRequest, submission_id: int):
     response=SubmissionDetailOut,
     auth=WRITE,
     summary="Save values (a draft)",
+    openapi_extra=raises(409),  # another version
 )
 def submissions_save(request: HttpRequest, submission_id: int, body: ValuesIn):
     submission = submission_get(user=request.user, submission_id=submission_id)
@@ -237,6 +249,7 @@ def _step_operation(step: Step) -> None:
         summary=step.summary,
         operation_id=f"tiendo_reporting_api_submissions_{step.name}",
         url_name=f"submissions_{step.name}",
+        openapi_extra=raises(409),  # another version
     )(take)
 
 

@@ -7,11 +7,15 @@ Forms, submissions and their workflow arrive with the Reporting issue.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tiendo.core.exceptions import ApplicationError
 from tiendo.core.i18n import LocalizedField
+from tiendo.core.uids import uid_unused
 from tiendo.orgunits.models import OrgUnit
 from tiendo.reporting.periods import validate_period
 
@@ -31,6 +35,9 @@ class DataElement(models.Model):
         NONE = "none", _("Không cộng dồn")
 
     code = models.CharField(max_length=80, unique=True)
+    uid = models.CharField(
+        max_length=11, unique=True, editable=False, help_text="DHIS2-style UID, derived from the code"
+    )
     name = models.CharField(max_length=500)
     name_en = models.CharField(max_length=500, blank=True)
     display_name = LocalizedField("name")
@@ -43,6 +50,13 @@ class DataElement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.uid:
+            self.uid = uid_unused(
+                "dataelement", self.code, lambda uid: type(self).objects.filter(uid=uid).exists()
+            )
+        super().save(*args, **kwargs)
 
 
 class DataValue(models.Model):
@@ -91,6 +105,37 @@ class DataValue(models.Model):
     def __str__(self) -> str:
         return f"{self.data_element.code} {self.unit.code} {self.period} = {self.value if self.value is not None else self.text_value}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.refuse_if_approved()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        self.refuse_if_approved()
+        return super().delete(*args, **kwargs)
+
+    def reports_showing(self) -> models.Q:
+        """The submissions whose form holds this value's element, for its unit and period."""
+        return models.Q(
+            unit_id=self.unit_id, period=self.period, dataset__form_elements__element_id=self.data_element_id
+        )
+
+    def refuse_if_approved(self) -> None:
+        """No path changes a value of an approved report (the admin, a shell, a service): the office
+        reopens the report first, so the change lands in its trail and is approved again."""
+        # its owner, and every report that shows it: a report shows each value of its form's
+        # elements for its unit and period, owned or not (an unowned value in an empty cell counts)
+        owners = self.reports_showing()
+        if self.submission_id:
+            owners |= models.Q(pk=self.submission_id)
+        if self.pk is not None:
+            owners |= models.Q(values__pk=self.pk)
+        if Submission.objects.filter(owners, status=Submission.Status.APPROVED).exists():
+            raise ApplicationError(
+                _("Giá trị thuộc báo cáo đã duyệt: Văn phòng CĐS phải mở lại báo cáo trước khi sửa"),
+                code="locked",
+                field="value",
+            )
+
 
 class DataSet(models.Model):
     """A reporting form (biểu mẫu): data elements, one period type, the units that report it."""
@@ -102,6 +147,9 @@ class DataSet(models.Model):
         YEARLY = "yearly", _("Hằng năm")
 
     code = models.CharField(max_length=40, unique=True, help_text="ASCII id, the dataSet of dataValueSets")
+    uid = models.CharField(
+        max_length=11, unique=True, editable=False, help_text="DHIS2-style UID, derived from the code"
+    )
     symbol = models.CharField(max_length=100, help_text="as printed, e.g. Biểu số 01/CĐS")
     title = models.CharField(max_length=300)
     title_en = models.CharField(max_length=300, blank=True)
@@ -129,6 +177,13 @@ class DataSet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.symbol} – {self.title}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.uid:
+            self.uid = uid_unused(
+                "dataset", self.code, lambda uid: type(self).objects.filter(uid=uid).exists()
+            )
+        super().save(*args, **kwargs)
 
 
 class DataSetSection(models.Model):
@@ -240,6 +295,7 @@ class SubmissionEvent(models.Model):
         "approve": _("Duyệt"),
         "return": _("Trả lại"),
         "reopen": _("Mở lại"),
+        "admin": _("Sửa trong trang quản trị"),
     }
 
     class Meta:
@@ -251,6 +307,45 @@ class SubmissionEvent(models.Model):
     @property
     def action_label(self) -> str:
         return str(self.ACTION_LABELS.get(self.action, self.action))
+
+
+class FourEyesException(models.Model):
+    """The office's named exception to the four-eyes rule for one form (and one unit, or all of its
+    units): there, whoever submitted or entered a report may also approve it (e.g. a commune with one
+    official). Granted and withdrawn only by the CĐS office, through services that audit it."""
+
+    dataset = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="four_eyes_exceptions")
+    unit = models.ForeignKey(
+        OrgUnit,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="empty: every unit the form is assigned to",
+    )
+    name = models.CharField(max_length=300, help_text="why, as the office wrote it")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["dataset", "unit__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dataset", "unit"],
+                condition=models.Q(unit__isnull=False),
+                name="foureyesexception_form_unit_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["dataset"],
+                condition=models.Q(unit__isnull=True),
+                name="foureyesexception_form_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset.code} {self.unit.code if self.unit else '*'}: {self.name}"
 
 
 class ApiToken(models.Model):

@@ -21,8 +21,16 @@ from tiendo.core.exceptions import ApplicationError, NotFoundError, PermissionDe
 from tiendo.core.services import audit_record
 from tiendo.core.types import Actor
 from tiendo.orgunits.models import OrgUnit
+from tiendo.orgunits.selectors import user_is_office_admin
 from tiendo.reporting import permissions
-from tiendo.reporting.models import DataElement, DataSet, DataValue, Submission, SubmissionEvent
+from tiendo.reporting.models import (
+    DataElement,
+    DataSet,
+    DataValue,
+    FourEyesException,
+    Submission,
+    SubmissionEvent,
+)
 from tiendo.reporting.periods import parse_period
 from tiendo.reporting.selectors import current_values, rule_elements, submission_validate
 from tiendo.reporting.validation import MACHINE, Violation, parse_inputs
@@ -32,6 +40,10 @@ __all__ = [
     "ConflictError",
     "SaveResult",
     "SubmissionInvalidError",
+    "datavalue_admin_delete",
+    "datavalue_admin_save",
+    "four_eyes_exception_grant",
+    "four_eyes_exception_revoke",
     "notifications_mark_read",
     "submission_approve",
     "submission_open",
@@ -317,7 +329,7 @@ def _take(
 ) -> Submission:
     """Take one step of the workflow table: lock, check, change the state, record the event."""
     submission = _lock(submission.pk, version=version)
-    step.require(actor, submission, reason)
+    exception = step.require(actor, submission, reason)
     if step.name == "submit":
         blocking = _unexplained(submission)
         if blocking:
@@ -325,7 +337,12 @@ def _take(
     reason = reason.strip() if step.needs_reason else ""
     before = submission.status
     _bump(submission, status=step.target, **step.stamp(actor, reason))
-    _event(submission, actor=actor, action=step.name, before=before, reason=reason, actor_label=actor_label)
+    note = (
+        gettext("Tự duyệt theo ngoại lệ bốn mắt của Văn phòng CĐS: %(name)s") % {"name": exception.name}
+        if exception is not None
+        else reason
+    )
+    _event(submission, actor=actor, action=step.name, before=before, reason=note, actor_label=actor_label)
     return submission
 
 
@@ -380,6 +397,116 @@ def submission_reopen(
     return submission_transition(
         actor=actor, submission=submission, step="reopen", version=version, reason=reason
     )
+
+
+def _office_only(actor: Actor, message: str) -> None:
+    if not user_is_office_admin(actor):
+        raise PermissionDeniedError(message)
+
+
+@transaction.atomic
+def four_eyes_exception_grant(
+    *, actor: Actor, dataset: DataSet, unit: OrgUnit | None = None, name: str
+) -> FourEyesException:
+    """The office lets the authors of `dataset`'s reports (of `unit`, or of every unit) approve them
+    too, for the reason `name` (e.g. a commune with one official). Audited; shown on the form's page."""
+    _office_only(actor, gettext("Chỉ Văn phòng CĐS được cho phép ngoại lệ quy tắc bốn mắt"))
+    name = name.strip()
+    if not name:
+        raise ApplicationError(gettext("Cần ghi tên (lý do) của ngoại lệ"), field="name")
+    if unit is not None and not dataset.units.filter(pk=unit.pk).exists():
+        raise ApplicationError(
+            gettext("Biểu %(form)s không giao cho %(unit)s")
+            % {"form": dataset.symbol, "unit": f"{unit.code} ({unit.name})"},
+            field="unit",
+        )
+    exception, created = FourEyesException.objects.update_or_create(
+        dataset=dataset, unit=unit, defaults={"name": name, "granted_by": actor}
+    )
+    audit_record(
+        actor=actor,
+        action="foureyes.exception.grant",
+        obj=exception,
+        changes={"form": dataset.code, "unit": unit.code if unit else None, "name": name, "new": created},
+    )
+    return exception
+
+
+@transaction.atomic
+def four_eyes_exception_revoke(*, actor: Actor, exception: FourEyesException) -> None:
+    """The office withdraws an exception: the four-eyes rule holds again for that form (and unit)."""
+    _office_only(actor, gettext("Chỉ Văn phòng CĐS được cho phép ngoại lệ quy tắc bốn mắt"))
+    audit_record(
+        actor=actor,
+        action="foureyes.exception.revoke",
+        obj=exception,
+        changes={
+            "form": exception.dataset.code,
+            "unit": exception.unit.code if exception.unit else None,
+            "name": exception.name,
+        },
+    )
+    exception.delete()
+
+
+def _admin_trail(actor: Actor, change: dict[str, Any], submission_id: int | None) -> None:
+    """An admin change of a reported value lands in that report's trail (an event and an audit row)."""
+    if submission_id is None:
+        return
+    submission = _lock(submission_id, version=None)
+    if submission.status in (Submission.Status.SUBMITTED, Submission.Status.APPROVED):
+        raise ApplicationError(
+            gettext("Báo cáo đang ở trạng thái “%(status)s”: phải trả lại hoặc mở lại trước khi sửa số liệu")
+            % {"status": submission.get_status_display()},
+            code="locked",
+            field="value",
+        )
+    _bump(submission)
+    _event(submission, actor=actor, action="admin", before=submission.status, changes=[change])
+
+
+def _reports_of(value: DataValue, *also: int | None) -> list[int]:
+    """The reports an admin change of `value` touches: its owner (before and after) and every report
+    showing it (an unowned value sits in the cell of each report whose form holds its element)."""
+    showing = Submission.objects.filter(value.reports_showing()).values_list("pk", flat=True)
+    return sorted({pk for pk in (value.submission_id, *also, *showing) if pk is not None})
+
+
+@transaction.atomic
+def datavalue_admin_save(*, actor: Actor, value: DataValue, changed: list[str]) -> DataValue:
+    """The office's edit of one value in the Django admin: refused while its report is submitted or
+    approved (reopen it first); recorded in the report's trail and the audit log."""
+    _office_only(actor, gettext("Chỉ Văn phòng CĐS được sửa số liệu trong trang quản trị"))
+    before = DataValue.objects.filter(pk=value.pk).first() if value.pk else None
+    change = {
+        "element": value.data_element.code,
+        "old": _show(before.value, before.text_value) if before else None,
+        "new": _show(value.value, value.text_value),
+    }
+    for submission_id in _reports_of(value, before.submission_id if before else None):
+        _admin_trail(actor, change, submission_id)
+    value.stored_by = actor if actor.is_authenticated else None
+    value.stored_by_label = actor.get_username()
+    value.source = value.source or DataValue.Source.MANUAL
+    value.save()
+    audit_record(
+        actor=actor,
+        action=f"datavalue.{'update' if before else 'create'}.admin",
+        obj=value,
+        changes={**change, "fields": changed},
+    )
+    return value
+
+
+@transaction.atomic
+def datavalue_admin_delete(*, actor: Actor, value: DataValue) -> None:
+    """The office deletes one value in the admin: the same rules and trail as an edit."""
+    _office_only(actor, gettext("Chỉ Văn phòng CĐS được sửa số liệu trong trang quản trị"))
+    change = {"element": value.data_element.code, "old": _show(value.value, value.text_value), "new": None}
+    for submission_id in _reports_of(value):
+        _admin_trail(actor, change, submission_id)
+    audit_record(actor=actor, action="datavalue.delete.admin", obj=value, changes=change)
+    value.delete()
 
 
 def notifications_mark_read(*, actor: Actor) -> int:

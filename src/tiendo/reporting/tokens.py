@@ -8,8 +8,10 @@ leaked, and an overlap would keep the leaked secret working. A system that must 
 gap gets a second token first (create), deploys it, then revokes the first: the overlap is then
 explicit, named and audited.
 
-Who may manage whose tokens: the CĐS office everyone's; a unit's admin those of the members of
-their unit and the units below it; everyone their own. Anything else is "not found".
+Who may manage whose tokens: the CĐS office everyone's; a unit's admin those of the members wholly
+inside their unit and the units below it; everyone their own. Anything else is "not found". Issuing
+or rotating a token for someone else hands the actor a secret that acts as that person, so only the
+office (and the operator's command) may; a unit's admin sees and revokes their members' tokens.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from tiendo.core.exceptions import ApplicationError, NotFoundError
+from tiendo.core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from tiendo.core.services import audit_record
 from tiendo.core.types import Actor
 from tiendo.orgunits.models import Membership
@@ -70,13 +72,27 @@ def _admin_paths(actor: Actor) -> list[str]:
 
 def _owners_filter(actor: Actor, *, through: str) -> Q | None:
     """Whose tokens `actor` manages, as a filter on users reached through `through` ("user__" from a
-    token, "" on the user model); None means everyone's."""
+    token, "" on the user model); None means everyone's.
+
+    A unit's admin reaches a user only if every one of the user's units lies under the admin's and
+    the user is no superuser: a token acts with all its owner's rights, so a member who is also the
+    office or belongs to another unit would carry the admin beyond their own units."""
     if user_is_office_admin(actor):
         return None
-    condition = Q(**{f"{through}pk": actor.pk})
-    for path in _admin_paths(actor):
-        condition |= Q(**{f"{through}memberships__unit__path__startswith": path})
-    return condition
+    own = Q(**{f"{through}pk": actor.pk})
+    paths = _admin_paths(actor)
+    if not paths:
+        return own
+    inside = Q()
+    for path in paths:
+        inside |= Q(unit__path__startswith=path)
+    memberships = Membership.objects.filter(user_id=OuterRef(f"{through}pk"))
+    managed = (
+        Q(**{f"{through}is_superuser": False})
+        & Exists(memberships.filter(inside))
+        & ~Exists(memberships.exclude(inside))
+    )
+    return own | managed
 
 
 def apitokens_visible(*, user: Actor) -> QuerySet[ApiToken]:
@@ -100,6 +116,16 @@ def apitoken_get(*, user: Actor, token_id: int) -> ApiToken:
 def _may_manage_user(actor: Actor, owner: User) -> bool:
     condition = _owners_filter(actor, through="")
     return condition is None or User.objects.filter(condition, pk=owner.pk).exists()
+
+
+def _require_may_mint(actor: Actor | None, owner: User, *, field: str) -> None:
+    """A new secret for `owner` goes to `actor`: their own, or anyone's for the office and the command."""
+    if actor is None or actor.pk == owner.pk or user_is_office_admin(actor):
+        return
+    raise PermissionDeniedError(
+        _("Chỉ Văn phòng CĐS được cấp hoặc đổi mã truy cập cho người khác"),
+        field=field,
+    )
 
 
 def _lifetime(days: int | None) -> timedelta:
@@ -148,6 +174,7 @@ def apitoken_create(
     the operator at the command line."""
     if actor is not None and not _may_manage_user(actor, user):
         raise NotFoundError(field="user")
+    _require_may_mint(actor, user, field="user")
     name = name.strip()
     if not name or len(name) > 100:
         raise ApplicationError(_("Tên mã truy cập phải có từ 1 đến 100 ký tự"), field="name")
@@ -198,6 +225,7 @@ def apitoken_revoke(*, actor: Actor | None, token: ApiToken, reason: str = "") -
 def apitoken_rotate(*, actor: Actor | None, token: ApiToken, days: int | None = None) -> IssuedToken:
     """A new secret with the same owner, name and scopes; the old one is revoked at once (see above)."""
     locked = _lock_managed(actor, token)
+    _require_may_mint(actor, locked.user, field="token")
     if locked.revoked:
         raise ApplicationError(_("Mã truy cập này đã bị thu hồi"), code="already_revoked", field="token")
     issued = _issue(user=locked.user, name=locked.name, scopes=list(locked.scopes), lifetime=_lifetime(days))

@@ -32,6 +32,15 @@ _FALSE = {"0", "false", "no", "không", "khong", ""}
 _VI_GROUPED = re.compile(r"^-?[1-9]\d{0,2}(\.\d{3})+(,\d+)?$")  # 1.293.000 · 1.293,5
 _EN_GROUPED = re.compile(r"^-?[1-9]\d{0,2}(,\d{3})+(\.\d+)?$")  # 1,293,000 · 1,293.5
 MACHINE, VIETNAMESE, ENGLISH = "machine", "vi", "en"
+# What a number may be once its grouping is taken out: ASCII digits, one point, an optional exponent.
+# Python's Decimal would also read "1_000", "١٢٣" (any Unicode digit), "Infinity" and "NaN".
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,4})?$", re.ASCII)
+# The range a stored number may take: what DataValue.value (DecimalField(max_digits=20,
+# decimal_places=6)) holds exactly — below 10^14 in absolute value, at most 6 decimal places.
+# Anything else is refused, never rounded (1e-30 is not 0) nor stored as a float (1e30). See
+# docs/forms-file-format.md, "Numbers".
+MAX_ABS = Decimal(10) ** 14
+DECIMAL_PLACES = 6
 
 
 @dataclass(frozen=True)
@@ -69,7 +78,32 @@ def _parse_cell(raw: int | float | Decimal, element: DataElement) -> tuple[Decim
     number = Decimal(str(raw))
     if not number.is_finite():
         raise _not_a_number(element, raw, named=False)
-    return number, ""
+    return _checked(number, element, raw), ""
+
+
+def _checked(number: Decimal, element: DataElement, shown: object) -> Decimal:
+    """The number if its element's type and the stored range allow it; else ApplicationError naming both."""
+    if abs(number) >= MAX_ABS:
+        rule = gettext("giá trị tuyệt đối phải nhỏ hơn 100.000.000.000.000 (10^14)")
+    elif number != number.quantize(Decimal(1).scaleb(-DECIMAL_PLACES)):
+        rule = gettext("tối đa %(places)s chữ số thập phân") % {"places": DECIMAL_PLACES}
+    elif element.value_type == DataElement.ValueType.INTEGER and number != number.to_integral_value():
+        rule = gettext("phải là số nguyên")
+    elif element.value_type == DataElement.ValueType.PERCENTAGE and not (0 <= number <= 100):
+        rule = gettext("tỷ lệ phải từ 0 đến 100")
+    else:
+        return number + 0  # "-0" becomes 0
+    raise ApplicationError(
+        gettext("%(element)s: “%(value)s” không hợp lệ: %(rule)s")
+        % {"element": f"{element.code} “{element.name}”", "value": _shown(shown), "rule": rule},
+        field=element.code,
+    )
+
+
+def _shown(raw: object) -> str:
+    """A refused value as a message quotes it: short, so a megabyte of digits stays out of the answer."""
+    text = str(raw)
+    return text if len(text) <= 40 else text[:37] + "…"
 
 
 def _parse_boolean(text: str, element: DataElement) -> Decimal:
@@ -119,13 +153,14 @@ def parse_value(raw: object, element: DataElement, *, style: str = MACHINE) -> t
         return None, text
     if element.value_type == DataElement.ValueType.BOOLEAN:
         return _parse_boolean(text, element), ""
+    plain = _plain_decimal(text, style)
+    if not _PLAIN_NUMBER.match(plain):  # NaN, Infinity, "1_000", non-ASCII digits, two signs…
+        raise _not_a_number(element, _shown(text))
     try:
-        number = Decimal(_plain_decimal(text, style))
-    except InvalidOperation:
-        raise _not_a_number(element, text) from None
-    if not number.is_finite():
-        raise _not_a_number(element, text, named=False)
-    return number, ""
+        number = Decimal(plain)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only what Decimal reads
+        raise _not_a_number(element, _shown(text)) from None
+    return _checked(number, element, text), ""
 
 
 def parse_inputs(

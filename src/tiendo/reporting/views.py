@@ -15,7 +15,7 @@ from tiendo.core.exceptions import ApplicationError, NotFoundError, PermissionDe
 from tiendo.core.http import not_found_on_error
 from tiendo.orgunits.selectors import unit_get, user_is_office_admin
 from tiendo.reporting import permissions, xlsx
-from tiendo.reporting.models import Submission
+from tiendo.reporting.models import FourEyesException, Submission
 from tiendo.reporting.periods import parse_period, period_containing, period_label, periods_of_year
 from tiendo.reporting.selectors import (
     assignments_for_user,
@@ -34,6 +34,8 @@ from tiendo.reporting.selectors import (
 from tiendo.reporting.services import (
     ConflictError,
     SubmissionInvalidError,
+    four_eyes_exception_grant,
+    four_eyes_exception_revoke,
     notifications_mark_read,
     submission_open,
     submission_save,
@@ -146,7 +148,8 @@ def _render_submission(
         "unsaved": {code: value for code, value in (unsaved or {}).items() if value not in ("", None)},
         "events": submission.events.select_related("actor").order_by("-at", "-id"),
         "can_edit": STEPS["submit"].possible(request.user, submission),
-        "can_review": STEPS["approve"].possible(request.user, submission),
+        "can_review": STEPS["return"].possible(request.user, submission),
+        "can_approve": STEPS["approve"].possible(request.user, submission),
         "is_office": user_is_office_admin(request.user),
         "can_reopen": STEPS["reopen"].possible(request.user, submission),
     }
@@ -330,8 +333,37 @@ def form_detail(request: HttpRequest, code: str) -> HttpResponse:
             "period": period,
             "report": report,
             "today": today,
+            "four_eyes_exceptions": dataset.four_eyes_exceptions.select_related("unit", "granted_by"),
+            "is_office": user_is_office_admin(request.user),
         },
     )
+
+
+@login_required
+@require_POST
+@not_found_on_error
+def form_four_eyes(request: HttpRequest, code: str) -> HttpResponse:
+    """The office grants (a name, a unit code or none for every unit) or withdraws an exception."""
+    dataset = dataset_get(user=request.user, code=code)
+    revoke = request.POST.get("revoke", "")
+    try:
+        if revoke:
+            exception = FourEyesException.objects.filter(
+                dataset=dataset, pk=int(revoke) if revoke.isdigit() else 0
+            ).first()
+            if exception is None:
+                raise NotFoundError(field="revoke")
+            four_eyes_exception_revoke(actor=request.user, exception=exception)
+        else:
+            unit_code = request.POST.get("unit", "").strip()
+            unit = unit_get(user=request.user, code=unit_code) if unit_code else None
+            four_eyes_exception_grant(
+                actor=request.user, dataset=dataset, unit=unit, name=request.POST.get("name", "")
+            )
+        messages.success(request, gettext("Đã lưu ngoại lệ quy tắc bốn mắt"))
+    except ApplicationError as exc:  # not the office, no name, a unit unknown or not assigned
+        messages.error(request, str(exc.message))
+    return redirect("form-detail", dataset.code)
 
 
 @login_required

@@ -125,3 +125,39 @@ def test_each_setting_follows_its_variable_over_tiendo_https(monkeypatch, variab
 def test_a_malformed_value_stops_start_up_naming_the_variable(monkeypatch, variable, value):
     with pytest.raises(ImproperlyConfigured, match=variable):
         read_settings(monkeypatch, **{variable: value})
+
+
+@pytest.mark.django_db
+def test_with_the_https_redirect_on_healthz_still_answers_over_plain_http_and_pages_redirect(
+    settings, client
+):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz").status_code == 200
+    redirected = client.get("/plans/")
+    assert redirected.status_code == 301 and redirected["Location"].startswith("https://")
+
+
+def test_an_empty_variable_keeps_the_https_default_instead_of_turning_it_off(monkeypatch):
+    empty = dict.fromkeys(
+        (
+            "TIENDO_SSL_REDIRECT",
+            "TIENDO_SESSION_COOKIE_SECURE",
+            "TIENDO_CSRF_COOKIE_SECURE",
+            "TIENDO_HSTS_INCLUDE_SUBDOMAINS",
+            "TIENDO_HSTS_PRELOAD",
+            "TIENDO_HSTS_SECONDS",
+            "TIENDO_CONTENT_TYPE_NOSNIFF",
+        ),
+        " ",
+    )
+    values = read_settings(monkeypatch, TIENDO_HTTPS="true", **empty)
+    assert values["SECURE_SSL_REDIRECT"] and values["SESSION_COOKIE_SECURE"] and values["CSRF_COOKIE_SECURE"]
+    assert values["SECURE_HSTS_INCLUDE_SUBDOMAINS"] and values["SECURE_HSTS_PRELOAD"]
+    assert values["SECURE_HSTS_SECONDS"] == 31_536_000 and values["SECURE_CONTENT_TYPE_NOSNIFF"] is True
+
+
+@pytest.mark.parametrize(("choice", "ancestors"), [("DENY", ["'none'"]), ("SAMEORIGIN", ["'self'"])])
+def test_the_csp_frame_ancestors_follows_the_x_frame_options_choice(monkeypatch, choice, ancestors):
+    # a browser that knows CSP ignores X-Frame-Options, so SAMEORIGIN alone would change nothing
+    values = read_settings(monkeypatch, TIENDO_X_FRAME_OPTIONS=choice)
+    assert values["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]["frame-ancestors"] == ancestors

@@ -8,9 +8,12 @@ language (the operator's for the CLI, the request's for the API).
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -29,8 +32,49 @@ from tiendo.analytics.feed.schema import (
     DossierFileError,
     DossierValues,
 )
+from tiendo.analytics.models import TIMES_BEFORE, TIMES_FROM
 
 FLAG_COLUMNS = ("vneid", "result_eligible", "result_electronic")
+DECODE_CHUNK = 1024 * 1024
+WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def check_utf8(path: Path, name: str) -> None:
+    """Refuse, before anything is read as CSV, a file that is not UTF-8 (a UTF-8 BOM is accepted):
+    UTF-16/32 (a BOM, or NUL bytes) or bytes that are no UTF-8 (Latin-1, Windows-1258 …), naming the
+    line and byte where it fails and the encoding expected. One pass over the file, in chunks."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line, offset = 1, 0
+    with path.open("rb") as handle:
+        first = handle.read(DECODE_CHUNK)
+        if first.startswith(WIDE_BOMS) or first[:4096].count(b"\x00") * 4 >= len(first[:4096]) > 0:
+            message = _("tệp mã hóa UTF-16 (hoặc UTF-32); cần UTF-8 — lưu lại tệp dạng CSV UTF-8")
+            raise DossierFileError([f"{name}:1: {message}"], 1)
+        chunk = first
+        while chunk:
+            pending = decoder.getstate()[0]
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                seen = (pending + chunk)[: exc.start]
+                _not_utf8(
+                    name, line + seen.count(b"\n"), offset - len(pending) + exc.start, exc.object[exc.start]
+                )
+            line += chunk.count(b"\n")
+            offset += len(chunk)
+            chunk = handle.read(DECODE_CHUNK)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            _not_utf8(name, line, offset - len(exc.object) + exc.start, exc.object[exc.start])
+
+
+def _not_utf8(name: str, line: int, offset: int, byte: int) -> NoReturn:
+    message = _(
+        "không phải UTF-8 (byte 0x%(byte)02X ở byte thứ %(offset)s của tệp); cần tệp CSV mã hóa UTF-8 "
+        "— tệp có thể là Windows-1258 hoặc Latin-1"
+    ) % {"byte": byte, "offset": offset + 1}
+    raise DossierFileError([f"{name}:{line}: {message}"], 1)
 
 
 def local_tz() -> ZoneInfo:
@@ -155,9 +199,20 @@ class _Checker:
             raise ValueError(_("thời gian không hợp lệ (ISO 8601): %(error)s") % {"error": exc}) from None
         if received is None:
             raise ValueError(_("%(field)s: bắt buộc") % {"field": "received_at"})
+        _check_window(received=received, due_at=due, resolved_at=resolved)
         if resolved is not None and resolved < received:
             raise ValueError(_("resolved_at: trước received_at"))
         return received, due, resolved
+
+
+def _check_window(*, received: datetime, **others: datetime | None) -> None:
+    """Every time of the line in 2000-01-01 – 2100-12-31, Vietnamese time (the table checks it too)."""
+    for column, moment in (("received_at", received), *others.items()):
+        if moment is not None and not (TIMES_FROM <= moment < TIMES_BEFORE):
+            raise ValueError(
+                _("%(field)s: %(value)s ngoài khoảng cho phép, từ 01/01/2000 đến 31/12/2100 (giờ Việt Nam)")
+                % {"field": column, "value": moment.isoformat()}
+            )
 
 
 def _check_choices(level: str, channel: str, status: str) -> None:

@@ -31,8 +31,19 @@ from tiendo.analytics.feed.schema import (
 from tiendo.analytics.models import Dossier
 
 CHUNK = 1 << 20  # characters per COPY write
-SMALL_BATCH = 200_000  # rows; see the check for repeated ids
+SMALL_BATCH = 200_000  # new rows from which the dossier table is analysed after the import
+ANALYZED_FROM = 1_000  # staged rows from which the staged table is analysed before it is joined
 STRIPPED = ("dossier_id", "procedure_code", "level", "unit_code", "channel", "status")
+
+
+class _CopyAborted(Exception):
+    """Ends a COPY with a short message: psycopg sends the message of the exception that ends it,
+    and a report of hundreds of bad lines left the connection broken for the next request (issue
+    10, found by the API fuzz run); the report itself is raised once the COPY is over."""
+
+    def __init__(self, refused: DossierFileError) -> None:
+        super().__init__("refused")
+        self.refused = refused
 
 
 class FallBack(Exception):
@@ -116,24 +127,28 @@ def _copy_raw(cursor: Any, handle: TextIO, width: int) -> int:
         while chunk := handle.read(CHUNK):
             copy.write(chunk)
     rows: int = cursor.cursor.rowcount
-    if rows > SMALL_BATCH:
-        # row estimates for the joins below (a small batch is estimated well enough from its size)
-        cursor.execute("ANALYZE dossier_raw")
+    _analyze(cursor, "dossier_raw", rows)
     return rows
 
 
-def _refuse_repeated_ids(cursor: Any, dossier_id: str, rows: int) -> None:
-    """An id sent twice: among new dossiers the primary key refuses it; among stored ones the
-    UPDATE would silently take either row, so look first — in the whole batch when it is small
-    (milliseconds), else only among the ids already stored (a batch of millions is mostly new: the
-    join is then cheap where a GROUP BY of every id would not be)."""
-    if rows <= SMALL_BATCH:
-        cursor.execute(f"SELECT 1 FROM dossier_raw r GROUP BY {dossier_id} HAVING count(*) > 1 LIMIT 1")
-    else:
-        cursor.execute(
-            f"SELECT 1 FROM dossier_raw r JOIN {Dossier._meta.db_table} d ON d.dossier_id = {dossier_id} "
-            f"GROUP BY d.dossier_id HAVING count(*) > 1 LIMIT 1"
-        )
+def _analyze(cursor: Any, table: str, rows: int) -> None:
+    """True row counts for the planner before the staged table is joined with the dossiers. Never
+    analysed, a temporary table is guessed from its pages, and a wrong guess under a LIMIT once made a
+    nested loop of 10¹² steps of a million rows sent again (issue 10). Tens of milliseconds."""
+    if rows >= ANALYZED_FROM:
+        cursor.execute(f"ANALYZE {table}")
+
+
+def repeated_ids_sql(dossier_id: str) -> str:
+    """An id sent twice: among new dossiers the primary key would refuse it, among stored ones the
+    UPDATE would silently take either row. One hash (or sort) of the staged ids, whatever their number,
+    and no join with the dossier table: linear in the batch (it was a join under a LIMIT, which the
+    planner ran as a nested loop over both tables)."""
+    return f"SELECT 1 FROM dossier_raw r GROUP BY {dossier_id} HAVING count(*) > 1 LIMIT 1"
+
+
+def _refuse_repeated_ids(cursor: Any, dossier_id: str) -> None:
+    cursor.execute(repeated_ids_sql(dossier_id))
     if cursor.fetchone():
         raise FallBack("a dossier is sent twice")
 
@@ -149,7 +164,7 @@ def import_postgresql(handle: TextIO, result: ImportResult, *, feed: str) -> Non
             cursor.execute("SET LOCAL TIME ZONE %s", [settings.TIME_ZONE])
             cursor.execute("SET LOCAL jit = off")
             cursor.execute("SET LOCAL work_mem = '256MB'")
-            _refuse_repeated_ids(cursor, c["dossier_id"], rows)
+            _refuse_repeated_ids(cursor, c["dossier_id"])
             _upsert(cursor, _converted(c), c["dossier_id"], [feed], result, rows=rows)
             if result.created > SMALL_BATCH:
                 # a bulk load: the planner's row estimates are stale until the table is analysed, and
@@ -173,17 +188,20 @@ def import_staged(parsed: Iterable[tuple[int, DossierValues]], result: ImportRes
             f"CREATE TEMP TABLE dossier_staging ON COMMIT DROP AS "
             f"SELECT {columns}, feed, loaded_at FROM {table} WITH NO DATA"
         )
-        with cursor.cursor.copy(f"COPY dossier_staging ({columns}, feed, loaded_at) FROM STDIN") as copy:
-            now = timezone.now()
-            rows = 0
-            for _line, values in parsed:
-                copy.write_row((*values, feed, now))
-                rows += 1
-        if rows > SMALL_BATCH:
-            cursor.execute("ANALYZE dossier_staging")
-        _upsert(
-            cursor, "SELECT * FROM dossier_staging r WHERE {where}", "r.dossier_id", [], result, rows=rows
-        )
+        try:
+            with cursor.cursor.copy(f"COPY dossier_staging ({columns}, feed, loaded_at) FROM STDIN") as copy:
+                now = timezone.now()
+                rows = 0
+                try:
+                    for _line, values in parsed:
+                        copy.write_row((*values, feed, now))
+                        rows += 1
+                except DossierFileError as exc:
+                    raise _CopyAborted(exc) from None
+        except _CopyAborted as aborted:
+            raise aborted.refused from None
+        _analyze(cursor, "dossier_staging", rows)
+        _upsert(cursor, STAGED_SOURCE, "r.dossier_id", [], result, rows=rows)
         cursor.execute("DROP TABLE dossier_staging")
 
 
@@ -203,27 +221,15 @@ def _flags_of(alias: str) -> str:
     )
 
 
-def _upsert(
-    cursor: Any, source: str, id_column: str, params: list[str], result: ImportResult, *, rows: int
-) -> None:
-    """Two statements: update the stored dossiers that changed, then insert the new ones.
-
-    `source` selects the converted rows with `{where}` left for a condition on the dossier id
-    (`id_column`). Each statement moves the counts by what it wrote: all parts of one statement
-    see the table as it was before it, so the self-join `o` reads the cell an updated dossier
-    leaves while `d` receives its new one. New dossiers go in with a plain INSERT (no ON CONFLICT:
-    about half the cost on two million rows); an id repeated among them breaks the primary key.
-    """
+def update_sql(source: str, id_column: str) -> str:
+    """Update the stored dossiers that changed and move their counts; answers (updated, cells)."""
     table = Dossier._meta.db_table
     fields = DOSSIER_FIELDS + ["feed", "loaded_at"]
-    stored = f"EXISTS (SELECT 1 FROM {table} x WHERE x.dossier_id = {id_column})"
     sets = ", ".join(f"{col} = s.{col}" for col in fields[1:])
     distinct = " OR ".join(f"d.{col} IS DISTINCT FROM s.{col}" for col in DOSSIER_FIELDS[1:])
-    counted = f"counted AS ({counts_upsert_sql('SELECT *, now() FROM delta')} RETURNING unit_id, month)"
-    cursor.execute(
-        f"""
+    return f"""
         WITH up AS (
-            UPDATE {table} d SET {sets} FROM ({source.replace("{where}", stored)}) s, {table} o
+            UPDATE {table} d SET {sets} FROM ({source.replace("{where}", _stored(id_column))}) s, {table} o
             WHERE d.dossier_id = s.dossier_id AND o.dossier_id = s.dossier_id AND ({distinct})
             RETURNING o.unit_id AS old_unit, o.received_month AS old_month, o.flags AS old_flags,
                       d.unit_id, d.received_month, d.flags
@@ -235,25 +241,49 @@ def _upsert(
             ) moves GROUP BY unit_id, received_month
             HAVING {" OR ".join(f"{e} <> 0" for e in count_expressions(flags="flags", weight="n"))}
         ),
-        {counted}
+        {_COUNTED}
         SELECT (SELECT count(*) FROM up), (SELECT array_agg(DISTINCT ARRAY[unit_id, month]) FROM counted)
-        """,
-        params,
-    )
-    updated, moved = cursor.fetchone()
-    columns = ", ".join(fields)
-    cursor.execute(
-        f"""
+        """
+
+
+def insert_sql(source: str, id_column: str) -> str:
+    """Insert the new dossiers and add their counts; answers (created, cells)."""
+    table = Dossier._meta.db_table
+    columns = ", ".join(DOSSIER_FIELDS + ["feed", "loaded_at"])
+    return f"""
         WITH fresh AS (
-            INSERT INTO {table} ({columns}) SELECT {columns} FROM ({source.replace("{where}", "NOT " + stored)}) s
+            INSERT INTO {table} ({columns})
+            SELECT {columns} FROM ({source.replace("{where}", "NOT " + _stored(id_column))}) s
             RETURNING unit_id, received_month, flags
         ),
         delta AS (SELECT unit_id, received_month, {counts_sql(flags="flags")} FROM fresh GROUP BY 1, 2),
-        {counted}
+        {_COUNTED}
         SELECT (SELECT count(*) FROM fresh), (SELECT array_agg(DISTINCT ARRAY[unit_id, month]) FROM counted)
-        """,
-        params,
-    )
+        """
+
+
+_COUNTED = f"counted AS ({counts_upsert_sql('SELECT *, now() FROM delta')} RETURNING unit_id, month)"
+STAGED_SOURCE = "SELECT * FROM dossier_staging r WHERE {where}"  # import_staged's rows, for update/insert_sql
+
+
+def _stored(id_column: str) -> str:
+    return f"EXISTS (SELECT 1 FROM {Dossier._meta.db_table} x WHERE x.dossier_id = {id_column})"
+
+
+def _upsert(
+    cursor: Any, source: str, id_column: str, params: list[str], result: ImportResult, *, rows: int
+) -> None:
+    """Two statements: update the stored dossiers that changed, then insert the new ones.
+
+    `source` selects the converted rows with `{where}` left for a condition on the dossier id
+    (`id_column`). Each statement moves the counts by what it wrote: all parts of one statement
+    see the table as it was before it, so the self-join `o` reads the cell an updated dossier
+    leaves while `d` receives its new one. New dossiers go in with a plain INSERT (no ON CONFLICT:
+    about half the cost on two million rows); an id repeated among them breaks the primary key.
+    """
+    cursor.execute(update_sql(source, id_column), params)
+    updated, moved = cursor.fetchone()
+    cursor.execute(insert_sql(source, id_column), params)
     created, added = cursor.fetchone()
     cursor.execute(f"DELETE FROM {COUNT_TABLE} WHERE received = 0")
     result.rows, result.created, result.updated = rows, created, updated

@@ -19,10 +19,11 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from tiendo.analytics.feed.counts import counts_rebuild, ensure_elements
-from tiendo.analytics.feed.csv import parse_rows
+from tiendo.analytics.feed.csv import check_utf8, parse_rows
 from tiendo.analytics.feed.postgres import FallBack, import_postgresql, import_staged
 from tiendo.analytics.feed.schema import DossierValues, ImportResult, record_rows
 from tiendo.analytics.feed.sqlite import import_sqlite
+from tiendo.core.db_timeouts import Bound, import_bounded, import_limits_set
 from tiendo.core.exceptions import PermissionDeniedError
 from tiendo.core.services import audit_record
 from tiendo.core.types import Actor
@@ -32,7 +33,6 @@ from tiendo.orgunits.selectors import user_is_office_admin
 IMPORT_LOCK = 7_211_051  # PostgreSQL advisory lock: one dossier import at a time keeps the counts exact
 
 
-@transaction.atomic
 def dossiers_import(
     *,
     path: Path | None = None,
@@ -41,17 +41,48 @@ def dossiers_import(
     feed: str = "dossiers",
     actor_label: str = "tiendo import-dossiers",
     actor: Actor | None = None,
+    bound: Bound = "request",
 ) -> ImportResult:
     """Import a CSV (a file or its text) or a batch of records completely or not at all.
 
     Upsert on dossier_id: a dossier sent again is compared and changed only where a field differs,
     so re-sending never double-counts. The counts per (unit, month) move by the difference — nothing
     else is written: the derived values are read from the counts.
+
+    Bounded (`bound`: a request's limits or a command's, tiendo.core.db_timeouts): another import
+    holding the lock beyond the lock timeout raises ImportBusyError, a statement beyond the statement
+    timeout ImportTimeoutError; either way nothing is written.
     """
     if actor is not None and not user_is_office_admin(actor):
         raise PermissionDeniedError(_("Chỉ Văn phòng CĐS được nạp hồ sơ"), field="dossiers")
+    with import_bounded(bound, field="dossiers" if records is not None else None):
+        return _import(
+            path=path,
+            text=text,
+            records=records,
+            feed=feed,
+            actor_label=actor_label,
+            actor=actor,
+            bound=bound,
+        )
+
+
+@transaction.atomic
+def _import(
+    *,
+    path: Path | None,
+    text: str | None,
+    records: list[Mapping[str, object]] | None,
+    feed: str,
+    actor_label: str,
+    actor: Actor | None,
+    bound: Bound,
+) -> ImportResult:
+    import_limits_set(bound)
     started = time.perf_counter()
     name = path.name if path is not None else ("request" if records is not None else "dossiers.csv")
+    if path is not None:
+        check_utf8(path, name)  # a clear "not UTF-8, line L" before the CSV is read, not a traceback
     if connection.vendor == "postgresql":
         _lock(tuned=True)
 
@@ -76,13 +107,19 @@ def dossiers_import(
     return result
 
 
-@transaction.atomic
 def dossiers_derive(*, year: int) -> int:
     """The full recompute of a year: count its dossiers again, cell by cell. Returns the cells.
 
     Takes the import lock: an import committing between the recount's reading and its writing
-    would otherwise lose its changes to the counts.
+    would otherwise lose its changes to the counts. Bounded as a command's import.
     """
+    with import_bounded("command"):
+        return _derive(year=year)
+
+
+@transaction.atomic
+def _derive(*, year: int) -> int:
+    import_limits_set("command")
     if connection.vendor == "postgresql":
         _lock(tuned=False)
     ensure_elements()
@@ -90,6 +127,7 @@ def dossiers_derive(*, year: int) -> int:
 
 
 def _lock(*, tuned: bool) -> None:
+    """The import lock; its wait is bounded by the transaction's lock_timeout (import_limits_set)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
         if tuned:

@@ -149,7 +149,7 @@ def test_export_returns_values_as_strings_in_dhis2_shape(client, small_forms, re
     post(client, PAYLOAD, **reporter_auth)
     body = client.get(
         "/api/dataValueSets.json",
-        {"dataSet": "T-XA-Q", "period": "2026Q1", "orgUnit": "21211"},
+        {"dataSet": "T-XA-Q", "period": "2026Q1", "orgUnit": "21211", "idScheme": "CODE"},
         **reporter_auth,
     ).json()
     values = {v["dataElement"]: v["value"] for v in body["dataValues"]}
@@ -206,8 +206,16 @@ def test_a_comment_alone_is_stored_and_an_absent_comment_keeps_the_existing_one(
 
 
 def test_an_api_decimal_with_three_places_is_not_read_as_thousands(client, small_forms, reporter_auth):
-    post(client, {**PAYLOAD, "dataValues": [{"dataElement": "T_STAFF", "value": "2.500"}]}, **reporter_auth)
-    assert DataValue.objects.get(data_element__code="T_STAFF", unit__code="21211").value == Decimal("2.5")
+    # "2.500" is 2.5, which T_STAFF (an integer element) refuses (issue 10); never 2500
+    response = post(
+        client,
+        {**PAYLOAD, "dataValues": [{"dataElement": "T_STAFF", "value": "2.500"}]},
+        **reporter_auth,
+        **ENGLISH,
+    )
+    assert "“2.500” is not valid: must be an integer" in response.json()["response"]["conflicts"][0]["value"]
+    post(client, {**PAYLOAD, "dataValues": [{"dataElement": "T_STAFF", "value": "2.000"}]}, **reporter_auth)
+    assert DataValue.objects.get(data_element__code="T_STAFF", unit__code="21211").value == Decimal("2")
 
 
 def test_delete_and_update_strategies_do_not_create_empty_reports(client, small_forms, reporter_auth):
@@ -250,7 +258,8 @@ def test_a_body_that_is_not_a_data_value_set_is_refused_whole(client, small_form
     entry = post(client, {**PAYLOAD, "dataValues": ["T_STAFF"]}, **reporter_auth, **ENGLISH)
     assert entry.json()["response"]["conflicts"][0] == {
         "object": "dataValues",
-        "value": "each value must be an object",
+        "value": "each value must be an object whose fields are texts",
         "errorCode": "E7619",
+        "property": "dataValues",
         "indexes": [0],
     }

@@ -36,7 +36,9 @@ def test_the_dhis2_client_posts_and_reads_a_data_value_set(site):
     result = client.post_data_value_set(payload)
     summary = result.get("response", result)
     assert summary["status"] == "SUCCESS" and summary["importCount"]["imported"] == 2
-    got = client.get_data_value_set({"dataSet": "CDS-XA-Q", "period": "2026Q1", "orgUnit": "21211"})
+    got = client.get_data_value_set(
+        {"dataSet": "CDS-XA-Q", "period": "2026Q1", "orgUnit": "21211", "idScheme": "CODE"}
+    )
     assert {v["dataElement"]: v["value"] for v in got["dataValues"]} == {
         "DV_LAN_OK": "3",
         "DV_LAN_TOTAL": "4",

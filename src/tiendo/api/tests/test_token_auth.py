@@ -76,3 +76,38 @@ def test_using_the_api_records_the_tokens_last_use(client, issued):
     assert ApiToken.objects.get().last_used_at is None
     client.get("/api/v1/submissions", **header(issued.secret))
     assert ApiToken.objects.get().last_used_at is not None
+
+
+# The DHIS2-style endpoints each authenticate by themselves (not through django-ninja); every one
+# that exists must turn a refused token into a 401, never a 500. Paths not routed are skipped, so the
+# list also guards endpoints other branches add (/api/me, /api/dataValues, …) once merged.
+DHIS2_PATHS = (
+    "/api/dataValueSets?dataSet=T-XA-Q&period=2026Q1&orgUnit=21211",
+    "/api/40/dataValueSets.json?dataSet=T-XA-Q&period=2026Q1&orgUnit=21211",
+    "/api/me",
+    "/api/system/info",
+    "/api/dataValues?de=X&pe=2026Q1&ou=21211",
+    "/api/dataSets",
+)
+
+
+@pytest.mark.parametrize("state", ["revoked", "expired"])
+def test_every_dhis2_endpoint_answers_401_never_500_to_a_refused_token(client, issued, office_admin, state):
+    from django.urls import Resolver404, resolve
+
+    if state == "revoked":
+        apitoken_revoke(actor=office_admin, token=issued.token)
+    else:
+        ApiToken.objects.update(expires_at=timezone.now() - timedelta(minutes=5))
+    routed = []
+    for url in DHIS2_PATHS:
+        try:
+            resolve(url.split("?")[0])
+        except Resolver404:
+            continue
+        routed.append(url)
+        read = client.get(url, **header(issued.secret))
+        write = client.post(url, data="{}", content_type="application/json", **header(issued.secret))
+        assert read.status_code == 401, url
+        assert write.status_code in (401, 405), url  # a read-only endpoint may refuse the method first
+    assert routed  # at least /api/dataValueSets

@@ -66,3 +66,11 @@ def test_rotate_token_prints_a_new_secret_and_the_old_one_stops_working(tinhkhe_
     assert new is not None and new.name == "LGSP"
     with pytest.raises(TokenRefusedError):
         apitoken_authenticate(old_secret)
+
+
+def test_list_tokens_shows_a_working_token_that_has_no_expiry_among_the_active(tinhkhe_reporter):
+    secret, _ = run("create_token", "tinhkhe.reporter", "--name", "eternal")
+    ApiToken.objects.update(expires_at=None)  # as loaded from a dump made before expiry existed
+    assert apitoken_authenticate(secret) is not None
+    listing, _ = run("list_tokens")
+    assert "eternal" in listing.split("\n", 1)[1]

@@ -79,3 +79,22 @@ def test_a_malformed_setting_stops_tiendo_check_and_names_the_variable(tmp_path)
     assert "Traceback" not in result.stderr
     result = tiendo("check", tmp_path=tmp_path, LANG="vi_VN.UTF-8", TIENDO_REMINDER_DAYS_BEFORE="three")
     assert "TIENDO_REMINDER_DAYS_BEFORE=three: phải là số nguyên" in result.stderr
+
+
+def test_every_command_prints_its_own_help_in_both_languages():
+    """argparse fails on a lazy translation; every command turns its texts into strings first."""
+    from io import StringIO
+
+    from django.core.management import get_commands, load_command_class
+    from django.utils import translation
+
+    apps = get_commands()
+    for name, (command, _help) in COMMANDS.items():
+        if command not in apps:
+            continue
+        for language in ("vi", "en"):
+            with translation.override(language):
+                parser = load_command_class(apps[command], command).create_parser("tiendo", name)
+                out = StringIO()
+                parser.print_help(out)
+                assert "--help" in out.getvalue(), name

@@ -1,6 +1,7 @@
 import io
 
 import pytest
+from django.utils import translation
 from docx import Document
 
 from tiendo.core.exceptions import ApplicationError
@@ -60,5 +61,8 @@ def test_a_report_not_yet_approved_is_not_sealed(
 ):
     submission = approved_submission(tinhkhe_reporter, tinhkhe_reviewer)
     submission.status = submission.Status.SUBMITTED
-    with pytest.raises(ApplicationError, match="Chỉ báo cáo đã duyệt mới được ký số"):
+    with (
+        translation.override("vi"),
+        pytest.raises(ApplicationError, match="Chỉ báo cáo đã duyệt mới được ký số"),
+    ):
         submission_seal(actor=office_admin, submission=submission)

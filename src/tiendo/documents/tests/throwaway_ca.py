@@ -84,3 +84,32 @@ class ThrowawayCA:
             [self.certificate],
             serialization.BestAvailableEncryption(passphrase.encode()),
         )
+
+    def issue_tsa(self, common_name: str = "Throw-away time-stamp authority"):
+        """A time-stamp authority's certificate (extended key usage timeStamping, critical, as RFC
+        3161 asks) and its key, in asn1crypto's types as pyHanko's DummyTimeStamper takes them."""
+        from asn1crypto import keys as asn1_keys
+        from asn1crypto import x509 as asn1_x509
+        from cryptography.x509.oid import ExtendedKeyUsageOID
+
+        now = dt.datetime.now(dt.UTC)
+        key = _key()
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(_name(common_name))
+            .issuer_name(self.certificate.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=365))
+            .add_extension(_usage(ca=False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+            .sign(self.key, hashes.SHA256())
+        )
+        der_key = key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        return (
+            asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER)),
+            asn1_keys.PrivateKeyInfo.load(der_key),
+        )

@@ -19,15 +19,17 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from tiendo.core.services import audit_record
+from tiendo.core.db_timeouts import import_bounded, import_limits_set
+from tiendo.core.models import AuditLog
 from tiendo.core.types import Actor
 from tiendo.reporting.datavaluesets.schema import (
+    ATOMIC_MODES,
     CHUNK,
     INSERT_BATCH,
     STRATEGIES,
     DataValueSetIn,
+    IdSchemes,
     ImportSummary,
-    body_refused,
     payload_parse,
 )
 from tiendo.reporting.datavaluesets.validate import Lookups, Row, rows_checked
@@ -37,6 +39,13 @@ from tiendo.reporting.services import SubmissionInvalidError, submission_submit
 Key = tuple[int, int, str]  # (form or element, unit, period)
 NewValue = tuple[int, int, str, Decimal | None, str, str, int, str]
 LOCKED = (Submission.Status.SUBMITTED, Submission.Status.APPROVED)
+# the names DHIS2 before 2.26 used, still sent by older clients
+STRATEGY_ALIASES = {
+    "NEW_AND_UPDATES": "CREATE_AND_UPDATE",
+    "NEW": "CREATE",
+    "UPDATES": "UPDATE",
+    "DELETES": "DELETE",
+}
 
 
 def datavalueset_import(
@@ -46,23 +55,35 @@ def datavalueset_import(
     dry_run: bool = False,
     strategy: str = "CREATE_AND_UPDATE",
     actor_label: str = "",
+    id_schemes: IdSchemes | None = None,
+    atomic: str = "ALL",
 ) -> ImportSummary:
-    strategy = strategy.upper()
-    summary = ImportSummary(dry_run=dry_run, strategy=strategy)
+    """Import a dataValueSets payload. atomic="ALL" (tiendo's default): any conflict and nothing is
+    written; "NONE" (DHIS2's): the valid values are written and the conflicts listed."""
+    strategy, atomic = strategy.upper(), atomic.upper()
+    strategy = STRATEGY_ALIASES.get(strategy, strategy)
+    schemes = id_schemes or IdSchemes()
+    summary = ImportSummary(dry_run=dry_run, strategy=strategy, id_schemes=schemes, atomic=atomic)
     if strategy not in STRATEGIES:
         message = gettext("importStrategy phải là một trong %(choices)s") % {"choices": ", ".join(STRATEGIES)}
         summary.conflict(None, "importStrategy", message)
         return summary
-    header = payload_parse(payload)
+    if atomic not in ATOMIC_MODES:
+        message = gettext("atomicMode phải là một trong %(choices)s") % {"choices": ", ".join(ATOMIC_MODES)}
+        summary.atomic = "ALL"
+        summary.conflict(None, "atomicMode", message, prop="atomicMode")
+        return summary
+    header, where, why = payload_parse(payload)
     if header is None:
-        summary.conflict(None, "dataValues", body_refused())
+        summary.conflict(None, where, why, prop=where)
         return summary
     entries = header.entries()
-    lookups = Lookups.load(actor=actor, strategy=strategy, header=header, entries=entries)
+    lookups = Lookups.load(actor=actor, strategy=strategy, header=header, entries=entries, schemes=schemes)
     rows = rows_checked(summary, lookups, entries)
-    if not summary.conflicts:
+    summary.ignored += len(entries) - len(rows)  # each refused value (atomicMode=NONE; ALL resets below)
+    if summary.partial or not summary.conflicts:
         _write(summary, rows, header, actor=actor, actor_label=actor_label or _label(actor))
-    if summary.conflicts:
+    if summary.conflicts and not summary.partial:
         summary.refuse_all(len(entries))
     return summary
 
@@ -72,16 +93,17 @@ def _write(
 ) -> None:
     """All or nothing: a conflict met while writing (a locked report, a failed submit) rolls back."""
     keys = {(r.dataset.pk, r.unit.pk, r.period) for r in rows}
-    with transaction.atomic():
+    with import_bounded("request"), transaction.atomic():
+        import_limits_set("request")  # bounded: busy or too long raises, nothing written (issue 10)
         # lock the reports this request touches, so none is submitted or approved half-way through
         submissions = _submissions(keys, lock=True)
         plan = _Plan(summary, actor=actor, actor_label=actor_label)
         plan.build(rows, submissions)
-        if not summary.conflicts:
+        if summary.partial or not summary.conflicts:
             plan.write(submissions)
-        if header.completeDate and not summary.conflicts:
+        if header.completeDate and (summary.partial or not summary.conflicts):
             _complete(summary, keys, actor=actor, actor_label=actor_label)
-        if summary.dry_run or summary.conflicts:
+        if summary.dry_run or (summary.conflicts and not summary.partial):
             transaction.set_rollback(True)
 
 
@@ -192,6 +214,7 @@ class _Plan:
             "status": report.get_status_display(),
         }
         self.summary.conflict(row.index, row.element.code, message, "E7645")
+        self.summary.ignored += 1
 
     def insert(self, row: Row, submission: Submission, comment: str) -> None:
         if self.strategy == "UPDATE":
@@ -233,7 +256,7 @@ class _Plan:
         self._record(submissions)
 
     def _record(self, submissions: dict[Key, Submission]) -> None:
-        """Bump the touched reports' versions; an event per report and one audit row for the request."""
+        """Bump the touched reports' versions; an event and an audit row per report."""
         touched = list(self.changes)
         for start in range(0, len(touched), CHUNK):
             Submission.objects.filter(pk__in=touched[start : start + CHUNK]).update(
@@ -255,19 +278,28 @@ class _Plan:
             ],
             batch_size=CHUNK,
         )
-        if touched:
-            audit_record(
-                actor=self.actor,
-                actor_label=self.actor_label,
-                action="datavalueset.import",
-                obj=by_id[touched[0]],
-                changes={
-                    "imported": self.summary.imported,
-                    "updated": self.summary.updated,
-                    "deleted": self.summary.deleted,
-                    "submissions": len(touched),
-                },
-            )
+        # one audit row per report the request touched, naming it (foureyes, issue 10)
+        request = {
+            "imported": self.summary.imported,
+            "updated": self.summary.updated,
+            "deleted": self.summary.deleted,
+            "submissions": len(touched),
+        }
+        AuditLog.objects.bulk_create(
+            [
+                AuditLog(
+                    actor=self.user,
+                    actor_label=self.actor_label,
+                    action="datavalueset.import",
+                    object_type=Submission._meta.label_lower,
+                    object_id=str(pk),
+                    object_label=str(by_id[pk])[:300],
+                    changes={"values": self.changes[pk], "request": request},
+                )
+                for pk in touched
+            ],
+            batch_size=CHUNK,
+        )
 
 
 def _create_missing(rows: list[Row], submissions: dict[Key, Submission]) -> None:

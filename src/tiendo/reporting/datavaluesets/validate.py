@@ -10,15 +10,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from tiendo.core.exceptions import ApplicationError
 from tiendo.core.types import Actor
+from tiendo.core.uids import DEFAULT_COC_UID
 from tiendo.orgunits.models import OrgUnit
 from tiendo.reporting import permissions
-from tiendo.reporting.datavaluesets.schema import DataValueIn, DataValueSetIn, ImportSummary
+from tiendo.reporting.datavaluesets.schema import DataValueIn, DataValueSetIn, IdSchemes, ImportSummary
 from tiendo.reporting.models import DataElement, DataSet, DataSetElement
 from tiendo.reporting.periods import Period, parse_period
 from tiendo.reporting.validation import parse_value
@@ -46,9 +49,10 @@ class Lookups:
     actor: Actor
     strategy: str
     header: DataValueSetIn
-    elements: dict[str, DataElement]
-    units: dict[str, OrgUnit]
-    datasets: dict[str, DataSet]
+    elements: dict[str, DataElement]  # by the identifier the request gives (UID, code or name)
+    units: dict[str, OrgUnit]  # likewise
+    datasets: dict[str, DataSet]  # every form, by code
+    header_dataset: DataSet | None
     form_elements: dict[int, set[int]]
     assigned: dict[int, set[int]]
     today: date
@@ -57,29 +61,58 @@ class Lookups:
 
     @classmethod
     def load(
-        cls, *, actor: Actor, strategy: str, header: DataValueSetIn, entries: list[DataValueIn | None]
+        cls,
+        *,
+        actor: Actor,
+        strategy: str,
+        header: DataValueSetIn,
+        entries: list[DataValueIn | None],
+        schemes: IdSchemes | None = None,
     ) -> Lookups:
+        schemes = schemes or IdSchemes()
         given = [e for e in entries if e is not None]
-        element_codes = {str(e.dataElement) for e in given}
-        unit_codes = {str(e.orgUnit or header.orgUnit) for e in given}
+        element_ids = {str(e.dataElement) for e in given}
+        unit_ids = {str(e.orgUnit or header.orgUnit) for e in given}
+        units = resolve(OrgUnit, unit_ids, schemes.org_unit)
         form_elements: dict[int, set[int]] = defaultdict(set)
         for dataset_id, element_id in DataSetElement.objects.values_list("dataset_id", "element_id"):
             form_elements[dataset_id].add(element_id)
         assigned: dict[int, set[int]] = defaultdict(set)
-        through = DataSet.units.through.objects.filter(orgunit__code__in=unit_codes)
+        through = DataSet.units.through.objects.filter(orgunit_id__in={u.pk for u in units.values()})
         for dataset_id, unit_id in through.values_list("dataset_id", "orgunit_id"):
             assigned[dataset_id].add(unit_id)
+        header_ids = {header.dataSet} if header.dataSet else set()
         return cls(
             actor=actor,
             strategy=strategy,
             header=header,
-            elements={e.code: e for e in DataElement.objects.filter(code__in=element_codes)},
-            units={u.code: u for u in OrgUnit.objects.filter(code__in=unit_codes)},
+            elements=resolve(DataElement, element_ids, schemes.data_element),
+            units=units,
             datasets={d.code: d for d in DataSet.objects.all()},
+            header_dataset=resolve(DataSet, header_ids, schemes.data_set).get(header.dataSet or ""),
             form_elements=form_elements,
             assigned=assigned,
             today=timezone.localdate(),
         )
+
+
+_NAME_FIELD = {DataSet: "title"}
+
+
+def resolve(model: Any, identifiers: set[str], scheme: str) -> dict[str, Any]:
+    """The records these identifiers name under `scheme` (UID, CODE, NAME or AUTO), by identifier.
+
+    AUTO (no scheme named): an identifier is read as a UID first, then as a code.
+    """
+    if not identifiers:
+        return {}
+    if scheme == "AUTO":  # one query; a UID wins over a code spelled the same
+        rows = list(model.objects.filter(Q(uid__in=identifiers) | Q(code__in=identifiers)))
+        return {r.code: r for r in rows if r.code in identifiers} | {
+            r.uid: r for r in rows if r.uid in identifiers
+        }
+    column = {"UID": "uid", "CODE": "code", "NAME": _NAME_FIELD.get(model, "name")}[scheme]
+    return {getattr(r, column): r for r in model.objects.filter(**{f"{column}__in": identifiers})}
 
 
 @dataclass
@@ -127,6 +160,18 @@ def _element_known(c: Candidate, lk: Lookups) -> str | None:
     return None
 
 
+DEFAULT_COMBOS = {"", "default", DEFAULT_COC_UID}
+
+
+def _combos_default(c: Candidate, lk: Lookups) -> str | None:
+    """tiendo has no disaggregation: only DHIS2's "default" category option combo is known."""
+    for name in ("categoryOptionCombo", "attributeOptionCombo"):
+        given = getattr(c.entry, name) or (lk.header.attributeOptionCombo if name[0] == "a" else None)
+        if (given or "") not in DEFAULT_COMBOS:
+            return gettext("%(field)s không tồn tại: %(id)s (chỉ có default)") % {"field": name, "id": given}
+    return None
+
+
 def _unit_known(c: Candidate, lk: Lookups) -> str | None:
     unit = lk.units.get(c.unit_code)
     if unit is None:
@@ -144,10 +189,9 @@ def _period_valid(c: Candidate, lk: Lookups) -> str | None:
 
 
 def _dataset_found(c: Candidate, lk: Lookups) -> str | None:
-    header = lk.header.dataSet
     candidates = (
-        [lk.datasets[header]]
-        if header in lk.datasets
+        [lk.header_dataset]
+        if lk.header_dataset is not None
         else [
             d
             for d in lk.datasets.values()
@@ -219,8 +263,8 @@ def _not_repeated(c: Candidate, lk: Lookups) -> str | None:
 
 
 def _deletes(c: Candidate, lk: Lookups) -> bool:
-    """DELETE, or an empty value without a comment: the value goes."""
-    return lk.strategy == "DELETE" or (_empty(c.entry.value) and not c.entry.comment)
+    """DELETE, `"deleted": true` (DHIS2), or an empty value without a comment: the value goes."""
+    return lk.strategy == "DELETE" or bool(c.entry.deleted) or (_empty(c.entry.value) and not c.entry.comment)
 
 
 def _empty(raw: object) -> bool:
@@ -239,6 +283,7 @@ def _value_readable(c: Candidate, lk: Lookups) -> str | None:
 
 CHECKS: tuple[Check, ...] = (
     Check("the data element exists", "E7610", lambda c: str(c.entry.dataElement), _element_known),
+    Check("the category option combos are default", "E7613", lambda c: c.element.code, _combos_default),
     Check("the unit exists", "E7612", lambda c: c.unit_code, _unit_known),
     Check("the period is an identifier", "E7611", lambda c: c.period, _period_valid),
     Check("one form holds it", "E7633", lambda c: c.element.code, _dataset_found),
@@ -262,14 +307,24 @@ def _row(c: Candidate, lk: Lookups) -> Row:
 def rows_checked(summary: ImportSummary, lookups: Lookups, entries: list[DataValueIn | None]) -> list[Row]:
     """Every value through the table of checks; a failure is recorded as the value's conflict."""
     header = lookups.header
-    if header.dataSet and header.dataSet not in lookups.datasets:
+    if header.dataSet and lookups.header_dataset is None:
         summary.conflict(
-            None, header.dataSet, gettext("Biểu mẫu không tồn tại: %(code)s") % {"code": header.dataSet}
+            None,
+            header.dataSet,
+            gettext("Biểu mẫu không tồn tại: %(code)s") % {"code": header.dataSet},
+            "E7600",
+            prop="dataSet",
         )
     rows: list[Row] = []
     for index, entry in enumerate(entries):
         if entry is None:
-            summary.conflict(index, "dataValues", gettext("Mỗi giá trị phải là một object"), "E7619")
+            summary.conflict(
+                index,
+                "dataValues",
+                gettext("Mỗi giá trị phải là một object, các trường là chuỗi"),
+                "E7619",
+                prop="dataValues",
+            )
             continue
         candidate = Candidate(index, entry, str(entry.period or header.period or ""), header.orgUnit)
         for check in CHECKS:

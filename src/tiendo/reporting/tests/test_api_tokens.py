@@ -97,7 +97,7 @@ def test_rotation_gives_a_new_secret_with_the_same_owner_and_scopes_and_revokes_
 def test_a_unit_admin_manages_the_tokens_of_their_units_members_and_no_one_elses(
     tinhkhe_admin, tinhkhe_reporter, other_viewer, office_admin
 ):
-    mine = apitoken_create(actor=tinhkhe_admin, user=tinhkhe_reporter, name="xa", scopes=["read"])
+    mine = apitoken_create(actor=office_admin, user=tinhkhe_reporter, name="xa", scopes=["read"])
     theirs = apitoken_create(actor=office_admin, user=other_viewer, name="khac", scopes=["read"])
     assert list(apitokens_visible(user=tinhkhe_admin)) == [mine.token]
     assert set(apitokens_visible(user=office_admin)) == {mine.token, theirs.token}

@@ -219,7 +219,7 @@ def test_a_commune_clerk_fills_the_quarterly_form_fixes_a_flagged_value_and_a_re
 
 
 def test_a_leader_drills_down_from_an_indicator_to_a_commune_on_the_map(browser, site, django_user_model):
-    from tiendo.analytics.tests.test_drilldown import GEO
+    from tiendo.analytics.tests.test_drilldown import GEO, second_reviewer
     from tiendo.orgunits.boundaries import boundaries_load
     from tiendo.orgunits.models import OrgUnit
     from tiendo.plans.models import Indicator
@@ -251,7 +251,7 @@ def test_a_leader_drills_down_from_an_indicator_to_a_commune_on_the_map(browser,
             actor=office, submission=draft, values={**values, "DV_LAN_OK": working}, version=None
         )
         submission_approve(
-            actor=office,
+            actor=second_reviewer(),  # four eyes: not the one who filled and sent it
             submission=submission_submit(actor=office, submission=saved.submission, version=None),
             version=None,
         )

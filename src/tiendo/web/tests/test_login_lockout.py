@@ -115,10 +115,11 @@ def test_a_locked_out_basic_attempt_does_not_run_the_password_hasher(client, cle
     assert CountingHasher.calls == 0
 
 
-def test_datavaluesets_answers_a_locked_out_client_429_as_a_dhis2_web_message(client, clerk):
+@pytest.mark.parametrize("path", ["/api/dataValueSets", "/api/me", "/api/system/info"])
+def test_dhis2_endpoints_answer_a_locked_out_client_429_as_a_dhis2_web_message(client, clerk, path):
     for _ in range(LIMIT):
-        client.get("/api/dataValueSets", **basic("vanthu", "sai"))
-    response = client.get("/api/dataValueSets", **basic("vanthu", "mat-khau-dung-123"))
+        client.get(path, **basic("vanthu", "sai"))
+    response = client.get(path, **basic("vanthu", "mat-khau-dung-123"))
     assert response.status_code == 429
     assert response.json()["httpStatus"] == "Too Many Requests"
     assert int(response["Retry-After"]) > 0

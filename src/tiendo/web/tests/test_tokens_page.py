@@ -125,3 +125,36 @@ def test_the_list_takes_the_same_queries_for_two_tokens_as_for_twelve(client, of
             assert client.get(PAGE).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_creating_revoking_or_rotating_without_the_csrf_token_is_refused_and_changes_nothing(
+    office_admin, tinhkhe_reporter
+):
+    from tiendo.conftest import SecondFactorClient
+
+    issued = apitoken_create(actor=office_admin, user=tinhkhe_reporter, name="LGSP", scopes=["read"])
+    client = SecondFactorClient(enforce_csrf_checks=True)
+    client.force_login(office_admin)  # with its second factor verified
+    form = {"username": "tinhkhe.reporter", "name": "x", "scopes": ["read"]}
+    assert client.post(PAGE, form).status_code == 403
+    for action in ("revoke", "rotate"):
+        assert client.post(reverse("api-token-action", args=[issued.token.pk, action])).status_code == 403
+    assert list(ApiToken.objects.values_list("pk", "revoked")) == [(issued.token.pk, False)]
+
+
+def test_a_unit_admin_may_revoke_but_not_rotate_a_members_token_on_the_page(
+    client, office_admin, tinhkhe_reporter
+):
+    admin = make_user("tinhkhe.admin", "21211", Membership.Role.ADMIN)
+    issued = apitoken_create(actor=office_admin, user=tinhkhe_reporter, name="LGSP", scopes=["read"])
+    client.force_login(admin)
+    page = client.get(PAGE).content.decode()
+    rotate = reverse("api-token-action", args=[issued.token.pk, "rotate"])
+    assert f"token-{issued.token.pk}" in page and rotate not in page
+    refused = client.post(rotate)
+    assert refused.status_code == 403 and 'id="token-error"' in refused.content.decode()
+    assert "issued" not in refused.context or refused.context["issued"] is None
+    minted = client.post(PAGE, {"username": "tinhkhe.reporter", "name": "x", "scopes": ["read"]})
+    assert minted.status_code == 403 and ApiToken.objects.count() == 1
+    assert client.post(reverse("api-token-action", args=[issued.token.pk, "revoke"])).status_code == 302
+    assert ApiToken.objects.get().revoked

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from tiendo.core.exceptions import ApplicationError, NotFoundError
 from tiendo.core.http import not_found_on_error
+from tiendo.orgunits.selectors import user_is_office_admin
 from tiendo.reporting.tokens import (
     SCOPES,
     IssuedToken,
@@ -60,6 +61,7 @@ def _page(
     tokens = list(apitokens_visible(user=request.user))
     context = {
         "rows": [(token, apitoken_state(token)) for token in tokens],
+        "office": user_is_office_admin(request.user),  # only the office rotates others' tokens
         "issued": issued,
         "error": error,
         "scopes": SCOPES,

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tiendo.analytics.generator import SEED_2025, generate
-from tiendo.analytics.management.help import TranslatedHelpCommand
+from tiendo.core.commands import TranslatedHelpCommand
 from tiendo.orgunits.models import OrgUnit
 
 

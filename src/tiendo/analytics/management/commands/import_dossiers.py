@@ -1,4 +1,8 @@
+import signal
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -8,10 +12,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tiendo.analytics.feed import DossierFileError, ImportResult, dossiers_import
-from tiendo.analytics.management.help import TranslatedHelpCommand
 from tiendo.analytics.models import Dossier
+from tiendo.core.commands import TranslatedHelpCommand
+from tiendo.core.db_timeouts import ImportBusyError
 from tiendo.core.exceptions import ApplicationError
 
+EXIT_BUSY = 75  # EX_TEMPFAIL: another import holds the lock; retry later
+EXIT_INTERRUPTED = 130  # stopped by SIGINT or SIGTERM; nothing written
 BULK_LOAD = 200_000  # new dossiers from which the table is vacuumed after the import
 
 
@@ -28,16 +35,37 @@ class Command(TranslatedHelpCommand):
         if not file.is_file():
             raise CommandError(_("%(file)s: không tìm thấy tệp") % {"file": file})
         try:
-            result = dossiers_import(path=file, feed=feed)
+            with _interruptible():
+                result = dossiers_import(path=file, feed=feed, bound="command")
         except DossierFileError as exc:
             refused = _("%(file)s: %(count)s dòng lỗi, không nhập gì") % {"file": file, "count": exc.total}
             raise CommandError(f"{refused}\n{exc}") from None
+        except ImportBusyError as exc:
+            raise CommandError(str(exc), returncode=EXIT_BUSY) from None
         except ApplicationError as exc:
             raise CommandError(str(exc)) from None
+        except KeyboardInterrupt:
+            message = _("%(file)s: bị ngắt; truy vấn đã được huỷ, không nhập gì") % {"file": file}
+            raise CommandError(message, returncode=EXIT_INTERRUPTED) from None
         vacuum = ""
         if connection.vendor == "postgresql" and result.created > BULK_LOAD:
             vacuum = _vacuum()
         self.stdout.write(_summary(file.name, result) + vacuum)
+
+
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    """SIGTERM as Ctrl-C: the KeyboardInterrupt makes psycopg cancel the running query on the server
+    (its backend stops and lets go of the import lock at once), then the transaction rolls back."""
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        yield
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _vacuum() -> str:

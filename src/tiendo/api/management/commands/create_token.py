@@ -1,13 +1,14 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
+from tiendo.core.commands import TranslatedHelpCommand
 from tiendo.core.exceptions import ApplicationError
 from tiendo.reporting.tokens import SCOPES, apitoken_create
 
 
-class Command(BaseCommand):
+class Command(TranslatedHelpCommand):
     help = (
         "Create a personal access token for a user (sent as `Authorization: ApiToken …`); it is shown "
         "once and expires after --days days."

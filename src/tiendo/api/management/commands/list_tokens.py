@@ -1,7 +1,7 @@
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tiendo.core.commands import TranslatedHelpCommand
 from tiendo.reporting.models import ApiToken
 from tiendo.reporting.tokens import apitoken_state
 
@@ -20,7 +20,7 @@ def token_state(token: ApiToken) -> str:
     return labels[apitoken_state(token)]
 
 
-class Command(BaseCommand):
+class Command(TranslatedHelpCommand):
     help = (
         "List API tokens (never their secrets): id, owner, name, scopes, created, expires, last used, state."
     )
@@ -34,7 +34,8 @@ class Command(BaseCommand):
         if user:
             tokens = tokens.filter(user__username=user)
         if not all:
-            tokens = tokens.filter(revoked=False, expires_at__gt=timezone.now())
+            # a token without an expiry (none should be left after reporting 0005) still works: list it
+            tokens = tokens.filter(revoked=False).exclude(expires_at__lte=timezone.now())
         header = ["id", "user", "name", "prefix", "scopes", "created", "expires", "last_used", "state"]
         self.stdout.write("\t".join(header))
         for token in tokens:

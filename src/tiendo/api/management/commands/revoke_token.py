@@ -1,6 +1,7 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
+from tiendo.core.commands import TranslatedHelpCommand
 from tiendo.core.exceptions import ApplicationError
 from tiendo.reporting.models import ApiToken
 from tiendo.reporting.tokens import apitoken_revoke
@@ -13,7 +14,7 @@ def token_by_id(token_id: int) -> ApiToken:
     return token
 
 
-class Command(BaseCommand):
+class Command(TranslatedHelpCommand):
     help = "Revoke an API token at once (its id from `tiendo list-tokens`); requests with it answer 401."
 
     def add_arguments(self, parser):

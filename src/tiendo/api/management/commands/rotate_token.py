@@ -1,12 +1,13 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from tiendo.api.management.commands.revoke_token import token_by_id
+from tiendo.core.commands import TranslatedHelpCommand
 from tiendo.core.exceptions import ApplicationError
 from tiendo.reporting.tokens import apitoken_rotate
 
 
-class Command(BaseCommand):
+class Command(TranslatedHelpCommand):
     help = (
         "Rotate an API token: a new secret with the same owner, name and scopes, shown once; the old "
         "secret is revoked at once."

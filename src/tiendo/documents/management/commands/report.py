@@ -2,9 +2,10 @@ import time
 from pathlib import Path
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
+from tiendo.core.commands import TranslatedHelpCommand
 from tiendo.core.exceptions import ApplicationError
 from tiendo.documents.docx_writer import render_docx
 from tiendo.documents.models import ReportTemplate
@@ -17,7 +18,7 @@ from tiendo.documents.xlsx_writer import render_xlsx
 from tiendo.plans.selectors import plan_get
 
 
-class Command(BaseCommand):
+class Command(TranslatedHelpCommand):
     help = "Write a plan's evaluation report (Nghị định 30/2020 layout): DOCX, PDF (LibreOffice), or its tables as XLSX."
 
     def add_arguments(self, parser):

@@ -1,13 +1,14 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
+from tiendo.core.commands import TranslatedHelpCommand
 from tiendo.core.exceptions import ApplicationError
 from tiendo.orgunits.boundaries import boundaries_load
 
 
-class Command(BaseCommand):
+class Command(TranslatedHelpCommand):
     help = "Attach boundaries (GeoJSON FeatureCollection, properties.code = unit code) to loaded units."
 
     def add_arguments(self, parser):

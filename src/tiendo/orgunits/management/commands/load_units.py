@@ -1,14 +1,15 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from tiendo.core.commands import TranslatedHelpCommand
 from tiendo.core.exceptions import ApplicationError
 from tiendo.orgunits.services import LoadReport, agencies_load, shipped_agencies_file, units_load_province
 
 
-class Command(BaseCommand):
+class Command(TranslatedHelpCommand):
     help = "Load a province and its commune-level units from vietnam-provinces, and its agencies file."
 
     def add_arguments(self, parser):

@@ -1,14 +1,14 @@
 from pathlib import Path
 from typing import cast
 
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext_lazy as _
 
+from tiendo.core.commands import TranslatedHelpCommand
 from tiendo.core.yamlfile import file_load_errors
 from tiendo.plans.indicator_sources import forms_load
 
 
-class Command(BaseCommand):
+class Command(TranslatedHelpCommand):
     help = cast(
         str,
         _(

@@ -1,14 +1,14 @@
 from pathlib import Path
 from typing import cast
 
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext_lazy as _
 
+from tiendo.core.commands import TranslatedHelpCommand
 from tiendo.core.yamlfile import file_load_errors
 from tiendo.plans.services import plan_load
 
 
-class Command(BaseCommand):
+class Command(TranslatedHelpCommand):
     help = cast(str, _("Kiểm tra một tệp kế hoạch (YAML) rồi nạp; tệp có bất kỳ lỗi nào thì không ghi gì."))
 
     def add_arguments(self, parser):

@@ -1,10 +1,10 @@
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from tiendo.core.commands import TranslatedHelpCommand
 from tiendo.reporting.reminders import reminders_send
 
 
-class Command(BaseCommand):
+class Command(TranslatedHelpCommand):
     help = "Send the deadline reminders due today (each once; safe to run from cron or repeatedly)."
 
     def handle(self, *args, **options):

@@ -5,16 +5,17 @@ from typing import cast
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tiendo.core.commands import TranslatedHelpCommand
 from tiendo.core.services import audit_record
 from tiendo.orgunits.models import Membership, OrgUnit
 
 
-class Command(BaseCommand):
+class Command(TranslatedHelpCommand):
     help = cast(
         str,
         gettext_lazy("Tạo (hoặc đặt lại) quản trị viên Văn phòng CĐS: superuser có vai trò quản trị ở tỉnh."),

@@ -6,13 +6,13 @@ from typing import cast
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tiendo.analytics.models import Dossier
+from tiendo.core.commands import TranslatedHelpCommand
 from tiendo.core.services import audit_record
 from tiendo.orgunits.models import Membership, OrgUnit
 from tiendo.plans.services import SHIPPED_PLANS, SHIPPED_PLANS_DIR
@@ -40,7 +40,7 @@ DEMO_USERS = {
 }
 
 
-class Command(BaseCommand):
+class Command(TranslatedHelpCommand):
     help = cast(
         str,
         gettext_lazy(

@@ -1,17 +1,18 @@
 from typing import cast
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tiendo.core.commands import TranslatedHelpCommand
 from tiendo.core.services import audit_record
 
 
-class Command(BaseCommand):
+class Command(TranslatedHelpCommand):
     help = cast(
         str,
         gettext_lazy(

@@ -3,12 +3,13 @@ import time
 from typing import cast
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tiendo.core.commands import TranslatedHelpCommand
 
-class Command(BaseCommand):
+
+class Command(TranslatedHelpCommand):
     help = cast(
         str,
         gettext_lazy("Chạy tác vụ nền (hàng đợi trong cơ sở dữ liệu) và xếp lịch nhắc hạn mỗi --every giây."),
