@@ -31,6 +31,7 @@ router = Router(tags=["analytics"])
     response=DossierBatchOut,
     auth=WRITE,
     summary="Upsert a batch of public-service dossiers (all or nothing; idempotent on dossier_id)",
+    openapi_extra=raises(409, 503),  # another import holds the lock (Retry-After); the import timed out
 )
 def dossiers_push(request: HttpRequest, body: DossierBatchIn):
     result = dossiers_import(

@@ -55,10 +55,11 @@ ERROR_DESCRIPTIONS = {
     401: "Authentication required (HTTP Basic, `Authorization: ApiToken …` or a session)",
     403: "Forbidden: the user may not do this, the token lacks the write scope, or CSRF failed",
     404: "Not found, or not visible to the caller (existence is not revealed)",
-    409: "Conflict: the object changed since the version sent, or its state forbids the step",
+    409: "Conflict: the object changed since the version sent, its state forbids the step, or another import is running (Retry-After)",
     413: "Request body larger than DATA_UPLOAD_MAX_MEMORY_SIZE",
     422: "Invalid input: a parameter or field breaks its type or bound, or the data fails validation",
     429: "Too many requests",
+    503: "The import ran past its time limit (TIENDO_IMPORT_STATEMENT_TIMEOUT); nothing was written",
 }
 
 
