@@ -70,6 +70,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
         gettext_noop("đổi mã truy cập: mã mới hiện một lần, mã cũ bị thu hồi ngay"),
     ),
     "createadmin": ("createadmin", gettext_noop("tạo quản trị viên Văn phòng CĐS (hỏi mật khẩu)")),
+    "reset-2fa": (
+        "reset_2fa",
+        gettext_noop(
+            "xóa xác thực hai bước của một tài khoản (mất điện thoại); mở khóa đăng nhập: axes_reset_username"
+        ),
+    ),
     "check": ("check", gettext_noop("báo lỗi cấu hình (thêm --deploy để kiểm tra cho môi trường chạy thật)")),
     "migrate": ("migrate", gettext_noop("tạo hoặc cập nhật các bảng cơ sở dữ liệu")),
     "worker": (

@@ -15,6 +15,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.test import Client
 
 from tiendo.orgunits.models import Membership, OrgUnit
 from tiendo.plans.indicator_sources import forms_load
@@ -116,3 +117,35 @@ def small_forms(tmp_path, shipped_data):
     path.write_text(SMALL_FORMS, encoding="utf-8")
     forms_load(path=path)
     return path
+
+
+# Accounts (issue 10): admins and reviewers need a second factor. The `client` fixture signs a
+# persona in with a verified TOTP device, as if they had typed the code, so tests about other
+# things keep using `client.force_login(persona)`; `force_login(user, verified=False)` does not.
+def verify_second_factor(client, user):
+    """Give `user` a confirmed TOTP device (when missing) and mark the client's session verified."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = device or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
+class SecondFactorClient(Client):
+    def force_login(self, user, backend=None, *, verified=True):
+        super().force_login(user, backend)
+        from django.conf import settings
+
+        from tiendo.orgunits.selectors import user_requires_second_factor
+
+        if verified and settings.TIENDO_REQUIRE_2FA and user_requires_second_factor(user):
+            verify_second_factor(self, user)
+
+
+@pytest.fixture
+def client():
+    return SecondFactorClient()

@@ -5,6 +5,7 @@ SQLite in TIENDO_DATA_DIR by default; PostgreSQL (psycopg 3) when DATABASE_URL i
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -30,6 +31,10 @@ INSTALLED_APPS = [
     "ninja",  # serves its bundled Swagger UI from static files instead of a CDN
     "django_tasks",
     "django_tasks_db",
+    "axes",  # login throttling and lockout (accounts, issue 10)
+    "django_otp",  # second factor: TOTP devices and backup codes
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "tiendo.core",
     "tiendo.orgunits",
     "tiendo.plans",
@@ -51,7 +56,10 @@ MIDDLEWARE = [  # Django's run synchronously in one thread under uvicorn (tiendo
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "tiendo.web.accounts.session.SessionTimeoutMiddleware",  # idle and absolute session limits
+    "tiendo.web.accounts.second_factor.SecondFactorMiddleware",  # enrol / verify before anything else
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a lockout into the locked-out page (last, as axes asks)
 ]
 
 ROOT_URLCONF = "tiendo.urls"
@@ -101,7 +109,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("TIENDO_PASSWORD_MIN_LENGTH", default=12, minimum=8)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -211,7 +222,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # from json_script / data- attributes. Bootstrap's CSS draws some icons as data: SVG images.
 # TIENDO_CSP_REPORT_URI (optional) asks browsers to report what the policy refused.
 INSTALLED_APPS = [*INSTALLED_APPS, "csp"]
-MIDDLEWARE = [*MIDDLEWARE, "csp.middleware.CSPMiddleware"]
+# before axes' middleware (the last): the locked-out page it puts in place carries the policy too
+MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "csp.middleware.CSPMiddleware")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -231,3 +243,33 @@ CONTENT_SECURITY_POLICY = {
 # API tokens: how long one lives unless asked otherwise, and the most it may (tiendo.reporting.tokens)
 TIENDO_TOKEN_MAX_DAYS = env_int("TIENDO_TOKEN_MAX_DAYS", default=365, minimum=1)
 TIENDO_TOKEN_DAYS = min(env_int("TIENDO_TOKEN_DAYS", default=90, minimum=1), TIENDO_TOKEN_MAX_DAYS)
+
+# Accounts (issue 10, ASVS L2): lockout, second factor, session limits. See docs/security.md.
+# django-axes counts failures per username + client IP; its backend comes first so a locked-out
+# attempt is refused before ModelBackend runs the password hasher (a wrong Basic password is cheap).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("TIENDO_LOGIN_FAILURE_LIMIT", default=5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("TIENDO_LOGIN_COOLOFF_MINUTES", default=15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a fixed window: Retry-After tells the truth
+AXES_SENSITIVE_PARAMETERS: list[str] = []  # log the username and IP tried (the password never)
+AXES_LOCKOUT_CALLABLE = "tiendo.web.accounts.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_IPWARE_PROXY_COUNT = env_int("TIENDO_PROXY_COUNT", default=0, minimum=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
+)
+# Second factor (django-otp, TOTP + backup codes): required for admins and reviewers
+# (orgunits.selectors.user_requires_second_factor), optional for everyone else.
+TIENDO_REQUIRE_2FA = env_bool("TIENDO_REQUIRE_2FA", default=True)
+OTP_TOTP_ISSUER = env_str("TIENDO_OTP_ISSUER", "tiendo")
+# Sessions: signed out after TIENDO_SESSION_IDLE_MINUTES without a request, and after
+# TIENDO_SESSION_MAX_HOURS whatever happens (tiendo.web.accounts.session).
+TIENDO_SESSION_IDLE_MINUTES = env_int("TIENDO_SESSION_IDLE_MINUTES", default=30, minimum=1)
+TIENDO_SESSION_MAX_HOURS = env_int("TIENDO_SESSION_MAX_HOURS", default=12, minimum=1)
+SESSION_COOKIE_AGE = TIENDO_SESSION_MAX_HOURS * 3600
+PASSWORD_RESET_TIMEOUT = env_int("TIENDO_PASSWORD_RESET_MINUTES", default=60, minimum=5) * 60

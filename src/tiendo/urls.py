@@ -10,6 +10,7 @@ from tiendo.orgunits import views as unit_views
 from tiendo.plans import views as plan_views
 from tiendo.reporting import views as reporting_views
 from tiendo.web import views as web_views
+from tiendo.web.accounts import views as account_views
 
 urlpatterns = [
     path("", web_views.home, name="home"),
@@ -73,6 +74,32 @@ urlpatterns = [
     ),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/security/", account_views.account_security, name="account-security"),
+    path("accounts/2fa/enrol/", account_views.otp_enrol, name="otp-enrol"),
+    path("accounts/2fa/verify/", account_views.otp_verify, name="otp-verify"),
+    path("accounts/2fa/backup-codes/", account_views.otp_backup_codes, name="otp-backup-codes"),
+    path("accounts/password/change/", account_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password/change/done/",
+        account_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("accounts/password/reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password/reset/sent/",
+        account_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        account_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/done/",
+        account_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     # DHIS2 clients call /api/dataValueSets, /api/dataValueSets.json or /api/<version>/dataValueSets

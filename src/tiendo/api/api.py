@@ -16,7 +16,7 @@ from tiendo.analytics.api import indicators_router
 from tiendo.analytics.api import router as analytics_router
 from tiendo.api.dhis2_openapi import with_dhis2_paths
 from tiendo.api.openapi import document_errors
-from tiendo.core.exceptions import ApplicationError
+from tiendo.core.exceptions import ApplicationError, TooManyAttemptsError
 from tiendo.core.formatting import vnum
 from tiendo.orgunits.api import router as orgunits_router
 from tiendo.plans.api import router as plans_router
@@ -83,6 +83,13 @@ def on_application_error(request: HttpRequest, exc: ApplicationError) -> HttpRes
     retry_after = getattr(exc, "retry_after", None)  # a busy or timed-out import (core.db_timeouts)
     if retry_after is not None:
         response["Retry-After"] = str(retry_after)
+    return response
+
+
+@api.exception_handler(TooManyAttemptsError)
+def on_too_many_attempts(request: HttpRequest, exc: TooManyAttemptsError) -> HttpResponse:
+    response = on_application_error(request, exc)
+    response["Retry-After"] = str(exc.retry_after)
     return response
 
 

@@ -12,7 +12,8 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from tiendo.core.exceptions import PermissionDeniedError
+from tiendo.core.auth_events import lockout_seconds_left
+from tiendo.core.exceptions import PermissionDeniedError, TooManyAttemptsError
 from tiendo.core.types import Actor
 from tiendo.reporting.models import ApiToken
 from tiendo.reporting.tokens import SCOPES, TOKEN_PREFIX, apitoken_authenticate, apitoken_create
@@ -36,7 +37,8 @@ def user_from_token(token: str) -> tuple[User, ApiToken] | None:
 
 
 def authenticate_header(request: HttpRequest) -> tuple[User | None, ApiToken | None, bool]:
-    """(user, token, header_was_present). A wrong credential gives (None, None, True): answer 401."""
+    """(user, token, header_was_present). A wrong credential gives (None, None, True): answer 401.
+    Raises TooManyAttemptsError (429) for Basic while the username is locked out from this client."""
     header = request.headers.get("Authorization", "")
     if not header:
         return None, None, False
@@ -50,7 +52,11 @@ def authenticate_header(request: HttpRequest) -> tuple[User | None, ApiToken | N
             username, _, password = base64.b64decode(credential.strip()).decode("utf-8").partition(":")
         except (binascii.Error, UnicodeDecodeError):
             return None, None, True
+        # through Django's authenticate(): django-axes counts the failure and, while the client is
+        # locked out, refuses before the password hasher runs (a wrong password stays cheap)
         user = authenticate(request, username=username, password=password)
+        if user is None and getattr(request, "axes_locked_out", False):
+            raise TooManyAttemptsError(retry_after=lockout_seconds_left(request, username))
         return user, None, True
     return None, None, True
 

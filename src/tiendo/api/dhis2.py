@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from tiendo.api.auth import authenticate_header, token_allows
 from tiendo.core.db_timeouts import ImportBusyError, ImportTimeoutError
+from tiendo.core.exceptions import TooManyAttemptsError
 from tiendo.reporting.datavaluesets import datavalueset_export, datavalueset_import
 from tiendo.reporting.datavaluesets.export import ExportQuery, flag, schemes_parse
 from tiendo.reporting.datavaluesets.formats import (
@@ -44,6 +45,7 @@ _STATUS_NAMES = {
     409: "Conflict",
     413: "Payload Too Large",
     415: "Unsupported Media Type",
+    429: "Too Many Requests",
     503: "Service Unavailable",
 }
 FORMATS = {"json": "application/json", "xml": "application/xml", "csv": "application/csv"}
@@ -90,6 +92,10 @@ def caller(
         return None, None, web_message(409, gettext("Tham số chứa ký tự NUL"), property=bad)
     try:
         user, token, present = authenticate_header(request)
+    except TooManyAttemptsError as exc:
+        refused = web_message(429, str(exc.message))
+        refused["Retry-After"] = str(exc.retry_after)
+        return None, None, refused
     except TokenRefusedError as exc:  # revoked or expired: say which
         return None, None, web_message(401, str(exc.message), errorCode=exc.code)
     if present and user is None:

@@ -102,6 +102,11 @@ def _responses(ok: str, *codes: str, ok_content: dict[str, Any] | None = None) -
             answers[code] = {"description": "A body that is not JSON, XML or CSV", "content": _MESSAGE_REF}
         else:
             answers[code] = {"description": _ERRORS[code], "content": _MESSAGE_REF}
+    if "401" in codes:  # HTTP Basic is locked out after repeated wrong passwords (django-axes)
+        answers["429"] = {
+            "description": "Too many wrong passwords for this user from this client; wait `Retry-After` seconds",
+            "content": _MESSAGE_REF,
+        }
     return answers
 
 

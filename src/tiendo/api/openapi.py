@@ -11,8 +11,7 @@ that follow from its shape are added here, the same way the handlers of tiendo.a
 | 404    | a path parameter (an object looked up; also one the caller may not see)              |
 | 413    | a request body (DATA_UPLOAD_MAX_MEMORY_SIZE)                                           |
 | 422    | a body, or a parameter that can fail validation (a number, an enum, a bound)          |
-
-No /api/v1 operation is rate-limited today, so none lists 429.
+| 429    | auth required: HTTP Basic locked out after repeated wrong passwords (`Retry-After`)   |
 """
 
 from __future__ import annotations
@@ -64,7 +63,7 @@ def shape_statuses(method: str, operation: dict[str, Any]) -> set[int]:
     if "requestBody" in operation:
         statuses |= {400, 413, 422}
     if operation.get("security"):
-        statuses.add(401)
+        statuses |= {401, 429}  # 429: a Basic login locked out (django-axes), with Retry-After
         if method in WRITES:
             statuses.add(403)
     if any(p["in"] == "path" for p in parameters):

@@ -7,4 +7,6 @@ class CoreConfig(AppConfig):
     verbose_name = "tiendo core"
 
     def ready(self) -> None:
-        from tiendo.core import system_checks  # noqa: F401  (registers the checks)
+        from tiendo.core import auth_events, system_checks  # noqa: F401  (registers the checks)
+
+        auth_events.connect()  # sign-in events in the audit log

@@ -32,3 +32,18 @@ class NotFoundError(ApplicationError):
 class PermissionDeniedError(ApplicationError):
     status_code = 403
     code = "permission_denied"
+
+
+class TooManyAttemptsError(ApplicationError):
+    """Sign-in refused while the client is locked out (django-axes); answered 429 with Retry-After."""
+
+    status_code = 429
+    code = "too_many_attempts"
+
+    def __init__(self, *, retry_after: int) -> None:
+        minutes = max(1, -(-retry_after // 60))
+        super().__init__(
+            _("Đăng nhập sai quá nhiều lần; thử lại sau %(minutes)s phút") % {"minutes": minutes},
+            field="Authorization",
+        )
+        self.retry_after = retry_after

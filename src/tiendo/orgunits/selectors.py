@@ -31,6 +31,20 @@ def user_is_office_admin(user: User) -> bool:
     return cached
 
 
+SECOND_FACTOR_ROLES = (Membership.Role.ADMIN, Membership.Role.REVIEWER)
+
+
+def user_requires_second_factor(user: User) -> bool:
+    """Whose role asks for a second factor (ASVS L2): office admins (and Django staff and superusers,
+    who reach the admin site) and reviewers, who approve what counts; reporters and viewers may
+    enrol but need not."""
+    if not user.is_authenticated:
+        return False
+    if getattr(user, "is_superuser", False) or getattr(user, "is_staff", False):
+        return True
+    return Membership.objects.filter(user=user, role__in=SECOND_FACTOR_ROLES).exists()
+
+
 def user_scope_paths(user: User) -> list[str] | None:
     """Tree paths under which the user may read private data; None means everywhere."""
     if user_is_office_admin(user):

@@ -157,9 +157,12 @@ def test_only_the_chart_pages_allow_style_attributes_and_no_page_allows_inline_s
 def test_the_csrf_failure_page_has_no_inline_style_or_script(office_admin):
     from django.test import Client
 
+    from tiendo.conftest import verify_second_factor
+
     client = Client(enforce_csrf_checks=True)
     client.cookies["django_language"] = "en"
     client.force_login(office_admin)
+    verify_second_factor(client, office_admin)  # an office admin's session has passed its second factor
     response = client.post(reverse("api-tokens"), {"name": "x"})
     assert response.status_code == 403
     assert "Content-Security-Policy" in response

@@ -82,6 +82,16 @@ PAGES = [
     Page("certificates", "office_admin"),
     Page("report-template", "office_admin", ("template",)),
     Page("api-tokens", "office_admin"),
+    # accounts (issue 10): the office admin's session is verified (conftest's client)
+    Page("account-security", "office_admin"),
+    Page("otp-verify", "office_admin"),
+    Page("password_change", "office_admin"),
+    Page("password_change_done", "office_admin"),
+    Page("otp-enrol", "tinhkhe_reporter"),
+    Page("account-security", "tinhkhe_reporter"),
+    Page("password_reset", None),
+    Page("password_reset_done", None),
+    Page("password_reset_complete", None),
 ]
 
 

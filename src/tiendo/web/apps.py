@@ -9,3 +9,8 @@ class WebConfig(AppConfig):
         from tiendo.web.middleware import run_django_middleware_synchronously
 
         run_django_middleware_synchronously()
+
+        from tiendo.web.accounts import second_factor, session
+
+        session.connect()
+        second_factor.connect()

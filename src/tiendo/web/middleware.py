@@ -37,5 +37,6 @@ def run_django_middleware_synchronously() -> None:
 
     for path in settings.MIDDLEWARE:
         middleware = import_string(path)
-        if path.startswith(("django.", "csp.")) and getattr(middleware, "async_capable", False):
+        # axes too: its async path hands the lockout callable the wrong arguments (axes 8.3)
+        if path.startswith(("django.", "csp.", "axes.")) and getattr(middleware, "async_capable", False):
             middleware.async_capable = False

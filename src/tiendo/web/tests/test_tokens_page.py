@@ -130,11 +130,11 @@ def test_the_list_takes_the_same_queries_for_two_tokens_as_for_twelve(client, of
 def test_creating_revoking_or_rotating_without_the_csrf_token_is_refused_and_changes_nothing(
     office_admin, tinhkhe_reporter
 ):
-    from django.test import Client
+    from tiendo.conftest import SecondFactorClient
 
     issued = apitoken_create(actor=office_admin, user=tinhkhe_reporter, name="LGSP", scopes=["read"])
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(office_admin)
+    client = SecondFactorClient(enforce_csrf_checks=True)
+    client.force_login(office_admin)  # with its second factor verified
     form = {"username": "tinhkhe.reporter", "name": "x", "scopes": ["read"]}
     assert client.post(PAGE, form).status_code == 403
     for action in ("revoke", "rotate"):

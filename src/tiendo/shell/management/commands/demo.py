@@ -100,8 +100,33 @@ class Command(TranslatedHelpCommand):
             + _("(cũng ghi vào %(file)s)") % {"file": credentials}
             + "\n"
         )
+        self._second_factor_note()
         if not no_serve:
             call_command("serve", host=host, port=port)
+
+    def _second_factor_note(self) -> None:
+        """The demo turns the required second factor off (unless TIENDO_REQUIRE_2FA is set): a
+        newcomer signs in with the printed password at once; anyone may still turn it on."""
+        if "TIENDO_REQUIRE_2FA" in os.environ:
+            required = settings.TIENDO_REQUIRE_2FA
+        else:
+            os.environ["TIENDO_REQUIRE_2FA"] = "false"  # for the server's worker processes too
+            settings.TIENDO_REQUIRE_2FA = required = False
+        if required:
+            self.stdout.write(
+                "  "
+                + _("Xác thực hai bước BẮT BUỘC với admin và người duyệt: lần đăng nhập đầu sẽ yêu cầu bật.")
+                + "\n"
+            )
+        else:
+            self.stdout.write(
+                "  "
+                + _(
+                    "Bản chạy thử TẮT yêu cầu xác thực hai bước (TIENDO_REQUIRE_2FA=false); khi chạy thật nó"
+                    " bắt buộc với admin và người duyệt. Ai cũng có thể tự bật tại trang Tài khoản và bảo mật."
+                )
+                + "\n"
+            )
 
     @staticmethod
     def _labels() -> list[tuple[str, str]]:

@@ -1,0 +1,1 @@
+"""Accounts on the web face: sign-in lockout page, second factor, session limits, password pages."""
