@@ -7,16 +7,25 @@ from __future__ import annotations
 import base64
 import binascii
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from tiendo.core.auth_events import lockout_seconds_left
 from tiendo.core.exceptions import PermissionDeniedError, TooManyAttemptsError
 from tiendo.core.types import Actor
+from tiendo.orgunits.selectors import user_requires_second_factor
 from tiendo.reporting.models import ApiToken
-from tiendo.reporting.tokens import SCOPES, TOKEN_PREFIX, apitoken_authenticate, apitoken_create
+from tiendo.reporting.tokens import (
+    SCOPES,
+    TOKEN_PREFIX,
+    TokenRefusedError,
+    apitoken_authenticate,
+    apitoken_create,
+)
 
 __all__ = ["SCOPES", "TOKEN_PREFIX", "authenticate_header", "authenticate_request", "token_create"]
 
@@ -57,6 +66,16 @@ def authenticate_header(request: HttpRequest) -> tuple[User | None, ApiToken | N
         user = authenticate(request, username=username, password=password)
         if user is None and getattr(request, "axes_locked_out", False):
             raise TooManyAttemptsError(retry_after=lockout_seconds_left(request, username))
+        if user is not None and settings.TIENDO_REQUIRE_2FA and user_requires_second_factor(user):
+            # a password alone would open the API to a role whose web sign-in asks for a second
+            # factor: such an account's systems use a token, which the office issues and can revoke
+            raise TokenRefusedError(
+                gettext(  # not `_`: the line that reads the credentials rebinds it
+                    "Tài khoản này cần yếu tố xác thực thứ hai nên không dùng mật khẩu (Basic) với API: "
+                    "hãy dùng mã truy cập (Authorization: ApiToken …)"
+                ),
+                code="second_factor_required",
+            )
         return user, None, True
     return None, None, True
 

@@ -1,7 +1,6 @@
 """Review probes where four eyes meets the DHIS2 API (issue 10, items 4 and 5): each test is an
 attack or an integrator's mistake that must fail safely."""
 
-import base64
 import json
 from xml.etree.ElementTree import fromstring
 
@@ -14,6 +13,7 @@ from tiendo.orgunits.models import Membership, OrgUnit
 from tiendo.reporting.datavaluesets.jobs import datavalueset_import_job
 from tiendo.reporting.models import DataValue, Submission
 from tiendo.reporting.services import submission_approve, submission_save, submission_submit
+from tiendo.reporting.tests.credentials import api_auth
 from tiendo.reporting.tests.test_submission_workflow import submitted
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +28,7 @@ def language_restored():
 
 
 def basic(user) -> dict:
-    token = base64.b64encode(f"{user.username}:pw-{user.username}".encode()).decode()
-    return {"HTTP_AUTHORIZATION": "Basic " + token}
+    return api_auth(user)
 
 
 @pytest.fixture

@@ -1,17 +1,13 @@
-import base64
-
 import pytest
 
 from tiendo.api.auth import token_create
+from tiendo.reporting.tests.credentials import api_auth
 
 pytestmark = pytest.mark.django_db
 
 
 def auth(user) -> dict:
-    return {
-        "HTTP_AUTHORIZATION": "Basic "
-        + base64.b64encode(f"{user.username}:pw-{user.username}".encode()).decode()
-    }
+    return api_auth(user)
 
 
 def test_forms_and_their_periods_with_cut_off_and_deadline(client, small_forms):

@@ -181,15 +181,15 @@ def test_an_unowned_value_added_to_a_draft_lands_in_its_trail_and_makes_the_edit
 
 
 def test_a_value_deleted_in_the_admin_is_exported_as_a_tombstone(client, approved, office_admin):
-    import base64
 
     from tiendo.reporting.services import datavalue_admin_delete
 
     reopened = submission_reopen(actor=office_admin, submission=approved, version=None, reason="sai số")
     datavalue_admin_delete(actor=office_admin, value=staff_of(reopened))
-    token = base64.b64encode(b"office:pw-office").decode()
+    from tiendo.reporting.tests.credentials import api_auth
+
     query = {"dataSet": "T-XA-Q", "period": "2026Q1", "orgUnit": "21211", "includeDeleted": "true"}
-    body = client.get("/api/dataValueSets", query, HTTP_AUTHORIZATION="Basic " + token).json()
+    body = client.get("/api/dataValueSets", query, **api_auth(office_admin)).json()
     gone = [v for v in body["dataValues"] if v["deleted"]]
     assert [(v["value"], v["storedBy"]) for v in gone] == [("20", "office")]
 

@@ -2,7 +2,6 @@
 role, any path (service, page, API, dataValueSets) — unless the CĐS office named an exception for
 the form; the exception is office-only, audited and shown on the form's page."""
 
-import base64
 import json
 
 import pytest
@@ -22,6 +21,7 @@ from tiendo.reporting.services import (
     submission_save,
     submission_submit,
 )
+from tiendo.reporting.tests.credentials import api_auth
 
 pytestmark = pytest.mark.django_db
 
@@ -37,8 +37,7 @@ def language_restored():
 
 
 def auth(user) -> dict:
-    token = base64.b64encode(f"{user.username}:pw-{user.username}".encode()).decode()
-    return {"HTTP_AUTHORIZATION": "Basic " + token}
+    return api_auth(user)
 
 
 @pytest.fixture
