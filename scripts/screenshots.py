@@ -56,6 +56,11 @@ def pages(base: str) -> list[tuple[str, str, bool]]:
         ("submission", "/reports/CDS-XA-Q/21211/2026Q4/", True),
         ("certificates", "/documents/certificates/", True),
         ("report-template", "/documents/templates/evaluation-report/", True),
+        ("password-reset", "/accounts/password/reset/", False),
+        ("account-security", "/accounts/security/", True),
+        ("otp-enrol", "/accounts/2fa/enrol/", True),
+        ("password-change", "/accounts/password/change/", True),
+        ("tokens", "/tokens/", True),
     ]
 
 
