@@ -48,6 +48,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         gettext_noop("gắn ranh giới (GeoJSON, theo mã đơn vị) cho bản đồ xã"),
     ),
     "load-plan": ("load_plan", gettext_noop("kiểm tra và nạp một tệp kế hoạch (YAML); báo mọi lỗi kèm dòng")),
+    "load-ioc": (
+        "load_ioc",
+        gettext_noop("kiểm tra và nạp danh mục IOC (hệ thống, thiết bị, chỉ số đo; YAML)"),
+    ),
     "load-forms": (
         "load_forms",
         gettext_noop("kiểm tra và nạp một tệp biểu mẫu: chỉ số dữ liệu, biểu mẫu, nguồn của chỉ tiêu"),

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "tiendo.reporting",
     "tiendo.analytics",
     "tiendo.documents",
+    "tiendo.ioc",
     "tiendo.api",
     "tiendo.web",
     "tiendo.shell",  # demo, serve, worker, createadmin: they assemble the whole system

@@ -85,6 +85,7 @@ class Membership(models.Model):
         REVIEWER = "reviewer", _("Người duyệt")
         REPORTER = "reporter", _("Người báo cáo")
         VIEWER = "viewer", _("Người xem")
+        OPERATOR = "operator", _("Trực vận hành IOC")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="memberships")

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class IocConfig(AppConfig):
+    name = "tiendo.ioc"
+    label = "ioc"
+    verbose_name = "IOC"
