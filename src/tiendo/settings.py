@@ -172,6 +172,9 @@ TIENDO_IMPORT_COMMAND_STATEMENT_TIMEOUT = env_float(
     "TIENDO_IMPORT_COMMAND_STATEMENT_TIMEOUT", default=1800, minimum=0
 )
 TIENDO_IMPORT_COMMAND_LOCK_TIMEOUT = env_float("TIENDO_IMPORT_COMMAND_LOCK_TIMEOUT", default=60, minimum=0)
+# The IOC's live events fan out between web processes through Redis Streams when this is set
+# (tiendo.ioc.live); unset, one process serves the stream from its own memory.
+TIENDO_REDIS_URL = env_str("TIENDO_REDIS_URL", "")
 TIENDO_SITE_URL = env_str("TIENDO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env_str("TIENDO_FROM_EMAIL", "tiendo@localhost")
 

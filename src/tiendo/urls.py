@@ -138,6 +138,7 @@ urlpatterns = [
         dhis2_resources.job_summary,
         name="dhis2-job-summary",
     ),
+    path("ioc/", include("tiendo.ioc.urls")),
     path("admin/", admin.site.urls),
 ]
 

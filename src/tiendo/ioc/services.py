@@ -107,7 +107,11 @@ def alert_raise(
 def _locked_for_action(*, actor: Actor, alert: Alert) -> Alert:
     if not user_may_act_on_alert(user=actor, alert=alert):
         raise NotFoundError()
-    return Alert.objects.select_for_update(of=("self",)).select_related("rule", "device", "unit").get(pk=alert.pk)
+    return (
+        Alert.objects.select_for_update(of=("self",))
+        .select_related("rule", "device", "unit")
+        .get(pk=alert.pk)
+    )
 
 
 def alert_acknowledge(*, actor: Actor, alert: Alert, comment: str = "") -> Alert:
@@ -145,7 +149,9 @@ def alert_clear(*, actor: Actor | None, alert: Alert, comment: str = "", at: dat
             alert = _locked_for_action(actor=actor, alert=alert)
         else:
             alert = (
-                Alert.objects.select_for_update(of=("self",)).select_related("rule", "device", "unit").get(pk=alert.pk)
+                Alert.objects.select_for_update(of=("self",))
+                .select_related("rule", "device", "unit")
+                .get(pk=alert.pk)
             )
         if alert.status == Alert.Status.CLEARED:
             raise ApplicationError(_("Cảnh báo này đã kết thúc"), code="conflict", field="status")
