@@ -342,7 +342,10 @@ class RedisHub:
 
         self.url = url
         self.ring = Ring()
-        self.client = redis.asyncio.Redis.from_url(url, socket_connect_timeout=REDIS_TIMEOUT)
+        # redis-py's default socket timeout (5 s) would cut XREAD's BLOCK short
+        self.client = redis.asyncio.Redis.from_url(
+            url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=BLOCK_MS / 1000 + 5
+        )
         self.ready = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
 
@@ -362,7 +365,7 @@ class RedisHub:
                 reply: Any = await self.client.xread(
                     {STREAM_KEY: str(cursor)}, count=READ_COUNT, block=BLOCK_MS
                 )
-                for _key, entries in reply or []:
+                for _key, entries in reply.items() if isinstance(reply, dict) else reply or []:
                     events = _decode(entries)
                     if entries:
                         cursor = EventId.parse(entries[-1][0]) or cursor

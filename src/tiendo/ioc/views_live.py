@@ -10,6 +10,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -61,6 +62,9 @@ def sse_frame(event: live.LiveEvent) -> bytes:
 
 async def event_stream(*, after: str | None, scope: StreamScope, heartbeat: float) -> AsyncIterator[bytes]:
     """The SSE body: a retry hint, then each event the scope admits; a comment line when quiet."""
+    # The request's database connection (the session, the user, the scope) is not needed any more:
+    # give it back now, not when the stream ends, or 20 open streams would hold the whole pool.
+    await sync_to_async(connections.close_all)()
     yield f"retry: {RETRY_MS}\n: {_('kết nối')}\n\n".encode()
     try:
         async for event in live.subscribe(after=after, heartbeat=heartbeat):

@@ -46,7 +46,7 @@ def database_url() -> str:
     return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def serve(port: int) -> subprocess.Popen:
+def serve(port: int, **extra: str) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tiendo.settings",
@@ -54,6 +54,7 @@ def serve(port: int) -> subprocess.Popen:
         "TIENDO_REDIS_URL": REDIS_TEST_URL,
         "TIENDO_SECRET_KEY": django_settings.SECRET_KEY,
         "TIENDO_DB_POOL": "false",
+        **extra,
     }
     command = [sys.executable, "-c", "from tiendo.cli import main; main()", "serve", "--port", str(port)]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -72,13 +73,12 @@ def wait_until_serving(port: int, server: subprocess.Popen) -> None:
     pytest.fail("the server did not start")
 
 
-@pytest.fixture
-def two_servers() -> Iterator[tuple[int, int]]:
+def servers_running(count: int, **extra: str) -> Iterator[tuple[int, ...]]:
     if connection.vendor != "postgresql":
-        pytest.skip("two server processes need a shared database (PostgreSQL)")
+        pytest.skip("server processes need the shared test database (PostgreSQL)")
     redis_or_fail()
-    ports = (free_port(), free_port())
-    servers = [serve(port) for port in ports]
+    ports = tuple(free_port() for _ in range(count))
+    servers = [serve(port, **extra) for port in ports]
     try:
         for port, server in zip(ports, servers, strict=True):
             wait_until_serving(port, server)
@@ -92,6 +92,16 @@ def two_servers() -> Iterator[tuple[int, int]]:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+
+
+@pytest.fixture
+def two_servers() -> Iterator[tuple[int, ...]]:
+    yield from servers_running(2)
+
+
+@pytest.fixture
+def server_with_a_small_pool() -> Iterator[tuple[int, ...]]:
+    yield from servers_running(1, TIENDO_DB_POOL="true", TIENDO_DB_POOL_MAX="3")
 
 
 class SseClient(threading.Thread):
@@ -182,3 +192,22 @@ def test_an_event_published_once_reaches_subscribers_of_both_server_processes_an
     assert missed["id"] == second_b["id"]
     assert missed["data"]["value"] == 3.8
     assert live.EventId.parse(missed["id"]) > live.EventId.parse(first_a["id"])  # type: ignore[operator]
+
+
+def test_open_streams_hold_no_database_connection(
+    settings, client, camthanh_operator, server_with_a_small_pool
+):
+    """Each stream gives its request's connection back once it starts: a pool of 3 serves 8 open
+    streams and still answers a page."""
+    (port,) = server_with_a_small_pool
+    client.force_login(camthanh_operator)
+    cookies = {name: morsel.value for name, morsel in client.cookies.items()}
+    streams = [SseClient(f"http://127.0.0.1:{port}/ioc/stream", cookies) for _ in range(8)]
+    for stream in streams:
+        stream.start()
+        assert stream.connected.wait(15), "a stream did not open"
+    response = httpx.get(f"http://127.0.0.1:{port}/ioc/state.json", cookies=cookies, timeout=8)
+    for stream in streams:
+        stream.stop = True
+    assert response.status_code == 200
+    assert any(d["code"] == "wl-trakhuc-01" for d in response.json()["devices"])
