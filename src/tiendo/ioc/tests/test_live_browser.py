@@ -14,6 +14,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from tiendo.analytics.tests.test_drilldown import GEO
 from tiendo.conftest import IN_CI
 from tiendo.ioc import live
 from tiendo.ioc.ingest import IncomingReading, readings_ingest
@@ -64,6 +65,10 @@ def test_an_operator_watches_a_reading_and_an_alert_appear_on_the_live_page(
     live_chromium, asgi_site, settings, client, camthanh_operator
 ):
     settings.TIENDO_REDIS_URL = REDIS_TEST_URL
+    if GEO.exists():  # the communes drawn under the markers, when the boundary file is beside the checkout
+        from tiendo.orgunits.boundaries import boundaries_load
+
+        boundaries_load(path=GEO)
     client.force_login(camthanh_operator)
     watch = CspWatch(live_chromium)
     context = live_chromium.new_context(viewport={"width": 1400, "height": 1000})
@@ -102,7 +107,7 @@ def test_an_operator_watches_a_reading_and_an_alert_appear_on_the_live_page(
         last_at=now,
     )
     live.publish(live.alert_event(alert))
-    item = page.locator(f"#ioc-alerts [data-alert='{alert.pk}']")
+    item = page.locator(f"#ioc-alerts li[data-alert='{alert.pk}']")
     item.wait_for(timeout=10_000)
     assert "Trà Khúc vượt báo động I" in item.inner_text()
     assert "mô phỏng" in item.inner_text()  # the station is simulated
@@ -112,7 +117,7 @@ def test_an_operator_watches_a_reading_and_an_alert_appear_on_the_live_page(
     item.get_by_role("button", name="Xác nhận").click()
     # the acknowledge page (alerts' part) either takes it, or the page says it is not there yet
     page.wait_for_function(
-        "(id) => { const li = document.querySelector(`#ioc-alerts [data-alert='${id}']`);"
+        "(id) => { const li = document.querySelector(`#ioc-alerts li[data-alert='${id}']`);"
         " const msg = document.getElementById('alert-message').innerText;"
         " return (li && li.dataset.status === 'acknowledged') || msg.length > 0; }",
         arg=alert.pk,
