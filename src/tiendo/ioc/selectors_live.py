@@ -7,16 +7,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from tiendo.analytics.selectors import IndicatorRow, indicator_rows
 from tiendo.core.types import Actor
 from tiendo.ioc import live
 from tiendo.ioc.models import Alert, Device, DeviceMetric, Rollup, Subsystem
-from tiendo.ioc.selectors import alerts_visible, device_get, devices_visible, user_may_act_on_alert
-from tiendo.orgunits.models import OrgUnit
-from tiendo.orgunits.selectors import user_scope_paths
+from tiendo.ioc.selectors import (
+    ACTING_ROLES,
+    alerts_visible,
+    device_get,
+    devices_visible,
+)
+from tiendo.orgunits.models import Membership, OrgUnit
+from tiendo.orgunits.selectors import user_is_office_admin, user_scope_paths
 from tiendo.plans.models import Plan
 from tiendo.plans.selectors import plan_list
 
@@ -89,8 +94,7 @@ def _filtered(devices: QuerySet[Device], live_filter: LiveFilter) -> QuerySet[De
 
 
 def live_devices(*, user: Actor, live_filter: LiveFilter) -> QuerySet[Device]:
-    metrics = Prefetch("metrics", queryset=DeviceMetric.objects.order_by("device_id", "derived", "code"))
-    return _filtered(devices_visible(user=user).filter(active=True), live_filter).prefetch_related(metrics)
+    return _filtered(devices_visible(user=user).filter(active=True), live_filter)
 
 
 def open_alerts(*, user: Actor, live_filter: LiveFilter) -> QuerySet[Alert]:
@@ -103,48 +107,75 @@ def open_alerts(*, user: Actor, live_filter: LiveFilter) -> QuerySet[Alert]:
     return alerts.order_by("-started_at")
 
 
-def _position(device: Device, metrics: dict[str, DeviceMetric]) -> tuple[float | None, float | None]:
-    lat, lon = metrics.get("lat"), metrics.get("lon")
-    if device.moving and lat and lon and lat.last_value is not None and lon.last_value is not None:
-        return lat.last_value, lon.last_value
-    return device.latitude, device.longitude
-
-
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def device_row(device: Device) -> dict[str, Any]:
-    metrics = {m.code: m for m in device.metrics.all()}
-    lat, lon = _position(device, metrics)
-    return {
-        "code": device.code,
-        "name": device.name,
-        "kind": device.kind,
-        "subsystem": device.subsystem.code,
-        "unit": device.unit.code,
-        "unit_name": device.unit.name,
-        "state": device.state,
-        "last_seen_at": _iso(device.last_seen_at),
-        "moving": device.moving,
-        "lat": lat,
-        "lon": lon,
-        "simulated": device.simulated,
-        "metrics": [
-            {
-                "code": m.code,
-                "name": m.name or m.code,
-                "unit_code": m.unit_code,
-                "derived": m.derived,
-                "value": m.last_value,
-                "ts": _iso(m.last_ts),
-            }
-            for m in metrics.values()
-        ],
-    }
+DEVICE_FIELDS = {  # the snapshot's name: the query's
+    "code": "code",
+    "name": "name",
+    "kind": "kind",
+    "subsystem": "subsystem__code",
+    "unit": "unit__code",
+    "unit_name": "unit__name",
+    "state": "state",
+    "last_seen_at": "last_seen_at",
+    "moving": "moving",
+    "lat": "latitude",
+    "lon": "longitude",
+    "simulated": "simulated",
+}
 
 
-def alert_row(alert: Alert, *, user: Actor) -> dict[str, Any]:
+def device_rows(devices: QuerySet[Device]) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
+    """The devices as the snapshot has them, each with its series (two queries, no model instances:
+    2,000 devices are read in tens of milliseconds); and the series by id, for the tiles.
+
+    A moving device (a vessel) stands where its last lat / lon readings put it."""
+    rows: dict[int, dict[str, Any]] = {}
+    for values in devices.values("id", *DEVICE_FIELDS.values()):
+        row = {name: values[field] for name, field in DEVICE_FIELDS.items()}
+        row["last_seen_at"] = _iso(row["last_seen_at"])
+        row["metrics"] = []
+        rows[values["id"]] = row
+    series: dict[int, dict[str, Any]] = {}
+    metrics = (
+        DeviceMetric.objects.filter(device__in=devices.values("id"))
+        .order_by("device_id", "derived", "code")
+        .values("id", "device_id", "code", "name", "unit_code", "derived", "last_value", "last_ts")
+    )
+    for m in metrics:
+        owner = rows.get(m["device_id"])
+        if owner is None:
+            continue
+        metric = {
+            "code": m["code"],
+            "name": m["name"] or m["code"],
+            "unit_code": m["unit_code"],
+            "derived": m["derived"],
+            "value": m["last_value"],
+            "ts": _iso(m["last_ts"]),
+        }
+        owner["metrics"].append(metric)
+        series[m["id"]] = {"device": owner, "metric": metric}
+        if owner["moving"] and m["code"] in POSITION_METRICS and m["last_value"] is not None:
+            owner[m["code"]] = m["last_value"]
+    return list(rows.values()), series
+
+
+def acting_paths(*, user: Actor) -> tuple[str, ...] | None:
+    """Where the user may acknowledge and clear alerts (selectors.user_may_act_on_alert's rule,
+    asked once for a whole list): None everywhere (the office), else unit paths."""
+    if user_is_office_admin(user):
+        return None
+    if not user.is_authenticated:
+        return ()
+    return tuple(
+        Membership.objects.filter(user=user, role__in=ACTING_ROLES).values_list("unit__path", flat=True)
+    )
+
+
+def alert_row(alert: Alert, *, may_act: bool) -> dict[str, Any]:
     return {
         "id": alert.pk,
         "rule": alert.rule.code,
@@ -155,17 +186,17 @@ def alert_row(alert: Alert, *, user: Actor) -> dict[str, Any]:
         "message": alert.message,
         "value": alert.value,
         "started_at": _iso(alert.started_at),
-        "may_act": user_may_act_on_alert(user=user, alert=alert),
+        "may_act": may_act,
         "simulated": bool(alert.device and alert.device.simulated),
     }
 
 
-def sparklines(*, series: list[DeviceMetric], now: datetime | None = None) -> dict[int, list[list[Any]]]:
+def sparklines(*, series_ids: list[int], now: datetime | None = None) -> dict[int, list[list[Any]]]:
     """Hourly means of the last 24 hours of each series, from the rollups: one query."""
     since = (now or timezone.now()) - timedelta(hours=SPARK_HOURS)
-    points: dict[int, list[list[Any]]] = {s.pk: [] for s in series}
+    points: dict[int, list[list[Any]]] = {i: [] for i in series_ids}
     rollups = (
-        Rollup.objects.filter(series__in=series, grain=Rollup.Grain.HOUR, bucket__gte=since)
+        Rollup.objects.filter(series_id__in=series_ids, grain=Rollup.Grain.HOUR, bucket__gte=since)
         .order_by("series_id", "bucket")
         .values_list("series_id", "bucket", "total", "count")
     )
@@ -178,33 +209,33 @@ def live_snapshot(*, user: Actor, live_filter: LiveFilter) -> dict[str, Any]:
     """What the live page paints first (and polls when the stream is unavailable). The last event
     id is read before the rows: resuming the stream from it may repeat an event, never miss one."""
     last_id = live.last_event_id()
-    devices = list(live_devices(user=user, live_filter=live_filter))
-    tiles: list[tuple[Device, DeviceMetric]] = []
-    for device in devices:
-        for metric in device.metrics.all():
-            if metric.code not in POSITION_METRICS and len(tiles) < TILE_LIMIT:
-                tiles.append((device, metric))
-    spark = sparklines(series=[m for _d, m in tiles])
+    devices, series = device_rows(live_devices(user=user, live_filter=live_filter))
+    tile_ids = [i for i, s in series.items() if s["metric"]["code"] not in POSITION_METRICS][:TILE_LIMIT]
+    spark = sparklines(series_ids=tile_ids)
     alerts = list(open_alerts(user=user, live_filter=live_filter)[:ALERT_LIMIT])
+    paths = acting_paths(user=user)
+    tiles = []
+    for series_id in tile_ids:
+        device, metric = series[series_id]["device"], series[series_id]["metric"]
+        tiles.append(
+            {
+                "device": device["code"],
+                "device_name": device["name"],
+                "metric": metric["code"],
+                "name": metric["name"],
+                "unit_code": metric["unit_code"],
+                "value": metric["value"],
+                "ts": metric["ts"],
+                "simulated": device["simulated"],
+                "spark": spark[series_id],
+            }
+        )
     return {
         "last_event_id": last_id,
         "generated_at": timezone.now().isoformat(),
-        "devices": [device_row(d) for d in devices],
-        "tiles": [
-            {
-                "device": d.code,
-                "device_name": d.name,
-                "metric": m.code,
-                "name": m.name or m.code,
-                "unit_code": m.unit_code,
-                "value": m.last_value,
-                "ts": _iso(m.last_ts),
-                "simulated": d.simulated,
-                "spark": spark.get(m.pk, []),
-            }
-            for d, m in tiles
-        ],
-        "alerts": [alert_row(a, user=user) for a in alerts],
+        "devices": devices,
+        "tiles": tiles,
+        "alerts": [alert_row(a, may_act=paths is None or a.unit.path.startswith(paths)) for a in alerts],
     }
 
 

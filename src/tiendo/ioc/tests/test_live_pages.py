@@ -180,3 +180,14 @@ def test_another_units_device_page_is_not_found_for_a_commune_operator(client, c
     assert client.get("/ioc/devices/aq-dungquat-01/").status_code == 404
     assert client.get("/ioc/devices/wl-trakhuc-01/").status_code == 200
     assert client.get("/ioc/devices/urn:ngsi-ld:Device:wl-trakhuc-01/").status_code == 200
+
+
+def test_a_viewer_sees_the_units_alerts_without_the_right_to_act_on_them(client, ioc_registry):
+    from tiendo.conftest import make_user
+    from tiendo.orgunits.models import Membership
+
+    an_alert("wl-trakhuc-01", message="Mực nước trên báo động I")
+    client.force_login(make_user("camthanh.viewer", "21025", Membership.Role.VIEWER))
+    [alert] = client.get("/ioc/state.json").json()["alerts"]
+    assert alert["message"] == "Mực nước trên báo động I"
+    assert alert["may_act"] is False
