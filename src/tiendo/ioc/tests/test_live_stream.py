@@ -235,3 +235,29 @@ def test_event_ids_are_read_strictly():
     assert EventId.parse("abc") is None
     assert EventId.parse("1-2-3") is None
     assert EventId.parse(str(uuid.uuid4())) is None
+
+
+def test_an_ingested_reading_is_published_once_its_transaction_commits(
+    settings, ioc_registry, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from tiendo.ioc.ingest import IncomingReading, readings_ingest
+
+    settings.TIENDO_REDIS_URL = ""
+    before = live._local_ring.last
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        readings_ingest(
+            readings=[
+                IncomingReading(device="wl-anchi-01", metric="water_level", ts=timezone.now(), value=4.1)
+            ],
+            source="test",
+        )
+        assert live._local_ring.last == before  # nothing before the commit
+    assert callbacks
+    events, _gap = live._local_ring.after(before)
+    assert [(e.type, e.data.get("device")) for e in events] == [
+        ("device", "wl-anchi-01"),
+        ("reading", "wl-anchi-01"),
+    ]
+    assert events[1].data["value"] == 4.1 and events[1].data["path"].endswith("/21364/")
