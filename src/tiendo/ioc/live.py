@@ -393,6 +393,8 @@ async def _hub(url: str) -> RedisHub:
     loop = asyncio.get_running_loop()
     hub = _hubs.get(loop)
     if hub is None or hub.url != url:
+        if hub is not None and hub.task is not None:  # the setting changed (tests): a new reader
+            hub.task.cancel()
         hub = _hubs[loop] = RedisHub(url)
     hub.start()
     await asyncio.wait_for(hub.ready.wait(), REDIS_TIMEOUT * 5)

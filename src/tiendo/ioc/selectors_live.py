@@ -294,9 +294,10 @@ def device_chart(*, user: Actor, device: Device, hours: int = 24) -> dict[str, A
     readings when a series has no rollups yet."""
     from tiendo.ioc.models import Reading
 
-    since = timezone.now() - timedelta(hours=hours)
+    now = timezone.now()
+    since = now - timedelta(hours=hours)
     series = list(device.metrics.all())
-    chart: dict[str, Any] = {"series": []}
+    chart: dict[str, Any] = {"since": since.isoformat(), "until": now.isoformat(), "series": []}
     for metric in series:
         rollups = list(
             Rollup.objects.filter(series=metric, grain=Rollup.Grain.FIVE_MINUTES, bucket__gte=since)

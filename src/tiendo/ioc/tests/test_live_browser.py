@@ -122,5 +122,10 @@ def test_an_operator_watches_a_reading_and_an_alert_appear_on_the_live_page(
         " return (li && li.dataset.status === 'acknowledged') || msg.length > 0; }",
         arg=alert.pk,
     )
+
+    page.goto(asgi_site + "/ioc/devices/wl-trakhuc-01/")  # its page charts the last day
+    page.wait_for_selector("#device-chart[data-ready='true'] svg")
+    assert "4,25" in page.locator("#device-metrics").inner_text()
+    shot(page, "ioc-device")
     context.close()
     assert not watch.violations, "\n".join(watch.violations)

@@ -11,10 +11,10 @@
     grid: { left: 56, right: 24, top: 40, bottom: 32 },
     legend: { top: 0 },
     tooltip: { trigger: "axis" },
-    xAxis: { type: "time" },
+    xAxis: { type: "time", min: data.since, max: data.until },
     yAxis: { type: "value", scale: true },
     series: data.series.map(function (s) {
-      return { type: "line", name: s.name + (s.unit_code ? " (" + s.unit_code + ")" : ""), data: s.points, showSymbol: false };
+      return { type: "line", name: s.name + (s.unit_code ? " (" + s.unit_code + ")" : ""), data: s.points, showSymbol: s.points.length < 60 };
     }),
   });
   element.dataset.ready = "true";
