@@ -7,7 +7,8 @@
    loads province 51's units, the two shipped plans (the page's wall of indicators) and the IOC
    registry; adds D devices (one PM2.5 series each, spread over the communes, 90 % online, every one
    marked simulated) with D × days × 24 hourly rollups (INSERT … SELECT generate_series) and 50 open
-   alerts; a viewer at the province signs in (sees them all).
+   alerts; the communes' boundaries when ../shared/geo/quang-ngai-communes-2025.geojson is there;
+   a viewer at the province signs in (sees them all).
 2. starts `tiendo serve` (1 worker) and times, over loopback: GET /ioc/state.json (the snapshot the
    page paints from: every device with its values, the tiles' sparklines from the rollups, the open
    alerts) and GET /ioc/ (the HTML with the indicators' verdicts) — the first request (cold) and the
@@ -28,6 +29,7 @@ import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -39,6 +41,8 @@ import _ioc_live as common
 
 CHROMIUM = Path(os.environ.get("TIENDO_CHROMIUM", "/usr/bin/chromium"))
 PLANS = ["quang-ngai-2025.yaml", "quang-ngai-2026.yaml"]
+# the communes' boundaries the map draws, when the file is beside the checkout (as the tests use it)
+GEO = common.ROOT.parent / "shared" / "geo" / "quang-ngai-communes-2025.geojson"
 
 
 def populate(devices: int, days: int) -> dict:
@@ -177,8 +181,14 @@ def main() -> None:
     redis_url = os.environ.get("BENCH_REDIS_URL", common.DEFAULT_REDIS)
     print(f"machine: {common.machine()}")
     common.prepare(database_url, redis_url)
+    if GEO.exists():
+        env = common.environment(database_url, redis_url)
+        subprocess.run(
+            [*common.TIENDO, "load-boundaries", str(GEO)], env=env, check=True, stdout=subprocess.DEVNULL
+        )
     common.django_setup(database_url, redis_url)
     data = populate(args.devices, args.days)
+    data["boundaries"] = GEO.exists()
     print(
         f"data: {data['devices']} devices, {data['rollups']} hourly rollups ({data['seconds']} s to create)"
     )
