@@ -29,7 +29,7 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -421,7 +421,7 @@ async def hub_stop() -> None:
         await hub.client.aclose()
 
 
-async def subscribe(*, after: str | None, heartbeat: float) -> AsyncIterator[LiveEvent | None]:
+async def subscribe(*, after: str | None, heartbeat: float) -> AsyncGenerator[LiveEvent | None, None]:
     """Events published after the id `after` (None: from now on), for ever; None every `heartbeat`
     seconds without one. An event of type "reset" says some were lost: reload the snapshot."""
     url = redis_url()

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -39,6 +41,7 @@ from tiendo.ioc.selectors_live import (
 from tiendo.orgunits.boundaries import boundaries_for
 
 HEARTBEAT_SECONDS = 15.0
+STREAM_LIFETIME_SECONDS = 600.0  # then the browser reconnects: signed in and scoped again
 RETRY_MS = 3000
 DEVICES_PER_PAGE = 50
 
@@ -68,18 +71,28 @@ def sse_frame(event: live.LiveEvent) -> bytes:
     return f"id: {event.id}\nevent: {event.type}\ndata: {body}\n\n".encode()
 
 
-async def event_stream(*, after: str | None, scope: StreamScope, heartbeat: float) -> AsyncIterator[bytes]:
-    """The SSE body: a retry hint, then each event the scope admits; a comment line when quiet."""
+async def event_stream(
+    *, after: str | None, scope: StreamScope, heartbeat: float, lifetime: float | None = None
+) -> AsyncIterator[bytes]:
+    """The SSE body: a retry hint, then each event the scope admits; a comment line when quiet.
+
+    It ends after `lifetime` seconds: the browser reconnects with its Last-Event-ID (nothing is
+    lost) and is authenticated and scoped again — a signed-out user or a withdrawn role stops
+    receiving within that time."""
     # The request's database connection (the session, the user, the scope) is not needed any more:
     # give it back now, not when the stream ends, or 20 open streams would hold the whole pool.
     await sync_to_async(_release_connections)()
+    ends = time.monotonic() + (STREAM_LIFETIME_SECONDS if lifetime is None else lifetime)
     yield f"retry: {RETRY_MS}\n: open\n\n".encode()
     try:
-        async for event in live.subscribe(after=after, heartbeat=heartbeat):
-            if event is None:
-                yield b": heartbeat\n\n"
-            elif scope.admits(event.data):
-                yield sse_frame(event)
+        async with aclosing(live.subscribe(after=after, heartbeat=heartbeat)) as events:
+            async for event in events:
+                if event is None:
+                    yield b": heartbeat\n\n"
+                elif scope.admits(event.data):
+                    yield sse_frame(event)
+                if time.monotonic() >= ends:
+                    return
     except TimeoutError:  # Redis unreachable: end; the browser reconnects after `retry`
         yield b": unavailable\n\n"
 
@@ -107,7 +120,7 @@ async def stream(request: HttpRequest) -> HttpResponseBase:
                 status=503,
             )
     response = StreamingHttpResponse(
-        event_stream(after=after, scope=scope, heartbeat=HEARTBEAT_SECONDS),
+        event_stream(after=after, scope=scope, heartbeat=HEARTBEAT_SECONDS, lifetime=STREAM_LIFETIME_SECONDS),
         content_type="text/event-stream; charset=utf-8",
     )
     response["Cache-Control"] = "no-cache, no-store"

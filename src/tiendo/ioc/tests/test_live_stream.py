@@ -261,3 +261,22 @@ def test_an_ingested_reading_is_published_once_its_transaction_commits(
         ("reading", "wl-anchi-01"),
     ]
     assert events[1].data["value"] == 4.1 and events[1].data["path"].endswith("/21364/")
+
+
+def test_a_stream_ends_after_its_lifetime_so_the_browser_signs_in_again(
+    client, office_admin, ioc_registry, monkeypatch, transport
+):
+    monkeypatch.setattr(views_live, "HEARTBEAT_SECONDS", 0.1)
+    monkeypatch.setattr(views_live, "STREAM_LIFETIME_SECONDS", 0.3)
+    async_client = signed_in(client, office_admin)
+
+    async def run() -> str:
+        response = await async_client.get("/ioc/stream")
+        text = ""
+        async for chunk in response.streaming_content:  # ends by itself
+            text += chunk.decode()
+        await live.hub_stop()
+        return text
+
+    text = async_to_sync(asyncio.wait_for)(run(), 5)
+    assert text.startswith("retry:") and ": heartbeat" in text
