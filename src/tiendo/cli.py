@@ -52,6 +52,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "load_ioc",
         gettext_noop("kiểm tra và nạp danh mục IOC (hệ thống, thiết bị, chỉ số đo; YAML)"),
     ),
+    "ioc-retention": (
+        "ioc_retention",
+        gettext_noop("IOC: xóa số đo thô cũ hơn N ngày (giữ số tổng hợp), tạo phân vùng các tháng tới"),
+    ),
     "load-forms": (
         "load_forms",
         gettext_noop("kiểm tra và nạp một tệp biểu mẫu: chỉ số dữ liệu, biểu mẫu, nguồn của chỉ tiêu"),

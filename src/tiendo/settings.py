@@ -175,6 +175,8 @@ TIENDO_IMPORT_COMMAND_LOCK_TIMEOUT = env_float("TIENDO_IMPORT_COMMAND_LOCK_TIMEO
 # The IOC's live events fan out between web processes through Redis Streams when this is set
 # (tiendo.ioc.live); unset, one process serves the stream from its own memory.
 TIENDO_REDIS_URL = env_str("TIENDO_REDIS_URL", "")
+# Raw IOC readings are kept this many days (tiendo ioc-retention); 5-minute, hourly, daily rollups for ever.
+TIENDO_IOC_RAW_DAYS = env_int("TIENDO_IOC_RAW_DAYS", default=90, minimum=1)
 TIENDO_SITE_URL = env_str("TIENDO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env_str("TIENDO_FROM_EMAIL", "tiendo@localhost")
 
