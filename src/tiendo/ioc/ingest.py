@@ -146,10 +146,12 @@ def _check(
     devices: dict[str, Device],
     metrics: dict[tuple[int, str], DeviceMetric],
     now: datetime,
+    unit_paths: tuple[str, ...] | None = None,
 ) -> _Row | str:
-    """The row to store, or the code of the reason it is refused."""
+    """The row to store, or the code of the reason it is refused. With `unit_paths`, a device outside
+    those units is "unknown" to the sender (its existence is not revealed)."""
     device = devices.get(device_code_of(reading.device))
-    if device is None:
+    if device is None or (unit_paths is not None and not device.unit.path.startswith(unit_paths)):
         return "unknown_device"
     if not device.active:
         return "inactive"
@@ -169,12 +171,14 @@ def _check(
     return _Row(series=series, device=device, ts=ts, value=value)
 
 
-def _resolve(readings: Sequence[IncomingReading], now: datetime) -> tuple[list[_Row], list[Refusal]]:
+def _resolve(
+    readings: Sequence[IncomingReading], now: datetime, unit_paths: tuple[str, ...] | None = None
+) -> tuple[list[_Row], list[Refusal]]:
     devices, metrics = _lookups(readings)
     rows: list[_Row] = []
     refused: list[Refusal] = []
     for index, reading in enumerate(readings):
-        checked = _check(reading, devices, metrics, now)
+        checked = _check(reading, devices, metrics, now, unit_paths)
         if isinstance(checked, str):
             label = reading.label or f"readings[{index}]"
             refused.append(Refusal(label=label, device=reading.device, metric=reading.metric, reason=checked))
@@ -299,12 +303,16 @@ def readings_ingest(
     source: str,
     all_or_nothing: bool = False,
     now: datetime | None = None,
+    unit_paths: tuple[str, ...] | None = None,
 ) -> IngestResult:
-    """Store a batch of readings in one transaction; see the module's text for the guarantees."""
+    """Store a batch of readings in one transaction; see the module's text for the guarantees.
+
+    `unit_paths`: the sender may write only for devices of these units and those below them (HTTP
+    ingest by a unit's operator); None for the trusted consumers (MQTT, the pipeline)."""
     from tiendo.ioc import pipeline
 
     now = now or timezone.now()
-    rows, refused = _resolve(readings, now)
+    rows, refused = _resolve(readings, now, unit_paths)
     if refused and all_or_nothing:
         with transaction.atomic():
             _count_refusals(refused, source=source, now=now)

@@ -288,3 +288,20 @@ class AlertEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alert_id} {self.kind} {self.at.isoformat()}"
+
+
+class IngestRequest(models.Model):
+    """An HTTP batch of readings by its Idempotency-Key: a retry gets the first answer, stores nothing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    body_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="ioc_ingestrequest_user_key")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"
