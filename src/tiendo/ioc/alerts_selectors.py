@@ -112,6 +112,18 @@ def rules_visible(*, user: Actor) -> QuerySet[AlertRule]:
     return AlertRule.objects.select_related("device", "subsystem", "indicator__group", "indicator__plan")
 
 
+def indicators_for_rules(*, user: Actor) -> list[tuple[int, str]]:
+    """(id, label) of the plans' indicators, the newest plan first, for the rule form."""
+    from tiendo.plans.models import Indicator
+
+    if not user_is_office_admin(user):
+        return []
+    indicators = Indicator.objects.select_related("plan", "group").order_by(
+        "-plan__year", "group__sort", "sort"
+    )
+    return [(i.pk, f"{i.plan.year} · {i.label} {i.name[:90]}") for i in indicators]
+
+
 def rule_get(*, user: Actor, rule_id: int) -> AlertRule:
     rule = rules_visible(user=user).filter(pk=rule_id).first()
     if rule is None:

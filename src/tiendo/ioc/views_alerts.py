@@ -29,6 +29,7 @@ from tiendo.ioc.alerts_selectors import (
     alert_events,
     alerts_open_count,
     alerts_search,
+    indicators_for_rules,
     rule_get,
     rules_visible,
 )
@@ -327,6 +328,7 @@ def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
             "operators": list(OPERATORS),
             "kinds": Device.Kind.choices,
             "devices": devices_visible(user=request.user).order_by("code").values_list("code", "name"),
+            "indicators": indicators_for_rules(user=request.user),
             "subsystems": subsystems_visible(user=request.user).order_by("code").values_list("code", "name"),
         },
         status=400 if error else 200,

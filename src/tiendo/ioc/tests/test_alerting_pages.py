@@ -268,3 +268,29 @@ def test_an_operator_cannot_see_or_change_the_rules(ioc_registry, vantuong_opera
     assert client.post("/ioc/rules/new", RULE).status_code == 403
     assert client.post(f"/ioc/rules/{rule.pk}/deactivate").status_code == 403
     assert AlertRule.objects.get().active and AlertRule.objects.count() == 1
+
+
+def test_the_office_sets_an_indicator_rule_from_the_plans_list(ioc_registry, office_admin):
+    from tiendo.plans.models import Indicator
+
+    indicator = Indicator.objects.get(plan__code="quang-ngai-2026", group__code="III", number="9")
+    client = logged_in(office_admin)
+    assert f'<option value="{indicator.pk}">2026 · III.9' in client.get("/ioc/rules/new").content.decode()
+
+    client.post(
+        "/ioc/rules/new", RULE | {"code": "kts", "condition": "indicator", "indicator": str(indicator.pk)}
+    )
+
+    rule = AlertRule.objects.get(code="kts")
+    assert rule.indicator == indicator and rule.device is None and rule.metric == "" and rule.operator == ""
+
+
+def test_the_navigation_badge_counts_the_alerts_the_user_sees_that_are_not_over(alerts, vantuong_operator):
+    from django.template import Context, Template
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.user = vantuong_operator
+    html = Template("{% load ioc_alerts %}{% alerts_open_badge %}").render(Context({"request": request}))
+
+    assert 'href="/ioc/alerts/"' in html and '<span class="badge text-bg-danger">1</span>' in html
