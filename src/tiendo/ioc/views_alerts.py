@@ -159,7 +159,7 @@ def alert_export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttp
         raise NotFoundError()
     book = Workbook()
     sheet = book.active
-    sheet.title = _("Cảnh báo")[:31]
+    sheet.title = _("Lịch sử cảnh báo")[:31]
     append_row(sheet, _columns())
     for alert in alerts.iterator(chunk_size=2000):
         append_row(sheet, _row(alert))

@@ -25,7 +25,7 @@ def alerts_open_badge(context: dict[str, Any]) -> SafeString | str:
     return format_html(
         '<a class="nav-link" href="{}" id="nav-alerts">{} <span class="badge {}">{}</span></a>',
         reverse("ioc-alerts"),
-        _("Cảnh báo"),
+        _("Cảnh báo IOC"),
         "text-bg-danger" if count else "text-bg-light",
         count,
     )
