@@ -12,12 +12,15 @@ A rule watches a metric on one device, on every device of a kind, of a subsystem
 
 Debouncing, for threshold and rate: the condition must hold on `repeat_count` readings in a row and
 continuously for `duration_seconds` (measured on the readings' own times) before the alert is
-raised. A reading back to normal resets both and clears the open alert by itself. A reading older
-than the last one a rule saw on a series is history, not news: it moves nothing.
+raised. A reading back to normal resets both and clears the open alert by itself. A batch older
+than what a series already holds (a device sending its backlog) is history, not news: it moves
+nothing. The rate is taken from the reading just before, in the batch or stored.
 
 Set-based: per batch, one query for the rules' stamp (the rules themselves are cached per process
-and reloaded when the stamp changes), one for the open alerts, one for the rules' states, one upsert
-of the states; more only when something is raised or cleared, which is rare.
+and reloaded when the stamp changes), one for the open alerts, one for the series' newest times, one
+for the rules' states, one for the readings before the batch (rate rules only), and one upsert of the
+states whose breach moved (none while nothing breaches); more only when an alert is raised or
+cleared, which is rare.
 """
 
 from __future__ import annotations
@@ -28,17 +31,17 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tiendo.ioc import live
-from tiendo.ioc.models import Alert, AlertRule, Device, DeviceMetric, Reading, RuleState
+from tiendo.ioc.models import Alert, AlertRule, Device, DeviceMetric, RuleState
 
 if TYPE_CHECKING:
     from tiendo.ioc.ingest import StoredReading
@@ -180,29 +183,43 @@ def _message(rule: AlertRule, device_code: str, metric: str, measured: float) ->
     return _("%(rule)s: %(device)s %(metric)s = %(value)s (%(operator)s %(threshold)s)") % names
 
 
-def _previous_readings(pairs: list[_Pair], states: dict[tuple[int, int], RuleState]) -> dict[int, tuple]:
-    """For rate rules meeting a series for the first time: its last reading before this batch."""
+def _as_moment(value: Any) -> datetime:
+    """A timestamp from raw SQL: a datetime on PostgreSQL, ISO text (UTC) on SQLite."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _previous_readings(pairs: list[_Pair]) -> dict[int, tuple[datetime, float]]:
+    """For the series rate rules watch: the reading just before this batch's first, in one query
+    (a correlated "newest before" per series, which walks the (series, ts) key backwards)."""
     firsts: dict[int, datetime] = {}
     for pair in pairs:
-        if pair.rule.condition == AlertRule.Condition.RATE and (pair.rule.pk, pair.series_id) not in states:
+        if pair.rule.condition == AlertRule.Condition.RATE:
             firsts[pair.series_id] = pair.readings[0].ts
     if not firsts:
         return {}
-    before = Q()
+    adapt = connection.ops.adapt_datetimefield_value
+    params: list[Any] = []
     for series_id, first in firsts.items():
-        before |= Q(series_id=series_id, ts__lt=first)
-    latest = dict(
-        Reading.objects.filter(before)
-        .values("series_id")
-        .annotate(last=Max("ts"))
-        .values_list("series_id", "last")
+        params += [series_id, adapt(first)]
+    values = ", ".join(["(%s, %s)"] * len(firsts))
+    newest = "FROM ioc_reading r WHERE r.series_id = v.c1 AND r.ts < v.c2 ORDER BY r.ts DESC LIMIT 1"
+    sql = (
+        f"SELECT v.c1, (SELECT r.ts {newest}), (SELECT r.value {newest}) "
+        f"FROM (SELECT column1 AS c1, column2 AS c2 FROM (VALUES {values}) AS literal) AS v"
     )
-    if not latest:
-        return {}
-    at = Q()
-    for series_id, ts in latest.items():
-        at |= Q(series_id=series_id, ts=ts)
-    return {r.series_id: (r.ts, r.value) for r in Reading.objects.filter(at)}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return {series_id: (_as_moment(ts), value) for series_id, ts, value in rows if ts is not None}
+
+
+def _late_series(pairs: list[_Pair]) -> set[int]:
+    """Series whose newest stored reading is newer than anything of theirs in this batch: the batch
+    is history for them (a device sending its backlog), not news, and moves no rule."""
+    newest: dict[int, datetime] = {pair.series_id: pair.readings[-1].ts for pair in pairs}
+    stored = DeviceMetric.objects.filter(pk__in=list(newest)).values_list("pk", "last_ts")
+    return {pk for pk, last in stored if last is not None and last > newest[pk]}
 
 
 def _kinds(
@@ -280,19 +297,45 @@ def alerts_evaluate(*, stored: list[StoredReading], now: datetime) -> list[Alert
 class _Outcome:
     changed: list[Alert] = field(default_factory=list)
     touched: dict[int, Alert] = field(default_factory=dict)
+    device_ids: set[int] = field(default_factory=set)
+    devices: dict[int, Device] = field(default_factory=dict)  # loaded at the first raise, all at once
+
+    def device(self, pk: int) -> Device:
+        if not self.devices:
+            self.devices = Device.objects.select_related("unit").in_bulk(list(self.device_ids))
+        return self.devices[pk]
 
 
-def _step(pair: _Pair, state: RuleState, alert: Alert | None, outcome: _Outcome) -> Alert | None:
+@dataclass
+class _State:
+    """A pair's debouncing state in memory; written back only when the breach count or start moved."""
+
+    breach_since: datetime | None = None
+    breach_count: int = 0
+    last_ts: datetime | None = None
+    last_value: float | None = None
+    loaded: tuple[datetime | None, int] = (None, 0)
+
+    @property
+    def dirty(self) -> bool:
+        return (self.breach_since, self.breach_count) != self.loaded
+
+
+def _step(
+    pair: _Pair,
+    state: _State,
+    alert: Alert | None,
+    outcome: _Outcome,
+    previous: tuple[datetime, float] | None,
+) -> Alert | None:
     """Walk one series' new readings through one rule; returns the pair's open alert after them."""
     rule = pair.rule
     for reading in pair.readings:
-        if state.last_ts is not None and reading.ts <= state.last_ts:
-            continue
-        last = (state.last_ts, state.last_value) if state.last_ts is not None else None
-        measured = measure(rule, ts=reading.ts, value=reading.value, previous=last)  # type: ignore[arg-type]
-        state.last_ts, state.last_value = reading.ts, reading.value
+        measured = measure(rule, ts=reading.ts, value=reading.value, previous=previous)
+        previous = (reading.ts, reading.value)
         if measured is None:
             continue
+        state.last_ts, state.last_value = reading.ts, measured
         if not breaches(rule, measured):
             state.breach_since, state.breach_count = None, 0
             if alert is not None:
@@ -306,7 +349,7 @@ def _step(pair: _Pair, state: RuleState, alert: Alert | None, outcome: _Outcome)
         if not held or state.breach_count < max(1, rule.repeat_count):
             continue
         if alert is None:
-            alert = _raise(pair, reading, measured)
+            alert = _raise(pair, reading, measured, outcome.device(pair.device_id))
             outcome.changed.append(alert)
         else:
             alert.last_at, alert.value = reading.ts, measured
@@ -314,54 +357,60 @@ def _step(pair: _Pair, state: RuleState, alert: Alert | None, outcome: _Outcome)
     return alert
 
 
+def _load_states(pairs: list[_Pair]) -> dict[tuple[int, int], _State]:
+    keys = {(p.rule.pk, p.series_id) for p in pairs}
+    rows = RuleState.objects.filter(
+        rule_id__in={p.rule.pk for p in pairs}, series_id__in={p.series_id for p in pairs}
+    ).values_list("rule_id", "series_id", "breach_since", "breach_count", "last_ts", "last_value")
+    return {
+        (rule_id, series_id): _State(since, count, last_ts, last_value, loaded=(since, count))
+        for rule_id, series_id, since, count, last_ts, last_value in rows
+        if (rule_id, series_id) in keys
+    }
+
+
 def _evaluate_pairs(
     pairs: list[_Pair], open_alerts: dict[tuple[int, int | None], Alert | None]
 ) -> list[Alert]:
-    keys = {(p.rule.pk, p.series_id) for p in pairs}
-    states = {
-        (s.rule_id, s.series_id): s
-        for s in RuleState.objects.filter(
-            rule_id__in={p.rule.pk for p in pairs}, series_id__in={p.series_id for p in pairs}
-        )
-        if (s.rule_id, s.series_id) in keys
-    }
-    previous = _previous_readings(pairs, states)
-    outcome = _Outcome()
+    late = _late_series(pairs)
+    pairs = [pair for pair in pairs if pair.series_id not in late]
+    if not pairs:
+        return []
+    states = _load_states(pairs)
+    previous = _previous_readings(pairs)
+    outcome = _Outcome(device_ids={pair.device_id for pair in pairs})
     for pair in pairs:
-        key = (pair.rule.pk, pair.series_id)
-        state = states.get(key)
-        if state is None:
-            state = states[key] = RuleState(rule=pair.rule, series_id=pair.series_id)
-            if pair.series_id in previous:
-                state.last_ts, state.last_value = previous[pair.series_id]
+        state = states.setdefault((pair.rule.pk, pair.series_id), _State())
         alert_key = (pair.rule.pk, pair.device_id)
-        open_alerts[alert_key] = _step(pair, state, open_alerts.get(alert_key), outcome)
+        open_alerts[alert_key] = _step(
+            pair, state, open_alerts.get(alert_key), outcome, previous.get(pair.series_id)
+        )
     if outcome.touched:
         Alert.objects.bulk_update(list(outcome.touched.values()), ["last_at", "value"])
-    # one upsert for every state (fresh objects: the conflict is on (rule, series), never on the id)
-    RuleState.objects.bulk_create(
-        [
-            RuleState(
-                rule_id=s.rule_id,
-                series_id=s.series_id,
-                breach_since=s.breach_since,
-                breach_count=s.breach_count,
-                last_ts=s.last_ts,
-                last_value=s.last_value,
-            )
-            for s in states.values()
-        ],
-        update_conflicts=True,
-        unique_fields=["rule", "series"],
-        update_fields=["breach_since", "breach_count", "last_ts", "last_value"],
-    )
+    dirty = [(key, state) for key, state in states.items() if state.dirty]
+    if dirty:  # one upsert; none at all while nothing breaches
+        RuleState.objects.bulk_create(
+            [
+                RuleState(
+                    rule_id=rule_id,
+                    series_id=series_id,
+                    breach_since=state.breach_since,
+                    breach_count=state.breach_count,
+                    last_ts=state.last_ts,
+                    last_value=state.last_value,
+                )
+                for (rule_id, series_id), state in dirty
+            ],
+            update_conflicts=True,
+            unique_fields=["rule", "series"],
+            update_fields=["breach_since", "breach_count", "last_ts", "last_value"],
+        )
     return outcome.changed
 
 
-def _raise(pair: _Pair, reading: StoredReading, measured: float) -> Alert:
+def _raise(pair: _Pair, reading: StoredReading, measured: float, device: Device) -> Alert:
     from tiendo.ioc.services import alert_raise
 
-    device = Device.objects.select_related("unit").get(pk=pair.device_id)
     alert, _created = alert_raise(
         rule=pair.rule,
         device=device,

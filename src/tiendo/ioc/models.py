@@ -222,8 +222,9 @@ class AlertRule(models.Model):
 
 
 class RuleState(models.Model):
-    """A rule's memory of one series between batches: when the breach began, how many readings in a
-    row breached (duration and repeat debouncing), and the last reading seen (rate of change)."""
+    """A rule's memory of one series between batches: when the breach began and how many readings in
+    a row breached (duration and repeat debouncing), with the reading (time, measured value) that last
+    moved it. Written only when the breach moves, so a quiet series costs no write."""
 
     rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="states")
     series = models.ForeignKey(DeviceMetric, on_delete=models.CASCADE, related_name="+")

@@ -278,3 +278,16 @@ def test_the_rules_are_evaluated_with_a_fixed_number_of_queries_whatever_the_bat
         readings_ingest(readings=batch(20, 40), source="test", now=minutes(100))
 
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_a_quiet_series_writes_no_state_and_a_breach_that_ends_resets_it(ioc_registry):
+    rule(repeat_count=2)
+    send(10, at=minutes(0))
+    send(20, at=minutes(1))
+    assert not RuleState.objects.exists()
+
+    send(80, at=minutes(2))
+    assert RuleState.objects.get().breach_count == 1
+    send(10, at=minutes(3))
+    state = RuleState.objects.get()
+    assert state.breach_count == 0 and state.breach_since is None
