@@ -62,7 +62,6 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "=": lambda a, b: abs(a - b) <= EQUAL_TOLERANCE * max(1.0, abs(b)),
 }
 OPERATOR_SIGNS = {">": ">", ">=": "≥", "<": "<", "<=": "≤", "=": "="}
-READING_CONDITIONS = (AlertRule.Condition.THRESHOLD, AlertRule.Condition.RATE)
 
 
 # --- the rules, cached per process -------------------------------------------------------------
@@ -84,7 +83,8 @@ _cache_lock = threading.Lock()
 
 
 def _stamp() -> tuple[Any, ...]:
-    """Changes whenever a rule is created, edited, (de)activated or deleted, in any process."""
+    """Changes whenever a rule is created, edited, (de)activated or deleted, in any process (rules
+    are written with save(), which moves `updated_at`; a bare QuerySet.update would not be seen)."""
     row = AlertRule.objects.aggregate(n=Count("id"), last=Max("updated_at"))
     return (row["n"], row["last"])
 
@@ -110,11 +110,6 @@ def rules_active() -> RuleSet:
     with _cache_lock:
         _cache["stamp"], _cache["rules"] = stamp, ruleset
     return ruleset
-
-
-def rules_invalidate() -> None:
-    with _cache_lock:
-        _cache["stamp"], _cache["rules"] = None, None
 
 
 def in_scope(rule: AlertRule, *, device_id: int, kind: str | None, subsystem_id: int | None) -> bool:
