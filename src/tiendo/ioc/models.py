@@ -221,6 +221,25 @@ class AlertRule(models.Model):
         return self.name
 
 
+class RuleState(models.Model):
+    """A rule's memory of one series between batches: when the breach began and how many readings in
+    a row breached (duration and repeat debouncing), with the reading (time, measured value) that last
+    moved it. Written only when the breach moves, so a quiet series costs no write."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="states")
+    series = models.ForeignKey(DeviceMetric, on_delete=models.CASCADE, related_name="+")
+    breach_since = models.DateTimeField(null=True, blank=True)
+    breach_count = models.IntegerField(default=0)
+    last_ts = models.DateTimeField(null=True, blank=True)
+    last_value = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rule", "series"], name="ioc_rulestate_rule_series")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id}/{self.series_id}: {self.breach_count} since {self.breach_since}"
+
+
 class Alert(models.Model):
     """One alert of one rule on one device (or indicator): active → acknowledged → cleared."""
 
