@@ -52,6 +52,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "load_ioc",
         gettext_noop("kiểm tra và nạp danh mục IOC (hệ thống, thiết bị, chỉ số đo; YAML)"),
     ),
+    "ioc-check": (
+        "ioc_check",
+        gettext_noop("IOC: kiểm tra định kỳ — thiết bị im lặng quá hạn, chỉ tiêu của kế hoạch chệch hướng"),
+    ),
     "ioc-retention": (
         "ioc_retention",
         gettext_noop("IOC: xóa số đo thô cũ hơn N ngày (giữ số tổng hợp), tạo phân vùng các tháng tới"),
