@@ -36,6 +36,7 @@ class MetricEntry(StrictModel):
     code: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")]
     name: ShortText
     unit_code: Annotated[str, Field(pattern=UNECE_CODE)] = "C62"
+    derived: bool = False  # computed by tiendo from the device's other series (ioc/domain)
 
 
 class DeviceEntry(StrictModel):
@@ -188,5 +189,5 @@ def _write_device(
         writer.upsert(
             DeviceMetric,
             lookup={"device": device, "code": metric.code},
-            values={"name": metric.name, "unit_code": metric.unit_code},
+            values={"name": metric.name, "unit_code": metric.unit_code, "derived": metric.derived},
         )

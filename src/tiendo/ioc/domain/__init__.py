@@ -1,14 +1,187 @@
 """Vietnam's domain rules on readings (VN_AQI, river alarm levels, vessel geofences).
 
-`derive` turns stored readings into derived ones (stub until the domain rules land)."""
+`derive` turns a batch of stored readings into derived readings, inside the ingest transaction
+(ioc/pipeline.py stores them like any other reading, one level deep: derived readings derive nothing).
+A device gets a derived series by having the metric in the registry with `derived: true`:
+
+- `aqi_h` — hourly VN_AQI (aqi.py) of an air-quality station, at each full hour T: from the hourly
+  means of the 12 hours before T (NowCast for PM2.5, PM10; the hour [T−1h, T) for O3, CO, NO2, SO2).
+  It is computed once, when the first reading at or after T arrives (the hour before T is then
+  complete for a station that reports in order); a reading arriving later for an hour already
+  indexed does not change it (a stored reading is never rewritten).
+- `alarm_level` — 0..3 for each water-level reading against the station's alarm levels (water.py).
+- `zone_state` — 0/1/2 for each vessel position (zones.py); lat and lon are paired by timestamp
+  (in the batch, or the other coordinate's newest stored value when it has the same timestamp).
+
+Cheap by construction: no query when the batch holds no source metric; then one query for the
+devices' series, and one aggregate query for the hourly means only when an hour needs indexing.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
+
+from django.db.models import Avg, Count
+from django.db.models.functions import TruncHour
+
+from tiendo.ioc.domain import aqi, water, zones
 
 if TYPE_CHECKING:
     from tiendo.ioc.ingest import IncomingReading, StoredReading
+    from tiendo.ioc.models import Device, DeviceMetric
+
+AQI_HOURLY = "aqi_h"
+ALARM_LEVEL = "alarm_level"
+ZONE_STATE = "zone_state"
+DERIVED_METRICS = (AQI_HOURLY, ALARM_LEVEL, ZONE_STATE)
+WATER_LEVEL = "water_level"
+LATITUDE, LONGITUDE = "lat", "lon"
+SOURCE_METRICS = frozenset({*aqi.POLLUTANTS, WATER_LEVEL, LATITUDE, LONGITUDE})
+MAX_HOURS_PER_BATCH = 48  # a late backlog indexes its last 48 hours per station, not a year of them
+HOUR = timedelta(hours=1)
+
+
+@dataclass
+class _DeviceSeries:
+    device: Device
+    metrics: dict[str, DeviceMetric]
+
+    def derives(self, code: str) -> bool:
+        metric = self.metrics.get(code)
+        return metric is not None and metric.derived
+
+
+def _series_of(device_ids: Iterable[int]) -> dict[int, _DeviceSeries]:
+    from tiendo.ioc.models import DeviceMetric
+
+    found: dict[int, _DeviceSeries] = {}
+    for metric in DeviceMetric.objects.select_related("device").filter(device_id__in=list(device_ids)):
+        entry = found.setdefault(metric.device_id, _DeviceSeries(device=metric.device, metrics={}))
+        entry.metrics[metric.code] = metric
+    return found
+
+
+def floor_hour(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def derive(*, stored: list[StoredReading]) -> list[IncomingReading]:
-    return []
+    sources = [r for r in stored if r.metric in SOURCE_METRICS]
+    if not sources:
+        return []
+    devices = _series_of({r.device_id for r in sources})
+    by_device: dict[int, list[StoredReading]] = defaultdict(list)
+    for reading in sources:
+        by_device[reading.device_id].append(reading)
+    derived: list[IncomingReading] = []
+    hours_wanted: dict[int, list[datetime]] = {}
+    for device_id, readings in by_device.items():
+        series = devices.get(device_id)
+        if series is None:
+            continue
+        if series.derives(ALARM_LEVEL):
+            derived += _alarm_levels(series, readings)
+        if series.derives(ZONE_STATE):
+            derived += _zone_states(series, readings)
+        if series.derives(AQI_HOURLY):
+            hours = _hours_to_index(series, readings)
+            if hours:
+                hours_wanted[device_id] = hours
+    if hours_wanted:
+        derived += _hourly_aqi(devices, hours_wanted)
+    return derived
+
+
+def _reading(device: Device, metric: str, ts: datetime, value: float) -> IncomingReading:
+    from tiendo.ioc.ingest import IncomingReading
+
+    return IncomingReading(device=device.code, metric=metric, ts=ts, value=value, label=f"derive:{metric}")
+
+
+def _alarm_levels(series: _DeviceSeries, readings: list[StoredReading]) -> list[IncomingReading]:
+    levels = water.alarm_levels_of(series.device.properties)
+    if levels is None:
+        return []
+    return [
+        _reading(series.device, ALARM_LEVEL, r.ts, float(water.alarm_level(r.value, levels)))
+        for r in readings
+        if r.metric == WATER_LEVEL
+    ]
+
+
+def _zone_states(series: _DeviceSeries, readings: list[StoredReading]) -> list[IncomingReading]:
+    properties = series.device.properties if isinstance(series.device.properties, dict) else {}
+    area = zones.vessel_areas().get(str(properties.get(zones.ZONE_PROPERTY, "")))
+    if area is None:
+        return []
+    positions: dict[datetime, dict[str, float]] = defaultdict(dict)
+    for reading in readings:
+        if reading.metric in (LATITUDE, LONGITUDE):
+            positions[reading.ts][reading.metric] = reading.value
+    out = []
+    for ts, coordinates in sorted(positions.items()):
+        for code in (LATITUDE, LONGITUDE):
+            other = series.metrics.get(code)
+            if (
+                code not in coordinates
+                and other is not None
+                and other.last_ts == ts
+                and other.last_value is not None
+            ):
+                coordinates[code] = other.last_value
+        if LATITUDE in coordinates and LONGITUDE in coordinates:
+            state = area.state(coordinates[LATITUDE], coordinates[LONGITUDE])
+            out.append(_reading(series.device, ZONE_STATE, ts, float(state)))
+    return out
+
+
+def _hours_to_index(series: _DeviceSeries, readings: list[StoredReading]) -> list[datetime]:
+    """The full hours T this batch completes (a pollutant reading at or after T) not indexed yet."""
+    indexed = series.metrics[AQI_HOURLY].last_ts
+    hours = {floor_hour(r.ts) for r in readings if r.metric in aqi.POLLUTANTS}
+    if indexed is not None:
+        hours = {hour for hour in hours if hour > indexed}
+    return sorted(hours)[-MAX_HOURS_PER_BATCH:]
+
+
+def _hourly_aqi(
+    devices: dict[int, _DeviceSeries], hours_wanted: dict[int, list[datetime]]
+) -> list[IncomingReading]:
+    """One aggregate query: hourly means of every pollutant series of these stations over the window."""
+    from tiendo.ioc.models import Reading
+
+    table = aqi.vn_aqi_table()
+    span = table.nowcast.hours
+    series_ids = {
+        devices[device_id].metrics[p].pk: (device_id, p)
+        for device_id in hours_wanted
+        for p in aqi.POLLUTANTS
+        if p in devices[device_id].metrics
+    }
+    start = min(hours[0] for hours in hours_wanted.values()) - span * HOUR
+    end = max(hours[-1] for hours in hours_wanted.values())
+    means: dict[tuple[int, str], dict[datetime, float]] = defaultdict(dict)
+    rows = (
+        Reading.objects.filter(series_id__in=list(series_ids), ts__gte=start, ts__lt=end)
+        .annotate(hour=TruncHour("ts", tzinfo=UTC))
+        .values("series_id", "hour")
+        .annotate(mean=Avg("value"), n=Count("value"))
+        .order_by()
+    )
+    for row in rows:
+        means[series_ids[row["series_id"]]][floor_hour(row["hour"])] = row["mean"]
+    out = []
+    for device_id, hours in hours_wanted.items():
+        for hour in hours:
+            window = [hour - (i + 1) * HOUR for i in range(span)]  # c1 = [T−1h, T), c2 = [T−2h, T−1h) …
+            hourly = {p: [means[(device_id, p)].get(h) for h in window] for p in aqi.POLLUTANTS}
+            result = aqi.hourly_aqi(
+                {p: v for p, v in hourly.items() if any(c is not None for c in v)}, table=table
+            )
+            if result is not None:
+                out.append(_reading(devices[device_id].device, AQI_HOURLY, hour, float(result.value)))
+    return out

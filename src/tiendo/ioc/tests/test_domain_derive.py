@@ -1,0 +1,158 @@
+"""Derived readings in the ingest path: hourly VN_AQI, a river's alarm level, a vessel's zone state."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tiendo.ioc.domain import derive
+from tiendo.ioc.ingest import IncomingReading, StoredReading, readings_ingest
+from tiendo.ioc.models import DeviceMetric, Reading
+
+pytestmark = pytest.mark.django_db
+
+T = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)  # the hour indexed
+DECISION_PM25 = [20.6, 19.6, 22.4, 20.3, 16.5, 19.0, 16.5, 19.5, 23.5, 20.5, 24.7, 26.9]  # c1 … c12
+
+
+def r(device, metric, ts, value):
+    return IncomingReading(device=device, metric=metric, ts=ts, value=value)
+
+
+def ingest(*readings, now=None):
+    return readings_ingest(readings=list(readings), source="test", now=now or T + timedelta(minutes=30))
+
+
+def values(device, metric):
+    return list(
+        Reading.objects.filter(series__device__code=device, series__code=metric)
+        .order_by("ts")
+        .values_list("ts", "value")
+    )
+
+
+def decision_hours(device="aq-dungquat-01"):
+    """The decision's 12 PM2.5 hourly values, one reading at half past each hour 09:30 … 20:30 UTC."""
+    return [
+        r(device, "pm25", T - timedelta(minutes=30) - i * timedelta(hours=1), c)
+        for i, c in enumerate(DECISION_PM25)
+    ]
+
+
+def test_the_registry_marks_the_derived_series_of_the_seed_devices(ioc_registry):
+    derived = set(DeviceMetric.objects.filter(derived=True).values_list("device__code", "code"))
+
+    assert ("aq-dungquat-01", "aqi_h") in derived
+    assert ("wl-trakhuc-01", "alarm_level") in derived
+    assert ("vms-qng-9001-ts", "zone_state") in derived
+    assert not DeviceMetric.objects.get(device__code="aq-dungquat-01", code="pm25").derived
+
+
+def test_a_water_level_reading_stores_its_alarm_level_at_the_same_instant(ioc_registry):
+    """Trà Khúc's levels are 3,5 / 5,0 / 6,5 m: 5,2 m is at alarm II, 3,4 m below alarm I."""
+    ingest(
+        r("wl-trakhuc-01", "water_level", T, 5.2),
+        r("wl-trakhuc-01", "water_level", T + timedelta(minutes=5), 3.4),
+    )
+
+    assert values("wl-trakhuc-01", "alarm_level") == [(T, 2.0), (T + timedelta(minutes=5), 0.0)]
+    assert DeviceMetric.objects.get(device__code="wl-trakhuc-01", code="alarm_level").last_value == 0.0
+
+
+def test_a_vessel_position_in_the_protected_area_stores_zone_state_two(ioc_registry):
+    ingest(r("vms-qng-9001-ts", "lat", T, 15.42), r("vms-qng-9001-ts", "lon", T, 109.10))
+
+    assert values("vms-qng-9001-ts", "zone_state") == [(T, 2.0)]
+
+
+def test_a_position_whose_coordinates_arrive_in_two_batches_is_placed_when_both_are_known(ioc_registry):
+    ingest(r("vms-qng-9002-ts", "lat", T, 16.5))
+    assert values("vms-qng-9002-ts", "zone_state") == []
+
+    ingest(r("vms-qng-9002-ts", "lon", T, 110.5))
+    assert values("vms-qng-9002-ts", "zone_state") == [(T, 1.0)]  # far outside the allowed zone
+
+
+def test_the_hourly_aqi_is_indexed_once_when_the_hour_is_complete(ioc_registry):
+    """PM2.5 hours 20:00 … 09:00 are the decision's example: NowCast 20,27 → 50/25 × 20,27 = 40,5 → 41;
+    NO2 118,7 in the hour before 21:00 → 50 + 50/100 × 18,7 = 59,35 → 59. A reading at 21:05 completes
+    that hour: AQI^h at 21:00 = 59. A later reading in the same hour changes nothing."""
+    ingest(*decision_hours(), r("aq-dungquat-01", "no2", T - timedelta(minutes=20), 118.7))
+    before = dict(values("aq-dungquat-01", "aqi_h"))
+    assert T not in before  # the 20:00 hour is not complete yet
+
+    ingest(r("aq-dungquat-01", "pm25", T + timedelta(minutes=5), 80.0))
+    ingest(r("aq-dungquat-01", "pm25", T + timedelta(minutes=10), 300.0))
+
+    indexed = dict(values("aq-dungquat-01", "aqi_h"))
+    assert indexed[T] == 59.0
+    assert len(indexed) == len(before) + 1
+
+
+def test_a_backlog_indexes_every_hour_it_completes_once_two_recent_hours_exist(ioc_registry):
+    """Readings 09:30 … 20:30 and 21:05 in one batch: hours 10:00 … 21:00 close; 10:00 has only c1
+    (needs 2 of c1–c3), so 11:00 … 21:00 are indexed: 11 values. At 11:00, c1 = 24,7 and c2 = 26,9:
+    w = 24,7/26,9 = 0,9182 (so w·c2 = c1); NowCast = (24,7 + 24,7) / 1,9182 = 25,753 →
+    50 + 50/25 × 0,753 = 51,51 → 52. At 21:00 the decision's 12 hours: NowCast 20,27 → 40,5 → 41."""
+    ingest(*decision_hours(), r("aq-dungquat-01", "pm25", T + timedelta(minutes=5), 20.0))
+
+    indexed = dict(values("aq-dungquat-01", "aqi_h"))
+    assert sorted(indexed) == [T - timedelta(hours=h) for h in range(10, -1, -1)]
+    assert indexed[T - timedelta(hours=10)] == 52.0
+    assert indexed[T] == 41.0
+
+
+def test_a_station_without_particulate_readings_gets_no_index(ioc_registry):
+    ingest(
+        r("aq-vsip-01", "o3", T - timedelta(minutes=30), 150.0),
+        r("aq-vsip-01", "o3", T + timedelta(minutes=1), 150.0),
+    )
+
+    assert values("aq-vsip-01", "aqi_h") == []
+
+
+def _stored(device, metric, ts, value):
+    series = DeviceMetric.objects.select_related("device").get(device__code=device, code=metric)
+    return StoredReading(
+        series_id=series.pk,
+        device_id=series.device_id,
+        device_code=device,
+        unit_code="",
+        metric=metric,
+        ts=ts,
+        value=value,
+    )
+
+
+def test_derive_asks_nothing_of_the_database_for_readings_no_rule_uses(
+    ioc_registry, django_assert_num_queries
+):
+    stored = [
+        _stored("cam-camthanh-01", "vehicles", T, 12.0),
+        _stored("wl-trakhuc-01", "alarm_level", T, 1.0),
+    ]
+
+    with django_assert_num_queries(0):
+        assert derive(stored=stored) == []  # derived readings derive nothing
+
+
+def test_derive_indexes_a_batch_of_stations_in_two_queries(ioc_registry, django_assert_num_queries):
+    series = {
+        code: DeviceMetric.objects.get(device__code=code, code="pm25")
+        for code in ("aq-dungquat-01", "aq-vsip-01")
+    }
+    Reading.objects.bulk_create(
+        Reading(series=s, ts=T - timedelta(minutes=m), value=30.0)
+        for s in series.values()
+        for m in (20, 80, 140)
+    )
+    stored = [_stored(code, "pm25", T + timedelta(minutes=1), 30.0) for code in series]
+    stored += [_stored("wl-trakhuc-01", "water_level", T, 7.0)]
+
+    with django_assert_num_queries(2):  # the devices' series, the hourly means
+        derived = derive(stored=stored)
+
+    assert sorted((d.device, d.metric, d.value) for d in derived) == [
+        ("aq-dungquat-01", "aqi_h", 60.0),  # NowCast 30 → 50 + 50/25 × 5 = 60
+        ("aq-vsip-01", "aqi_h", 60.0),
+        ("wl-trakhuc-01", "alarm_level", 3.0),
+    ]
