@@ -21,6 +21,7 @@ from tiendo.core.exceptions import PermissionDeniedError
 from tiendo.core.types import Actor
 from tiendo.core.writer import AuditedWriter, ChangeReport
 from tiendo.core.yamlfile import StrictModel, YamlDocument, as_text
+from tiendo.ioc.domain import derived_problems
 from tiendo.ioc.models import Device, DeviceMetric, Subsystem
 from tiendo.orgunits.models import OrgUnit
 from tiendo.orgunits.selectors import user_is_office_admin
@@ -131,6 +132,13 @@ def _check_device(context: _Context, device: DeviceEntry, loc: tuple[str | int, 
     for index, code in enumerate(metric_codes):
         if code in metric_codes[:index]:
             context.error((*loc, "metrics", index, "code"), _("chỉ số đo trùng: %(code)s") % {"code": code})
+    for index, metric in enumerate(device.metrics):
+        if metric.derived:
+            for where, message in derived_problems(
+                metric=metric.code, metrics=metric_codes, properties=device.properties
+            ):
+                at = (*loc, "metrics", index, "code") if where == ("metric",) else (*loc, *where)
+                context.error(at, f"{metric.code}: {message}")
     if re.search(r"[/#+$]", device.code):
         context.error((*loc, "code"), _("mã thiết bị không được chứa / # + $ (chủ đề MQTT)"))
 

@@ -20,13 +20,14 @@ devices' series, and one aggregate query for the hourly means only when an hour 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db.models import Avg, Count
 from django.db.models.functions import TruncHour
+from django.utils.translation import gettext as _
 
 from tiendo.ioc.domain import aqi, water, zones
 
@@ -94,6 +95,39 @@ def derive(*, stored: list[StoredReading]) -> list[IncomingReading]:
     if hours_wanted:
         derived += _hourly_aqi(devices, hours_wanted)
     return derived
+
+
+def derived_problems(
+    *, metric: str, metrics: Collection[str], properties: object
+) -> list[tuple[tuple[str, ...], str]]:
+    """Why a device cannot have this derived metric, for the registry's checks: (where in the
+    device's entry — "metric" for the metric itself —, the reason in Vietnamese); [] when it can."""
+    problems: list[tuple[tuple[str, ...], str]] = []
+    props = properties if isinstance(properties, dict) else {}
+    if metric not in DERIVED_METRICS:
+        known = ", ".join(DERIVED_METRICS)
+        return [
+            (("metric",), _("tiendo không tính chỉ số dẫn xuất này (chỉ có: %(known)s)") % {"known": known})
+        ]
+    if metric == AQI_HOURLY and not any(p in metrics for p in aqi.table_required_any()):
+        problems.append((("metric",), _("cần chỉ số pm25 hoặc pm10")))
+    if metric == ALARM_LEVEL and WATER_LEVEL not in metrics:
+        problems.append((("metric",), _("cần chỉ số water_level")))
+    if metric == ZONE_STATE and not (LATITUDE in metrics and LONGITUDE in metrics):
+        problems.append((("metric",), _("cần chỉ số lat và lon")))
+    if metric == ALARM_LEVEL and water.alarm_levels_of(props) is None:
+        problems.append(
+            (("properties", water.ALARM_LEVELS_PROPERTY), _("cần 3 mức báo động I, II, III tăng dần (mét)"))
+        )
+    if metric == ZONE_STATE and str(props.get(zones.ZONE_PROPERTY, "")) not in zones.vessel_areas():
+        known = ", ".join(sorted(zones.vessel_areas()))
+        problems.append(
+            (
+                ("properties", zones.ZONE_PROPERTY),
+                _("cần mã vùng biển có trong danh mục (%(known)s)") % {"known": known},
+            )
+        )
+    return problems
 
 
 def _reading(device: Device, metric: str, ts: datetime, value: float) -> IncomingReading:

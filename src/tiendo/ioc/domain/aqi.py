@@ -211,6 +211,11 @@ def vn_aqi_table() -> AqiTable:
     return load_table()
 
 
+def table_required_any() -> tuple[str, ...]:
+    """The pollutants of which the index needs at least one (PM2.5, PM10)."""
+    return vn_aqi_table().required_any
+
+
 def round_half_up(value: float) -> int:
     """The decision rounds the index to an integer without saying how: half up (50.5 → 51)."""
     return int(Decimal(repr(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))

@@ -4,9 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tiendo.core.yamlfile import FileValidationError
 from tiendo.ioc.domain import derive
 from tiendo.ioc.ingest import IncomingReading, StoredReading, readings_ingest
 from tiendo.ioc.models import DeviceMetric, Reading
+from tiendo.ioc.registry import registry_load
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +47,44 @@ def test_the_registry_marks_the_derived_series_of_the_seed_devices(ioc_registry)
     assert ("wl-trakhuc-01", "alarm_level") in derived
     assert ("vms-qng-9001-ts", "zone_state") in derived
     assert not DeviceMetric.objects.get(device__code="aq-dungquat-01", code="pm25").derived
+
+
+def test_a_registry_refuses_derived_metrics_tiendo_cannot_compute_naming_each_line(shipped_data, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "subsystems:\n"
+        "  - {code: env, name: Môi trường}\n"
+        "devices:\n"
+        "  - code: wl-1\n"
+        "    name: Trạm 1\n"
+        "    subsystem: env\n"
+        "    unit: '21025'\n"
+        "    properties: {alarm_levels: [5.0, 3.5, 6.5]}\n"
+        "    metrics:\n"
+        "      - {code: water_level, name: Mực nước, unit_code: MTR}\n"
+        "      - {code: alarm_level, name: Báo động, derived: true}\n"
+        "      - {code: aqi_d, name: AQI ngày, derived: true}\n"
+        "  - code: vms-1\n"
+        "    name: Tàu 1\n"
+        "    subsystem: env\n"
+        "    unit: '21548'\n"
+        "    properties: {zone: hoang-sa}\n"
+        "    metrics:\n"
+        "      - {code: lat, name: Vĩ độ, unit_code: DD}\n"
+        "      - {code: zone_state, name: Vùng, derived: true}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(FileValidationError) as caught:
+        registry_load(path=bad)
+
+    text = "\n".join(caught.value.errors)
+    assert "bad.yaml:8 devices[0].properties.alarm_levels: alarm_level: cần 3 mức báo động I, II, III" in text
+    assert "bad.yaml:12 devices[0].metrics[2].code: aqi_d: tiendo không tính chỉ số dẫn xuất này" in text
+    assert "bad.yaml:20 devices[1].metrics[1].code: zone_state: cần chỉ số lat và lon" in text
+    assert (
+        "bad.yaml:17 devices[1].properties.zone: zone_state: cần mã vùng biển có trong danh mục (ly-son)"
+        in text
+    )
 
 
 def test_a_water_level_reading_stores_its_alarm_level_at_the_same_instant(ioc_registry):
