@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import pgettext, pgettext_lazy
 from pydantic import Field, ValidationError
 
 from tiendo.core.yamlfile import StrictModel, YamlDocument
@@ -26,20 +26,22 @@ VN_AQI_FILE = Path(__file__).parent / "vn-aqi.yaml"
 POLLUTANTS = ("pm25", "pm10", "o3", "co", "no2", "so2")  # the metric codes of an air-quality station
 COLUMNS = ("o3_1h", "o3_8h", "co", "so2", "no2", "pm10", "pm25")  # the columns of Bảng 2
 
-# the bands' names and colours, for the catalogue (the file holds the same Vietnamese text)
+# the bands' names and colours, for the catalogue (the file holds the same Vietnamese text); with a
+# context, as "Trung bình" is also the aggregation "average" elsewhere
+BAND_CONTEXT, COLOUR_CONTEXT = "VN_AQI band", "VN_AQI colour"
 _MSGIDS = (
-    gettext_noop("Tốt"),
-    gettext_noop("Trung bình"),
-    gettext_noop("Kém"),
-    gettext_noop("Xấu"),
-    gettext_noop("Rất xấu"),
-    gettext_noop("Nguy hại"),
-    gettext_noop("Xanh"),
-    gettext_noop("Vàng"),
-    gettext_noop("Da cam"),
-    gettext_noop("Đỏ"),
-    gettext_noop("Tím"),
-    gettext_noop("Nâu"),
+    pgettext_lazy("VN_AQI band", "Tốt"),
+    pgettext_lazy("VN_AQI band", "Trung bình"),
+    pgettext_lazy("VN_AQI band", "Kém"),
+    pgettext_lazy("VN_AQI band", "Xấu"),
+    pgettext_lazy("VN_AQI band", "Rất xấu"),
+    pgettext_lazy("VN_AQI band", "Nguy hại"),
+    pgettext_lazy("VN_AQI colour", "Xanh"),
+    pgettext_lazy("VN_AQI colour", "Vàng"),
+    pgettext_lazy("VN_AQI colour", "Da cam"),
+    pgettext_lazy("VN_AQI colour", "Đỏ"),
+    pgettext_lazy("VN_AQI colour", "Tím"),
+    pgettext_lazy("VN_AQI colour", "Nâu"),
 )
 
 Rgb = tuple[
@@ -101,7 +103,11 @@ class Band:
 
     @property
     def label(self) -> str:
-        return _(self.name)
+        return pgettext(BAND_CONTEXT, self.name)
+
+    @property
+    def colour_label(self) -> str:
+        return pgettext(COLOUR_CONTEXT, self.colour)
 
     @property
     def hex(self) -> str:
