@@ -9,12 +9,16 @@ A device gets a derived series by having the metric in the registry with `derive
   It is computed once, when the first reading at or after T arrives (the hour before T is then
   complete for a station that reports in order); a reading arriving later for an hour already
   indexed does not change it (a stored reading is never rewritten).
+- `aqi_d` — daily VN_AQI of the province's day (from its 24 hourly means, 00:00–24:00 local, i.e. the
+  decision's 01:00 … 00:00 by their end), at the day's start; computed once, by the first reading of a
+  later day.
 - `alarm_level` — 0..3 for each water-level reading against the station's alarm levels (water.py).
 - `zone_state` — 0/1/2 for each vessel position (zones.py); lat and lon are paired by timestamp
   (in the batch, or the other coordinate's newest stored value when it has the same timestamp).
 
 Cheap by construction: no query when the batch holds no source metric; then one query for the
-devices' series, and one aggregate query for the hourly means only when an hour needs indexing.
+devices' series, and one aggregate query for the hourly means only when an hour or a day needs
+indexing.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Avg, Count
 from django.db.models.functions import TruncHour
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tiendo.ioc.domain import aqi, water, zones
@@ -36,14 +41,16 @@ if TYPE_CHECKING:
     from tiendo.ioc.models import Device, DeviceMetric
 
 AQI_HOURLY = "aqi_h"
+AQI_DAILY = "aqi_d"
 ALARM_LEVEL = "alarm_level"
 ZONE_STATE = "zone_state"
-DERIVED_METRICS = (AQI_HOURLY, ALARM_LEVEL, ZONE_STATE)
+DERIVED_METRICS = (AQI_HOURLY, AQI_DAILY, ALARM_LEVEL, ZONE_STATE)
 WATER_LEVEL = "water_level"
 LATITUDE, LONGITUDE = "lat", "lon"
 SOURCE_METRICS = frozenset({*aqi.POLLUTANTS, WATER_LEVEL, LATITUDE, LONGITUDE})
 MAX_HOURS_PER_BATCH = 48  # a late backlog indexes its last 48 hours per station, not a year of them
-HOUR = timedelta(hours=1)
+MAX_DAYS_PER_BATCH = 7
+HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 
 
 @dataclass
@@ -80,6 +87,7 @@ def derive(*, stored: list[StoredReading]) -> list[IncomingReading]:
         by_device[reading.device_id].append(reading)
     derived: list[IncomingReading] = []
     hours_wanted: dict[int, list[datetime]] = {}
+    days_wanted: dict[int, list[datetime]] = {}
     for device_id, readings in by_device.items():
         series = devices.get(device_id)
         if series is None:
@@ -88,12 +96,12 @@ def derive(*, stored: list[StoredReading]) -> list[IncomingReading]:
             derived += _alarm_levels(series, readings)
         if series.derives(ZONE_STATE):
             derived += _zone_states(series, readings)
-        if series.derives(AQI_HOURLY):
-            hours = _hours_to_index(series, readings)
-            if hours:
-                hours_wanted[device_id] = hours
-    if hours_wanted:
-        derived += _hourly_aqi(devices, hours_wanted)
+        if series.derives(AQI_HOURLY) and (hours := _hours_to_index(series, readings)):
+            hours_wanted[device_id] = hours
+        if series.derives(AQI_DAILY) and (days := _days_to_index(series, readings)):
+            days_wanted[device_id] = days
+    if hours_wanted or days_wanted:
+        derived += _aqi_readings(devices, hours_wanted, days_wanted)
     return derived
 
 
@@ -109,7 +117,7 @@ def derived_problems(
         return [
             (("metric",), _("tiendo không tính chỉ số dẫn xuất này (chỉ có: %(known)s)") % {"known": known})
         ]
-    if metric == AQI_HOURLY and not any(p in metrics for p in aqi.table_required_any()):
+    if metric in (AQI_HOURLY, AQI_DAILY) and not any(p in metrics for p in aqi.table_required_any()):
         problems.append((("metric",), _("cần chỉ số pm25 hoặc pm10")))
     if metric == ALARM_LEVEL and WATER_LEVEL not in metrics:
         problems.append((("metric",), _("cần chỉ số water_level")))
@@ -182,22 +190,34 @@ def _hours_to_index(series: _DeviceSeries, readings: list[StoredReading]) -> lis
     return sorted(hours)[-MAX_HOURS_PER_BATCH:]
 
 
-def _hourly_aqi(
-    devices: dict[int, _DeviceSeries], hours_wanted: dict[int, list[datetime]]
-) -> list[IncomingReading]:
-    """One aggregate query: hourly means of every pollutant series of these stations over the window."""
+def floor_local_day(moment: datetime) -> datetime:
+    """The start (UTC) of the province's day holding `moment`."""
+    local = moment.astimezone(timezone.get_default_timezone())
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+def _days_to_index(series: _DeviceSeries, readings: list[StoredReading]) -> list[datetime]:
+    """The province's days this batch completes (a pollutant reading on a later day) not indexed yet,
+    by the start of each day."""
+    indexed = series.metrics[AQI_DAILY].last_ts
+    days = {floor_local_day(r.ts) - DAY for r in readings if r.metric in aqi.POLLUTANTS}
+    if indexed is not None:
+        days = {day for day in days if day > indexed}
+    return sorted(days)[-MAX_DAYS_PER_BATCH:]
+
+
+def _hourly_means(
+    devices: dict[int, _DeviceSeries], device_ids: Iterable[int], start: datetime, end: datetime
+) -> dict[tuple[int, str], dict[datetime, float]]:
+    """One aggregate query: the hourly means of every pollutant series of these stations, by UTC hour."""
     from tiendo.ioc.models import Reading
 
-    table = aqi.vn_aqi_table()
-    span = table.nowcast.hours
     series_ids = {
         devices[device_id].metrics[p].pk: (device_id, p)
-        for device_id in hours_wanted
+        for device_id in device_ids
         for p in aqi.POLLUTANTS
         if p in devices[device_id].metrics
     }
-    start = min(hours[0] for hours in hours_wanted.values()) - span * HOUR
-    end = max(hours[-1] for hours in hours_wanted.values())
     means: dict[tuple[int, str], dict[datetime, float]] = defaultdict(dict)
     rows = (
         Reading.objects.filter(series_id__in=list(series_ids), ts__gte=start, ts__lt=end)
@@ -208,6 +228,22 @@ def _hourly_aqi(
     )
     for row in rows:
         means[series_ids[row["series_id"]]][floor_hour(row["hour"])] = row["mean"]
+    return means
+
+
+def _aqi_readings(
+    devices: dict[int, _DeviceSeries],
+    hours_wanted: dict[int, list[datetime]],
+    days_wanted: dict[int, list[datetime]],
+) -> list[IncomingReading]:
+    """AQI^h at each hour T from the 12 hours before T; AQI^d of each day from its 24 hours (and the
+    7 before, for O3's 8-hour means) — all from one query of hourly means."""
+    table = aqi.vn_aqi_table()
+    span = table.nowcast.hours
+    starts = [hours[0] - span * HOUR for hours in hours_wanted.values()]
+    starts += [days[0] - 7 * HOUR for days in days_wanted.values()]
+    ends = [hours[-1] for hours in hours_wanted.values()] + [days[-1] + DAY for days in days_wanted.values()]
+    means = _hourly_means(devices, {*hours_wanted, *days_wanted}, min(starts), max(ends))
     out = []
     for device_id, hours in hours_wanted.items():
         for hour in hours:
@@ -218,4 +254,16 @@ def _hourly_aqi(
             )
             if result is not None:
                 out.append(_reading(devices[device_id].device, AQI_HOURLY, hour, float(result.value)))
+    for device_id, days in days_wanted.items():
+        for day in days:
+            day_hours = [day + i * HOUR for i in range(24)]  # the decision's 01:00 … 00:00, by their start
+            daily = {p: [means[(device_id, p)].get(h) for h in day_hours] for p in aqi.POLLUTANTS}
+            o3_before = [means[(device_id, "o3")].get(day - (7 - i) * HOUR) for i in range(7)]
+            result = aqi.daily_aqi(
+                {p: v for p, v in daily.items() if any(c is not None for c in v)},
+                o3_before=o3_before,
+                table=table,
+            )
+            if result is not None:
+                out.append(_reading(devices[device_id].device, AQI_DAILY, day, float(result.value)))
     return out

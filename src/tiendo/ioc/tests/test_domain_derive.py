@@ -64,6 +64,7 @@ def test_a_registry_refuses_derived_metrics_tiendo_cannot_compute_naming_each_li
         "      - {code: water_level, name: Mực nước, unit_code: MTR}\n"
         "      - {code: alarm_level, name: Báo động, derived: true}\n"
         "      - {code: aqi_d, name: AQI ngày, derived: true}\n"
+        "      - {code: flood_risk, name: Nguy cơ lũ, derived: true}\n"
         "  - code: vms-1\n"
         "    name: Tàu 1\n"
         "    subsystem: env\n"
@@ -79,12 +80,11 @@ def test_a_registry_refuses_derived_metrics_tiendo_cannot_compute_naming_each_li
 
     text = "\n".join(caught.value.errors)
     assert "bad.yaml:8 devices[0].properties.alarm_levels: alarm_level: cần 3 mức báo động I, II, III" in text
-    assert "bad.yaml:12 devices[0].metrics[2].code: aqi_d: tiendo không tính chỉ số dẫn xuất này" in text
-    assert "bad.yaml:20 devices[1].metrics[1].code: zone_state: cần chỉ số lat và lon" in text
-    assert (
-        "bad.yaml:17 devices[1].properties.zone: zone_state: cần mã vùng biển có trong danh mục (ly-son)"
-        in text
-    )
+    assert "bad.yaml:12 devices[0].metrics[2].code: aqi_d: cần chỉ số pm25 hoặc pm10" in text
+    assert "bad.yaml:13 devices[0].metrics[3].code: flood_risk: tiendo không tính chỉ số dẫn xuất này" in text
+    assert "bad.yaml:21 devices[1].metrics[1].code: zone_state: cần chỉ số lat và lon" in text
+    zone = "bad.yaml:18 devices[1].properties.zone: zone_state: cần mã vùng biển có trong danh mục (ly-son)"
+    assert zone in text
 
 
 def test_a_water_level_reading_stores_its_alarm_level_at_the_same_instant(ioc_registry):
@@ -139,6 +139,24 @@ def test_a_backlog_indexes_every_hour_it_completes_once_two_recent_hours_exist(i
     assert sorted(indexed) == [T - timedelta(hours=h) for h in range(10, -1, -1)]
     assert indexed[T - timedelta(hours=10)] == 52.0
     assert indexed[T] == 41.0
+
+
+def test_the_daily_aqi_of_the_provinces_day_is_indexed_by_the_first_reading_of_the_next_day(ioc_registry):
+    """PM2.5 55,7 every hour of 20/11 (local, UTC+7) → 24-hour mean 55,7 → 100 + 50/30 × 5,7 = 109,5 →
+    110 (Kém), as the decision's example 2.3 c. Stored at the start of the local day, 20/11 00:00+07."""
+    day_start = datetime(2026, 11, 19, 17, 0, tzinfo=UTC)  # 20/11 00:00 in Quảng Ngãi
+    next_day = day_start + timedelta(days=1)
+    ingest(
+        *[r("aq-vsip-01", "pm25", day_start + timedelta(minutes=30 + 60 * h), 55.7) for h in range(24)],
+        now=next_day,
+    )
+    assert values("aq-vsip-01", "aqi_d") == []
+
+    ingest(
+        r("aq-vsip-01", "pm25", next_day + timedelta(minutes=5), 10.0), now=next_day + timedelta(minutes=10)
+    )
+
+    assert values("aq-vsip-01", "aqi_d") == [(day_start, 110.0)]
 
 
 def test_a_station_without_particulate_readings_gets_no_index(ioc_registry):
