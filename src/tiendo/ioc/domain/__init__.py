@@ -23,12 +23,14 @@ indexing.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from django.db import transaction
 from django.db.models import Avg, Count
 from django.db.models.functions import TruncHour
 from django.utils import timezone
@@ -38,7 +40,6 @@ from tiendo.ioc.domain import aqi, water, zones
 
 if TYPE_CHECKING:
     from tiendo.ioc.ingest import IncomingReading, StoredReading
-    from tiendo.ioc.models import Device, DeviceMetric
 
 AQI_HOURLY = "aqi_h"
 AQI_DAILY = "aqi_d"
@@ -53,23 +54,70 @@ MAX_DAYS_PER_BATCH = 7
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class _Series:
+    pk: int
+    derived: bool
+    last_ts: datetime | None
+    last_value: float | None
+
+
 @dataclass
 class _DeviceSeries:
-    device: Device
-    metrics: dict[str, DeviceMetric]
+    code: str
+    properties: dict[str, object]
+    metrics: dict[str, _Series]
+    created_at: datetime  # with the series' pk, the key of _ATTEMPTED (pks are reused on SQLite)
 
     def derives(self, code: str) -> bool:
         metric = self.metrics.get(code)
         return metric is not None and metric.derived
 
+    def attempt_key(self, code: str) -> tuple[int, datetime]:
+        return (self.metrics[code].pk, self.created_at)
+
+
+# The latest hour (day) for which this process tried an index of a series and committed: an index that
+# cannot be computed yet (too few hours of data, e.g. a station's first day) is then not recomputed by
+# every later batch of the same hour (day). Bounded by the number of stations; lost on restart (then
+# tried once more).
+_ATTEMPTED: dict[tuple[int, datetime], datetime] = {}
+_ATTEMPTED_MAX = 10_000
+
+
+def _attempted(key: tuple[int, datetime], up_to: datetime) -> None:
+    if len(_ATTEMPTED) >= _ATTEMPTED_MAX:
+        _ATTEMPTED.clear()
+    if key not in _ATTEMPTED or _ATTEMPTED[key] < up_to:
+        _ATTEMPTED[key] = up_to
+
 
 def _series_of(device_ids: Iterable[int]) -> dict[int, _DeviceSeries]:
+    """The source and derived series of these devices: one query, plain values (no model instances)."""
     from tiendo.ioc.models import DeviceMetric
 
     found: dict[int, _DeviceSeries] = {}
-    for metric in DeviceMetric.objects.select_related("device").filter(device_id__in=list(device_ids)):
-        entry = found.setdefault(metric.device_id, _DeviceSeries(device=metric.device, metrics={}))
-        entry.metrics[metric.code] = metric
+    rows = DeviceMetric.objects.filter(
+        device_id__in=list(device_ids), code__in=[*SOURCE_METRICS, *DERIVED_METRICS]
+    ).values_list(
+        "device_id",
+        "pk",
+        "code",
+        "derived",
+        "last_ts",
+        "last_value",
+        "device__code",
+        "device__properties",
+        "device__created_at",
+    )
+    for device_id, pk, code, derived, last_ts, last_value, device_code, properties, created_at in rows:
+        entry = found.get(device_id)
+        if entry is None:
+            props = properties if isinstance(properties, dict) else {}
+            entry = found[device_id] = _DeviceSeries(
+                code=device_code, properties=props, metrics={}, created_at=created_at
+            )
+        entry.metrics[code] = _Series(pk=pk, derived=derived, last_ts=last_ts, last_value=last_value)
     return found
 
 
@@ -138,26 +186,25 @@ def derived_problems(
     return problems
 
 
-def _reading(device: Device, metric: str, ts: datetime, value: float) -> IncomingReading:
+def _reading(device: _DeviceSeries, metric: str, ts: datetime, value: float) -> IncomingReading:
     from tiendo.ioc.ingest import IncomingReading
 
     return IncomingReading(device=device.code, metric=metric, ts=ts, value=value, label=f"derive:{metric}")
 
 
 def _alarm_levels(series: _DeviceSeries, readings: list[StoredReading]) -> list[IncomingReading]:
-    levels = water.alarm_levels_of(series.device.properties)
+    levels = water.alarm_levels_of(series.properties)
     if levels is None:
         return []
     return [
-        _reading(series.device, ALARM_LEVEL, r.ts, float(water.alarm_level(r.value, levels)))
+        _reading(series, ALARM_LEVEL, r.ts, float(water.alarm_level(r.value, levels)))
         for r in readings
         if r.metric == WATER_LEVEL
     ]
 
 
 def _zone_states(series: _DeviceSeries, readings: list[StoredReading]) -> list[IncomingReading]:
-    properties = series.device.properties if isinstance(series.device.properties, dict) else {}
-    area = zones.vessel_areas().get(str(properties.get(zones.ZONE_PROPERTY, "")))
+    area = zones.vessel_areas().get(str(series.properties.get(zones.ZONE_PROPERTY, "")))
     if area is None:
         return []
     positions: dict[datetime, dict[str, float]] = defaultdict(dict)
@@ -177,16 +224,18 @@ def _zone_states(series: _DeviceSeries, readings: list[StoredReading]) -> list[I
                 coordinates[code] = other.last_value
         if LATITUDE in coordinates and LONGITUDE in coordinates:
             state = area.state(coordinates[LATITUDE], coordinates[LONGITUDE])
-            out.append(_reading(series.device, ZONE_STATE, ts, float(state)))
+            out.append(_reading(series, ZONE_STATE, ts, float(state)))
     return out
 
 
 def _hours_to_index(series: _DeviceSeries, readings: list[StoredReading]) -> list[datetime]:
     """The full hours T this batch completes (a pollutant reading at or after T) not indexed yet."""
-    indexed = series.metrics[AQI_HOURLY].last_ts
-    hours = {floor_hour(r.ts) for r in readings if r.metric in aqi.POLLUTANTS}
-    if indexed is not None:
-        hours = {hour for hour in hours if hour > indexed}
+    key = series.attempt_key(AQI_HOURLY)
+    done = [t for t in (series.metrics[AQI_HOURLY].last_ts, _ATTEMPTED.get(key)) if t is not None]
+    hours = {floor_hour(ts) for ts in {r.ts for r in readings if r.metric in aqi.POLLUTANTS}}
+    hours = {hour for hour in hours if not done or hour > max(done)}
+    if hours:
+        transaction.on_commit(functools.partial(_attempted, key, max(hours)))
     return sorted(hours)[-MAX_HOURS_PER_BATCH:]
 
 
@@ -199,10 +248,12 @@ def floor_local_day(moment: datetime) -> datetime:
 def _days_to_index(series: _DeviceSeries, readings: list[StoredReading]) -> list[datetime]:
     """The province's days this batch completes (a pollutant reading on a later day) not indexed yet,
     by the start of each day."""
-    indexed = series.metrics[AQI_DAILY].last_ts
-    days = {floor_local_day(r.ts) - DAY for r in readings if r.metric in aqi.POLLUTANTS}
-    if indexed is not None:
-        days = {day for day in days if day > indexed}
+    key = series.attempt_key(AQI_DAILY)
+    done = [t for t in (series.metrics[AQI_DAILY].last_ts, _ATTEMPTED.get(key)) if t is not None]
+    days = {floor_local_day(ts) - DAY for ts in {r.ts for r in readings if r.metric in aqi.POLLUTANTS}}
+    days = {day for day in days if not done or day > max(done)}
+    if days:
+        transaction.on_commit(functools.partial(_attempted, key, max(days)))
     return sorted(days)[-MAX_DAYS_PER_BATCH:]
 
 
@@ -253,7 +304,7 @@ def _aqi_readings(
                 {p: v for p, v in hourly.items() if any(c is not None for c in v)}, table=table
             )
             if result is not None:
-                out.append(_reading(devices[device_id].device, AQI_HOURLY, hour, float(result.value)))
+                out.append(_reading(devices[device_id], AQI_HOURLY, hour, float(result.value)))
     for device_id, days in days_wanted.items():
         for day in days:
             day_hours = [day + i * HOUR for i in range(24)]  # the decision's 01:00 … 00:00, by their start
@@ -265,5 +316,5 @@ def _aqi_readings(
                 table=table,
             )
             if result is not None:
-                out.append(_reading(devices[device_id].device, AQI_DAILY, day, float(result.value)))
+                out.append(_reading(devices[device_id], AQI_DAILY, day, float(result.value)))
     return out

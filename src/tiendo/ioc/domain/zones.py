@@ -69,10 +69,14 @@ class Area:
     restricted: tuple[Zone, ...]
 
     def state(self, latitude: float, longitude: float) -> int:
-        point = shapely.geometry.Point(longitude, latitude)
-        if any(zone.polygon.covers(point) for zone in self.restricted):
+        # a point intersects a polygon when it is inside or on its boundary (= covers, without a Point)
+        if any(shapely.intersects_xy(zone.polygon, longitude, latitude) for zone in self.restricted):
             return INSIDE_RESTRICTED
-        return INSIDE_ALLOWED if self.allowed.polygon.covers(point) else OUTSIDE_ALLOWED
+        return (
+            INSIDE_ALLOWED
+            if shapely.intersects_xy(self.allowed.polygon, longitude, latitude)
+            else OUTSIDE_ALLOWED
+        )
 
 
 def _polygon(document: YamlDocument, zone: ZoneEntry, loc: tuple[str | int, ...], errors: list[str]) -> Any:

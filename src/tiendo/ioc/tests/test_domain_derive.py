@@ -214,3 +214,17 @@ def test_derive_indexes_a_batch_of_stations_in_two_queries(ioc_registry, django_
         ("aq-vsip-01", "aqi_h", 60.0),
         ("wl-trakhuc-01", "alarm_level", 3.0),
     ]
+
+
+def test_an_index_that_cannot_be_computed_yet_is_not_retried_by_every_batch(
+    ioc_registry, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    """A station's first reading: the hour before and the day before have no data, so no index; once
+    that batch is committed, the next batch of the same hour does not query the hourly means again."""
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest(r("aq-vsip-01", "pm25", T + timedelta(minutes=1), 30.0))
+    assert values("aq-vsip-01", "aqi_h") == []
+
+    stored = [_stored("aq-vsip-01", "pm25", T + timedelta(minutes=2), 30.0)]
+    with django_assert_num_queries(1):  # the devices' series only
+        assert derive(stored=stored) == []
