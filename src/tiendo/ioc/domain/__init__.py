@@ -153,6 +153,28 @@ def derive(*, stored: list[StoredReading]) -> list[IncomingReading]:
     return derived
 
 
+@dataclass(frozen=True)
+class Meaning:
+    """What a derived value means, for the live page, alerts and exports: text, and the legal colour
+    where there is one (VN_AQI's bands)."""
+
+    text: str
+    colour: str = ""  # "#rrggbb"
+
+
+def describe(metric: str, value: float) -> Meaning | None:
+    """'Kém' (#ff7e00) for aqi_h 120, 'Báo động II' for alarm_level 2, 'Trong vùng cấm' for zone_state
+    2; None for a metric that is not derived here."""
+    if metric in (AQI_HOURLY, AQI_DAILY):
+        band = aqi.band_of(aqi.round_half_up(value))
+        return Meaning(text=band.label, colour=band.hex)
+    if metric == ALARM_LEVEL:
+        return Meaning(text=water.alarm_label(int(value)))
+    if metric == ZONE_STATE:
+        return Meaning(text=zones.zone_label(int(value)))
+    return None
+
+
 def derived_problems(
     *, metric: str, metrics: Collection[str], properties: object
 ) -> list[tuple[tuple[str, ...], str]]:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tiendo.core.yamlfile import FileValidationError
-from tiendo.ioc.domain import derive
+from tiendo.ioc.domain import derive, describe
 from tiendo.ioc.ingest import IncomingReading, StoredReading, readings_ingest
 from tiendo.ioc.models import DeviceMetric, Reading
 from tiendo.ioc.registry import registry_load
@@ -228,3 +228,23 @@ def test_an_index_that_cannot_be_computed_yet_is_not_retried_by_every_batch(
     stored = [_stored("aq-vsip-01", "pm25", T + timedelta(minutes=2), 30.0)]
     with django_assert_num_queries(1):  # the devices' series only
         assert derive(stored=stored) == []
+
+
+@pytest.mark.parametrize(
+    ("metric", "value", "text", "colour"),
+    [
+        ("aqi_h", 120.0, "Kém", "#ff7e00"),
+        ("aqi_d", 50.0, "Tốt", "#00e400"),
+        ("aqi_h", 50.5, "Trung bình", "#ffff00"),  # rounded half up first
+        ("alarm_level", 2.0, "Báo động II", ""),
+        ("zone_state", 2.0, "Trong vùng cấm", ""),
+    ],
+)
+def test_a_derived_value_is_described_in_words_and_with_the_legal_colour(metric, value, text, colour):
+    meaning = describe(metric, value)
+
+    assert meaning is not None and (meaning.text, meaning.colour) == (text, colour)
+
+
+def test_a_metric_not_derived_here_has_no_description():
+    assert describe("pm25", 40.0) is None
