@@ -21,6 +21,7 @@ from tiendo.core.exceptions import PermissionDeniedError
 from tiendo.core.types import Actor
 from tiendo.core.writer import AuditedWriter, ChangeReport
 from tiendo.core.yamlfile import StrictModel, YamlDocument, as_text
+from tiendo.ioc.domain import derived_problems
 from tiendo.ioc.models import Device, DeviceMetric, Subsystem
 from tiendo.orgunits.models import OrgUnit
 from tiendo.orgunits.selectors import user_is_office_admin
@@ -36,6 +37,7 @@ class MetricEntry(StrictModel):
     code: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")]
     name: ShortText
     unit_code: Annotated[str, Field(pattern=UNECE_CODE)] = "C62"
+    derived: bool = False  # computed by tiendo from the device's other series (ioc/domain)
 
 
 class DeviceEntry(StrictModel):
@@ -130,6 +132,13 @@ def _check_device(context: _Context, device: DeviceEntry, loc: tuple[str | int, 
     for index, code in enumerate(metric_codes):
         if code in metric_codes[:index]:
             context.error((*loc, "metrics", index, "code"), _("chỉ số đo trùng: %(code)s") % {"code": code})
+    for index, metric in enumerate(device.metrics):
+        if metric.derived:
+            for where, message in derived_problems(
+                metric=metric.code, metrics=metric_codes, properties=device.properties
+            ):
+                at = (*loc, "metrics", index, "code") if where == ("metric",) else (*loc, *where)
+                context.error(at, f"{metric.code}: {message}")
     if re.search(r"[/#+$]", device.code):
         context.error((*loc, "code"), _("mã thiết bị không được chứa / # + $ (chủ đề MQTT)"))
 
@@ -188,5 +197,5 @@ def _write_device(
         writer.upsert(
             DeviceMetric,
             lookup={"device": device, "code": metric.code},
-            values={"name": metric.name, "unit_code": metric.unit_code},
+            values={"name": metric.name, "unit_code": metric.unit_code, "derived": metric.derived},
         )
