@@ -34,6 +34,7 @@ REASONS = {
     "future": gettext_lazy("thời điểm ở tương lai"),
     "bad_value": gettext_lazy("giá trị phải là một số hữu hạn"),
     "inactive": gettext_lazy("thiết bị đã ngừng hoạt động"),
+    "derived": gettext_lazy("chỉ số này do tiendo tính từ số đo khác, không nhận từ bên ngoài"),
 }
 
 
@@ -147,6 +148,7 @@ def _check(
     metrics: dict[tuple[int, str], DeviceMetric],
     now: datetime,
     unit_paths: tuple[str, ...] | None = None,
+    allow_derived: bool = False,
 ) -> _Row | str:
     """The row to store, or the code of the reason it is refused. With `unit_paths`, a device outside
     those units is "unknown" to the sender (its existence is not revealed)."""
@@ -160,6 +162,8 @@ def _check(
     series = metrics.get((device.pk, reading.metric))
     if series is None:
         return "unknown_metric"
+    if series.derived and not allow_derived:
+        return "derived"
     ts = parse_ts(reading.ts)
     if ts is None:
         return "bad_time"
@@ -172,13 +176,16 @@ def _check(
 
 
 def _resolve(
-    readings: Sequence[IncomingReading], now: datetime, unit_paths: tuple[str, ...] | None = None
+    readings: Sequence[IncomingReading],
+    now: datetime,
+    unit_paths: tuple[str, ...] | None = None,
+    allow_derived: bool = False,
 ) -> tuple[list[_Row], list[Refusal]]:
     devices, metrics = _lookups(readings)
     rows: list[_Row] = []
     refused: list[Refusal] = []
     for index, reading in enumerate(readings):
-        checked = _check(reading, devices, metrics, now, unit_paths)
+        checked = _check(reading, devices, metrics, now, unit_paths, allow_derived)
         if isinstance(checked, str):
             label = reading.label or f"readings[{index}]"
             refused.append(Refusal(label=label, device=reading.device, metric=reading.metric, reason=checked))
@@ -291,7 +298,7 @@ def _count_refusals(refused: list[Refusal], *, source: str, now: datetime) -> No
 
 def store_rows(readings: Sequence[IncomingReading], *, now: datetime) -> tuple[list[StoredReading], int]:
     """Derived readings (the pipeline's): stored and their series touched; no refusals expected."""
-    rows, _refused = _resolve(readings, now)
+    rows, _refused = _resolve(readings, now, allow_derived=True)
     stored = _insert(rows)
     _touch_series(stored)
     return stored, len(rows) - len(stored)
