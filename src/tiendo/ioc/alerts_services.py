@@ -207,7 +207,7 @@ def _notify(data: RuleInput) -> dict[str, Any]:
     return {"notify_emails": emails, "notify_webhook": webhook}
 
 
-def _fields(data: RuleInput, *, rule: AlertRule | None) -> dict[str, Any]:
+def rule_fields(data: RuleInput, *, rule: AlertRule | None) -> dict[str, Any]:
     """The model's fields from the input, or an ApplicationError naming the first bad field."""
     scope = _scope(data)
     return (
@@ -226,7 +226,7 @@ def _snapshot(rule: AlertRule) -> dict[str, Any]:
 def rule_create(*, actor: Actor, data: RuleInput) -> AlertRule:
     _office_only(actor)
     with transaction.atomic():
-        rule = AlertRule.objects.create(**_fields(data, rule=None))
+        rule = AlertRule.objects.create(**rule_fields(data, rule=None))
         audit_record(
             actor=actor,
             action="ioc.rule_created",
@@ -241,7 +241,7 @@ def rule_update(*, actor: Actor, rule: AlertRule, data: RuleInput) -> AlertRule:
     with transaction.atomic():
         rule = AlertRule.objects.select_for_update().get(pk=rule.pk)
         before = _snapshot(rule)
-        for name, value in _fields(data, rule=rule).items():
+        for name, value in rule_fields(data, rule=rule).items():
             setattr(rule, name, value)
         rule.save()
         after = _snapshot(rule)
