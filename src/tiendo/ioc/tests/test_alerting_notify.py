@@ -28,7 +28,8 @@ class Receiver:
     """A webhook endpoint: answers `status` and keeps what it was sent."""
 
     def __init__(self, status: int) -> None:
-        self.status, self.bodies = status, []
+        self.status = status
+        self.bodies: list[dict] = []
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
