@@ -56,6 +56,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "ioc_check",
         gettext_noop("IOC: kiểm tra định kỳ — thiết bị im lặng quá hạn, chỉ tiêu của kế hoạch chệch hướng"),
     ),
+    "ioc-feed": (
+        "ioc_feed",
+        gettext_noop("IOC: tính số liệu tháng từ cảm biến vào chỉ số dữ liệu của kế hoạch (kèm nguồn)"),
+    ),
     "ioc-retention": (
         "ioc_retention",
         gettext_noop("IOC: xóa số đo thô cũ hơn N ngày (giữ số tổng hợp), tạo phân vùng các tháng tới"),
