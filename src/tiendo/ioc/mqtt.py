@@ -179,6 +179,7 @@ class Consumer:
         self.options = options
         self.stats = ConsumerStats()
         self.connected = threading.Event()
+        self.subscribed = threading.Event()  # the broker has our subscription (SUBACK)
         self._queue: queue.Queue[_Item] = queue.Queue(maxsize=options.receive_maximum)
         self._generation = 0
         self._client = self._make_client()
@@ -195,6 +196,7 @@ class Consumer:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         return client
 
     # paho's network thread -------------------------------------------------------------------
@@ -211,13 +213,25 @@ class Consumer:
             self.options.client_id,
             flags.session_present,
         )
-        client.subscribe(subscription(self.options.group), options=SubscribeOptions(qos=1))
+        if flags.session_present:
+            self.subscribed.set()  # the session kept the subscription (subscribing again would replay retained messages)
+        else:
+            client.subscribe(subscription(self.options.group), options=SubscribeOptions(qos=1))
         self.connected.set()
+
+    def _on_subscribe(
+        self, _client: paho.Client, _userdata: Any, _mid: int, reasons: Any, _props: Any
+    ) -> None:
+        if all(not reason.is_failure for reason in reasons):
+            self.subscribed.set()
+        else:
+            log.error("subscription %s refused: %s", subscription(self.options.group), reasons)
 
     def _on_disconnect(
         self, _client: paho.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any
     ) -> None:
         self.connected.clear()
+        self.subscribed.clear()
         log.info("disconnected: %s", reason)
 
     def _on_message(self, _client: paho.Client, _userdata: Any, message: paho.MQTTMessage) -> None:
@@ -255,7 +269,8 @@ class Consumer:
         finally:
             self._client.disconnect()
             self._client.loop_stop()
-            connection.close()
+            if not connection.in_atomic_block:  # (a test runs the consumer inside its transaction)
+                connection.close()
         return self.stats
 
     def _collect(self, wait: float = 0.5) -> list[_Item]:
@@ -296,7 +311,8 @@ class Consumer:
                 log.warning(
                     "database error, batch of %s not committed (retry in %.1f s): %s", len(batch), delay, exc
                 )
-                connection.close()
+                if not connection.in_atomic_block:
+                    connection.close()
                 if stop.wait(delay) and give_up_on_stop:
                     return
                 delay = min(delay * 2, 30.0)

@@ -1,10 +1,11 @@
 import logging
 import signal
-import sys
 import threading
 from typing import cast
 
 from django.conf import settings
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 from tiendo.core.commands import TranslatedHelpCommand
@@ -58,7 +59,11 @@ class Command(TranslatedHelpCommand):
         parser.add_argument("--stats-every", type=float, default=60.0, help=_("giây giữa hai dòng thống kê"))
 
     def handle(self, *args, **options):
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+        logging.getLogger("tiendo.ioc.mqtt").setLevel(logging.INFO)  # connections, retries, counts
+        if not 1 <= options["batch_size"] <= options["receive_maximum"] <= 65535:
+            raise CommandError(
+                _g("--batch-size phải từ 1 đến --receive-maximum, và --receive-maximum tối đa 65535")
+            )
         consumer_options = ConsumerOptions(
             host=options["host"],
             port=options["port"],

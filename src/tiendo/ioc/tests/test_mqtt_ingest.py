@@ -1,0 +1,201 @@
+"""`tiendo ingest` on a real Mosquitto (our own instance): stored once, acknowledged only after the
+commit, duplicates dropped, malformed payloads counted, last wills mark devices offline."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tiendo.ioc.models import Device, IngestRefusal, Reading
+from tiendo.ioc.mqtt import parse_message
+from tiendo.ioc.tests.mqtt_support import BASE, Publisher, broker, consume, payload, prime
+
+__all__ = ["broker"]  # the fixture
+
+pytestmark = pytest.mark.django_db
+
+PM25 = "tiendo/21061/aq-dungquat-01/pm25"
+
+
+def refused(reason: str) -> int:
+    return sum(IngestRefusal.objects.filter(reason=reason).values_list("count", flat=True))
+
+
+def test_a_reading_is_stored_once_and_acknowledged_so_the_next_run_gets_nothing_again(ioc_registry, broker):
+    prime(broker.port)
+    publisher = Publisher(broker.port)
+    publisher.send(PM25, payload(12.5))
+    publisher.close()
+
+    first = consume(broker.port, messages=1)
+    again = consume(broker.port, seconds=1.5)  # same client id, same session: nothing is redelivered
+
+    assert (first.messages, first.stored, first.acked) == (1, 1, 1)
+    assert again.messages == 0
+    assert list(Reading.objects.values_list("value", flat=True)) == [12.5]
+
+
+def test_messages_published_while_the_consumer_is_away_wait_for_it_in_its_session(ioc_registry, broker):
+    prime(broker.port)
+    publisher = Publisher(broker.port)
+    for second in range(50):
+        publisher.send(PM25, payload(float(second), second=second))
+    publisher.close()
+
+    stats = consume(broker.port, messages=50)
+
+    assert stats.stored == 50
+    assert Reading.objects.count() == 50
+
+
+def test_a_reading_sent_twice_is_stored_once_and_counted_as_a_duplicate(ioc_registry, broker):
+    prime(broker.port)
+    publisher = Publisher(broker.port)
+    publisher.send(PM25, payload(10.0))
+    publisher.send(PM25, payload(10.0))  # a QoS 1 redelivery looks like this
+    publisher.send(PM25, json.dumps([json.loads(payload(10.0)), json.loads(payload(11.0, second=1))]))
+    publisher.close()
+
+    stats = consume(broker.port, messages=3)
+
+    assert (stats.stored, stats.duplicates) == (2, 2)
+    assert sorted(Reading.objects.values_list("value", flat=True)) == [10.0, 11.0]
+
+
+def test_the_batch_forms_of_the_payload_are_read(ioc_registry, broker):
+    prime(broker.port)
+    publisher = Publisher(broker.port)
+    publisher.send(PM25, json.dumps([json.loads(payload(float(i), second=i)) for i in range(3)]))
+    publisher.send(
+        PM25, json.dumps({"readings": [json.loads(payload(9.0, second=10 + i)) for i in range(4)]})
+    )
+    publisher.close()
+
+    stats = consume(broker.port, messages=2)
+
+    assert stats.stored == 7
+    assert Reading.objects.count() == 7
+
+
+def test_malformed_payloads_are_refused_counted_and_acknowledged(ioc_registry, broker):
+    prime(broker.port)
+    publisher = Publisher(broker.port)
+    publisher.send(PM25, b"not json at all")
+    publisher.send(PM25, b"[1, 2]")  # two elements that are not readings
+    publisher.send(PM25, b'{"value": 3.0}')  # no time: refused, never stamped "now"
+    publisher.send(PM25, payload(float("nan")).replace(b"NaN", b'"x"'))
+    publisher.close()
+
+    stats = consume(broker.port, messages=4)
+    again = consume(broker.port, seconds=1.5)
+
+    assert (refused("malformed"), refused("bad_time"), refused("bad_value")) == (3, 1, 1)
+    assert stats.malformed == 3 and stats.refused == 5 and stats.acked == 4
+    assert again.messages == 0  # acknowledged: not redelivered for ever
+    assert Reading.objects.count() == 0
+
+
+def test_a_reading_under_another_units_topic_is_refused(ioc_registry, broker):
+    prime(broker.port)
+    publisher = Publisher(broker.port)
+    publisher.send("tiendo/21025/aq-dungquat-01/pm25", payload(1.0))
+    publisher.send("tiendo/21061/no-such-device/pm25", payload(1.0))
+    publisher.close()
+
+    consume(broker.port, messages=2)
+
+    assert (refused("wrong_unit"), refused("unknown_device")) == (1, 1)
+    assert Reading.objects.count() == 0
+
+
+DEVICE_SCRIPT = """
+import sys, time
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+topic = "tiendo/21025/wl-trakhuc-01/$status"
+client = paho.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id="dying-device",
+                     protocol=paho.MQTTv5)
+client.will_set(topic, "offline", qos=1, retain=True)
+client.connect("127.0.0.1", int(sys.argv[1]))
+client.loop_start()
+client.publish(topic, "online", qos=1, retain=True).wait_for_publish(10)
+print("online", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_device_that_dies_is_marked_offline_by_its_last_will(ioc_registry, broker):
+    prime(broker.port)
+    device = subprocess.Popen(
+        [sys.executable, "-c", DEVICE_SCRIPT, str(broker.port)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert device.stdout is not None and device.stdout.readline().strip() == "online"
+        online = consume(broker.port, messages=1)
+        assert Device.objects.get(code="wl-trakhuc-01").state == Device.State.ONLINE
+        device.send_signal(signal.SIGKILL)  # no DISCONNECT: the broker sends the will
+        device.wait()
+        time.sleep(0.2)
+        offline = consume(broker.port, messages=1)
+    finally:
+        if device.poll() is None:
+            device.kill()
+
+    assert (online.statuses, offline.statuses) == (1, 1)
+    station = Device.objects.get(code="wl-trakhuc-01")
+    assert station.state == Device.State.OFFLINE
+    assert station.state_changed_at is not None
+
+
+@pytest.mark.parametrize(
+    ("topic", "body", "expected"),
+    [
+        ("tiendo/u/d/$status", b"offline", ("status", ("d", False))),
+        ("tiendo/u/d/$status", b'"online"', ("status", ("d", True))),
+        ("tiendo/u/d/$status", b"sleeping", ("refused", "malformed")),
+        ("tiendo/u/d/m", b'{"ts": "2026-01-01T00:00:00+07:00", "value": 1}', ("readings", 1)),
+        ("tiendo/u/d/m", b"[]", ("refused", "malformed")),
+        ("tiendo/u/d/m", b"7", ("refused", "malformed")),
+        ("tiendo/u/d/m", b"\xff\xfe", ("refused", "malformed")),
+    ],
+)
+def test_a_payload_is_read_as_readings_a_status_or_a_malformed_refusal(topic, body, expected):
+    parsed = parse_message(topic, body)
+
+    kind, detail = expected
+    if kind == "status":
+        assert parsed.status == detail
+    elif kind == "readings":
+        assert len(parsed.readings) == detail and parsed.readings[0].unit == "u"
+    else:
+        assert [r.reason for r in parsed.refusals] == [detail] and not parsed.readings
+
+
+def test_the_simulator_publishes_every_simulated_device_and_the_spike_asked_for(ioc_registry, broker):
+    import threading
+
+    from tiendo.ioc.simulate import Simulator, parse_spike, simulated_devices
+
+    prime(broker.port)
+    devices = simulated_devices()
+    simulator = Simulator(
+        devices,
+        host="127.0.0.1",
+        port=broker.port,
+        seed=7,
+        spikes=[parse_spike("wl-trakhuc-01:water_level=7.0")],
+    )
+    report = simulator.run(threading.Event(), once=True)
+    metrics = sum(len(d.metrics) for d in devices)
+
+    stats = consume(broker.port, messages=report.published)
+
+    assert report.acknowledged == report.published == metrics + len(devices)  # readings + "online"
+    assert stats.stored == metrics and stats.statuses == len(devices)
+    level = Reading.objects.get(series__device__code="wl-trakhuc-01", series__code="water_level")
+    assert level.value == 7.0
+    assert set(Device.objects.filter(simulated=True).values_list("state", flat=True)) == {"online"}
+    assert BASE < level.ts
