@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import paho.mqtt.client as paho
 import pytest
@@ -60,7 +61,7 @@ def consume(
     client_id: str = "test-ingest",
     messages: int | None = None,
     seconds: float = 10.0,
-    **options: int,
+    **options: Any,
 ) -> ConsumerStats:
     """Run a consumer in this thread until it has committed `messages` (or, with None, for `seconds`)."""
     consumer = Consumer(ConsumerOptions(port=port, client_id=client_id, batch_ms=50, **options))
