@@ -15,10 +15,17 @@ Why nothing is lost:
 - malformed payloads are counted as refusals (IngestRefusal, reason "malformed") and acknowledged:
   a message that can never be stored is not redelivered for ever.
 
+One consumer or several: by default the consumer subscribes to `tiendo/+/+/+`, and the broker keeps
+that subscription and its queue across its own restart (persistence). `--group NAME` makes several
+consumers (each with its own client id) share the load through `$share/NAME/tiendo/+/+/+`; but
+Mosquitto 2.0 (2.0.11 measured) does NOT restore shared subscriptions from its persistence file: after
+a broker restart, what is published before the consumers have reconnected and subscribed again is
+answered "no matching subscribers" and dropped, and a retired consumer's session keeps taking its share
+until the session expires. Zero loss across a broker restart: one consumer, no group.
+
 Bounded memory: the broker sends at most `receive_maximum` unacknowledged messages (MQTT v5 Receive
 Maximum), the in-memory queue holds as many; when the database is slow the queue fills, the network
-thread stops reading and the messages wait in the broker. Several consumers share the load through a
-shared subscription `$share/<group>/tiendo/+/+/+` (each with its own client id).
+thread stops reading and the messages wait in the broker.
 
 Graceful stop (SIGTERM/SIGINT → `stop`): the batch in hand is committed and acknowledged, then the
 client disconnects; what was received but not committed is redelivered to the next run.
@@ -62,8 +69,10 @@ def status_topic(unit: str, device: str) -> str:
     return f"{TOPIC_ROOT}/{unit}/{device}/{STATUS}"
 
 
-def subscription(group: str) -> str:
-    return f"$share/{group}/{TOPIC_ROOT}/+/+/+"
+def subscription(group: str = "") -> str:
+    """`tiendo/+/+/+`, or with a group the shared subscription `$share/<group>/tiendo/+/+/+`."""
+    topic = f"{TOPIC_ROOT}/+/+/+"
+    return f"$share/{group}/{topic}" if group else topic
 
 
 # ------------------------------------------------------------------------------------- payloads
@@ -135,7 +144,7 @@ class ConsumerOptions:
     host: str = "127.0.0.1"
     port: int = 1883
     client_id: str = "tiendo-ingest"
-    group: str = "tiendo"
+    group: str = ""  # "": one consumer, a plain subscription (see the module's text)
     batch_size: int = 1000
     batch_ms: int = 200
     receive_maximum: int = 4000  # also the in-memory queue's bound
@@ -213,16 +222,17 @@ class Consumer:
             self.options.client_id,
             flags.session_present,
         )
-        if flags.session_present:
-            self.subscribed.set()  # the session kept the subscription (subscribing again would replay retained messages)
-        else:
-            client.subscribe(subscription(self.options.group), options=SubscribeOptions(qos=1))
+        # subscribe on every connection, session or not: Mosquitto 2.0 does not restore a shared
+        # subscription from its persistence file. Retained messages only for a new subscription.
+        options = SubscribeOptions(qos=1, retainHandling=SubscribeOptions.RETAIN_SEND_IF_NEW_SUB)
+        client.subscribe(subscription(self.options.group), options=options)
         self.connected.set()
 
     def _on_subscribe(
         self, _client: paho.Client, _userdata: Any, _mid: int, reasons: Any, _props: Any
     ) -> None:
         if all(not reason.is_failure for reason in reasons):
+            log.info("subscribed: %s", subscription(self.options.group))
             self.subscribed.set()
         else:
             log.error("subscription %s refused: %s", subscription(self.options.group), reasons)

@@ -76,10 +76,10 @@ def consume(
         timer.cancel()
 
 
-def prime(port: int, client_id: str = "test-ingest") -> None:
+def prime(port: int, client_id: str = "test-ingest", *, group: str = "") -> None:
     """Create the consumer's persistent session and its shared subscription, then leave: from now on
     the broker keeps what is published for it."""
-    consumer = Consumer(ConsumerOptions(port=port, client_id=client_id))
+    consumer = Consumer(ConsumerOptions(port=port, client_id=client_id, group=group))
     stop, confirmed = threading.Event(), threading.Event()
 
     def until(_stats: ConsumerStats) -> bool:

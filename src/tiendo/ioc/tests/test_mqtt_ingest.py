@@ -199,3 +199,28 @@ def test_the_simulator_publishes_every_simulated_device_and_the_spike_asked_for(
     assert level.value == 7.0
     assert set(Device.objects.filter(simulated=True).values_list("state", flat=True)) == {"online"}
     assert BASE < level.ts
+
+
+def test_the_session_and_its_subscription_survive_a_broker_restart(ioc_registry, broker):
+    prime(broker.port)
+    broker.restart()  # a clean stop: the broker saves sessions and subscriptions
+    publisher = Publisher(broker.port)
+    publisher.send(PM25, payload(4.0))  # published while the consumer is away, after the restart
+    publisher.close()
+
+    stats = consume(broker.port, messages=1)
+
+    assert stats.stored == 1
+    assert list(Reading.objects.values_list("value", flat=True)) == [4.0]
+
+
+def test_a_consumer_in_a_group_gets_what_was_published_while_it_was_away(ioc_registry, broker):
+    prime(broker.port, "ops-1", group="ops")
+    publisher = Publisher(broker.port)
+    publisher.send(PM25, payload(8.0))
+    publisher.close()
+
+    stats = consume(broker.port, client_id="ops-1", group="ops", messages=1)
+
+    assert stats.stored == 1
+    assert Reading.objects.get().value == 8.0

@@ -33,7 +33,12 @@ class Command(TranslatedHelpCommand):
             ),
         )
         parser.add_argument(
-            "--group", default=defaults.group, help=_("nhóm đăng ký chia sẻ ($share/<nhóm>/tiendo/+/+/+)")
+            "--group",
+            default=defaults.group,
+            help=_(
+                "nhóm đăng ký chia sẻ ($share/<nhóm>/tiendo/+/+/+) để nhiều tiến trình chia tải; bỏ trống: "
+                "một tiến trình, không mất tin khi môi giới khởi động lại (Mosquitto 2.0 không giữ đăng ký chia sẻ)"
+            ),
         )
         parser.add_argument(
             "--batch-size", type=int, default=defaults.batch_size, help=_("số tin tối đa mỗi lô")
