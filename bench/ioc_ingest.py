@@ -399,6 +399,10 @@ def ingest_run(
         log("  consumer: " + (tmp / "ingest.log").read_text(errors="replace").strip().splitlines()[-1][:160])
 
 
+def consumer_subscribed(log_path: Path) -> int:
+    return log_path.read_text(errors="replace").count("subscribed")
+
+
 def zero_loss_run(
     env: dict[str, str], url: str, total: int, rate: float, tmp: Path, extra: list[str], timeout: float
 ) -> dict:
@@ -420,7 +424,7 @@ def zero_loss_run(
                 time.sleep(0.1)
             publisher = Publisher(broker.port, "bench-zero-publisher")
             kill_at, restart_at, broker_at = int(total * 0.25), int(total * 0.35), int(total * 0.6)
-            started = time.monotonic()
+            started, restarted = time.monotonic(), False
             for index, (topic, payload) in enumerate(batch):
                 if index == kill_at:
                     consumer.send_signal(signal.SIGKILL)
@@ -431,17 +435,22 @@ def zero_loss_run(
                 elif index == restart_at:
                     consumer = start_consumer(broker.port, "bench-zero", env, log_path, extra)
                     events.append(f"consumer started again at message {index:,}")
-                elif index == broker_at:
+                elif index >= broker_at and not restarted and consumer_subscribed(log_path) >= 2:
+                    # while the consumer started again is connected and has messages in hand
                     broker.restart()
+                    restarted = True
                     events.append(
                         f"broker stopped (SIGTERM) and started again at message {index:,}, "
-                        f"{len(publisher.acked):,} acknowledged so far"
+                        f"{len(publisher.acked):,} acknowledged so far, {stored_count(conn, ids):,} rows stored"
                     )
                 publisher.publish(index, topic, payload)
                 due = started + (index + 1) / rate
                 pause = due - time.monotonic()
                 if pause > 0:
                     time.sleep(pause)
+            if not restarted:
+                broker.restart()
+                events.append("broker stopped (SIGTERM) and started again after the last message")
             all_answered = publisher.wait_all(total, timeout)
             acked = set(publisher.acked)
             count, _finished = wait_rows(conn, ids, total, timeout, every=0.25)
