@@ -52,6 +52,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "load_ioc",
         gettext_noop("kiểm tra và nạp danh mục IOC (hệ thống, thiết bị, chỉ số đo; YAML)"),
     ),
+    "ingest": (
+        "ingest",
+        gettext_noop("nhận số đo IOC qua MQTT, ghi theo lô; chỉ xác nhận tin khi đã ghi (SIGTERM: dừng êm)"),
+    ),
+    "simulate": (
+        "simulate",
+        gettext_noop("phát qua MQTT số liệu MÔ PHỎNG của các thiết bị mô phỏng trong danh mục IOC"),
+    ),
     "load-forms": (
         "load_forms",
         gettext_noop("kiểm tra và nạp một tệp biểu mẫu: chỉ số dữ liệu, biểu mẫu, nguồn của chỉ tiêu"),

@@ -224,3 +224,43 @@ def test_a_consumer_in_a_group_gets_what_was_published_while_it_was_away(ioc_reg
 
     assert stats.stored == 1
     assert Reading.objects.get().value == 8.0
+
+
+def test_a_database_error_is_retried_and_nothing_is_acknowledged_before_the_commit(
+    ioc_registry, broker, monkeypatch
+):
+    from django.db import OperationalError
+
+    from tiendo.ioc import mqtt
+
+    calls = []
+    real = mqtt.readings_ingest
+
+    def failing_once(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(**kwargs)
+
+    monkeypatch.setattr(mqtt, "readings_ingest", failing_once)
+    prime(broker.port)
+    publisher = Publisher(broker.port)
+    publisher.send(PM25, payload(6.0))
+    publisher.close()
+
+    stats = consume(broker.port, messages=1)
+
+    assert (stats.db_retries, stats.stored, stats.acked) == (1, 1, 1)
+    assert len(calls) == 2
+    assert Reading.objects.get().value == 6.0
+
+
+def test_the_simulate_command_names_what_is_wrong_with_its_options(ioc_registry):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="--devices: .*no-such"):
+        call_command("simulate", "--once", "--devices", "no-such")
+    with pytest.raises(CommandError, match="--spike: .*THIẾT_BỊ:CHỈ_SỐ=GIÁ_TRỊ"):
+        call_command("simulate", "--once", "--spike", "wl-trakhuc-01=7")
+    with pytest.raises(CommandError, match="--spike: .*pm25"):
+        call_command("simulate", "--once", "--spike", "wl-trakhuc-01:pm25=7")

@@ -43,7 +43,7 @@ class Command(TranslatedHelpCommand):
             "--spike",
             action="append",
             default=[],
-            metavar="THIẾT_BỊ:CHỈ_SỐ=GIÁ_TRỊ",
+            metavar=_g("THIẾT_BỊ:CHỈ_SỐ=GIÁ_TRỊ"),
             help=_("ép một giá trị (vd. wl-trakhuc-01:water_level=7.0) ở lượt đầu, để trình diễn cảnh báo"),
         )
         parser.add_argument(
