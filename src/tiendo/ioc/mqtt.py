@@ -23,9 +23,10 @@ a broker restart, what is published before the consumers have reconnected and su
 answered "no matching subscribers" and dropped, and a retired consumer's session keeps taking its share
 until the session expires. Zero loss across a broker restart: one consumer, no group.
 
-Bounded memory: the broker sends at most `receive_maximum` unacknowledged messages (MQTT v5 Receive
-Maximum), the in-memory queue holds as many; when the database is slow the queue fills, the network
-thread stops reading and the messages wait in the broker.
+Bounded memory: at most `receive_maximum` messages wait in the in-memory queue and `batch_size` more
+are being committed. The consumer asks the broker for no more than `receive_maximum` unacknowledged
+messages (MQTT v5 Receive Maximum; Mosquitto 2.0.11 was seen sending a few more), and when the queue
+is full the network thread stops reading: the rest waits in the broker.
 
 Graceful stop (SIGTERM/SIGINT → `stop`): the batch in hand is committed and acknowledged, then the
 client disconnects; what was received but not committed is redelivered to the next run.
@@ -165,6 +166,7 @@ class ConsumerStats:
     acked: int = 0
     db_retries: int = 0
     connects: int = 0
+    most_in_hand: int = 0  # the most messages held in memory at once (≤ receive_maximum + batch_size)
 
     def line(self) -> str:
         return ", ".join(f"{name}={value}" for name, value in vars(self).items())
@@ -191,6 +193,7 @@ class Consumer:
         self.subscribed = threading.Event()  # the broker has our subscription (SUBACK)
         self._queue: queue.Queue[_Item] = queue.Queue(maxsize=options.receive_maximum)
         self._generation = 0
+        self._in_batch = 0  # messages taken from the queue, not yet acknowledged
         self._client = self._make_client()
 
     def _make_client(self) -> paho.Client:
@@ -247,6 +250,7 @@ class Consumer:
     def _on_message(self, _client: paho.Client, _userdata: Any, message: paho.MQTTMessage) -> None:
         # blocks when the queue is full: paho stops reading the socket, the broker holds the rest
         self._queue.put(_Item(message.mid, message.qos, message.topic, message.payload, self._generation))
+        self.stats.most_in_hand = max(self.stats.most_in_hand, self._queue.qsize() + self._in_batch)
 
     # the consumer's thread --------------------------------------------------------------------
     def run(
@@ -268,6 +272,7 @@ class Consumer:
             while not stop.is_set() and not (until and until(self.stats)):
                 batch = self._collect()
                 if batch:
+                    self._in_batch = len(batch)
                     self._commit_and_ack(batch, stop)
                 if self.options.stats_every and time.monotonic() - last_stats >= self.options.stats_every:
                     log.info("ingest: %s", self.stats.line())
@@ -275,6 +280,7 @@ class Consumer:
             # graceful stop: what is already in hand (one batch at most) is committed and acknowledged
             batch = self._collect(wait=0.0)
             if batch:
+                self._in_batch = len(batch)
                 self._commit_and_ack(batch, stop, give_up_on_stop=True)
         finally:
             self._client.disconnect()
@@ -329,10 +335,11 @@ class Consumer:
         self.stats.messages += len(batch)
         self.stats.batches += 1
         generation = self._generation
+        self._in_batch = 0  # before the first PUBACK: the broker may answer it with a new message at once
         for item in batch:
             if item.qos > 0 and item.generation == generation:
-                self._client.ack(item.mid, item.qos)
-                self.stats.acked += 1
+                if self._client.ack(item.mid, item.qos) == paho.MQTT_ERR_SUCCESS:
+                    self.stats.acked += 1
         # a message delivered on an earlier connection is not acknowledged on this one: the broker
         # sends it again (same session), its copy is a duplicate, and that copy is acknowledged
 

@@ -264,3 +264,18 @@ def test_the_simulate_command_names_what_is_wrong_with_its_options(ioc_registry)
         call_command("simulate", "--once", "--spike", "wl-trakhuc-01=7")
     with pytest.raises(CommandError, match="--spike: .*pm25"):
         call_command("simulate", "--once", "--spike", "wl-trakhuc-01:pm25=7")
+
+
+def test_memory_is_bounded_by_the_receive_maximum_while_a_backlog_waits_in_the_broker(ioc_registry, broker):
+    prime(broker.port)
+    publisher = Publisher(broker.port)
+    for second in range(300):
+        publisher.client.publish(PM25, payload(1.0, second=second), qos=1)
+    publisher.send(PM25, payload(1.0, second=300))
+    publisher.close()
+
+    stats = consume(broker.port, messages=301, batch_size=10, receive_maximum=20, seconds=30)
+
+    assert stats.stored == 301
+    # the queue (20) and the batch being committed (10): the broker held the rest until we acknowledged
+    assert stats.most_in_hand <= 20 + 10
