@@ -194,6 +194,7 @@ class Consumer:
         self._queue: queue.Queue[_Item] = queue.Queue(maxsize=options.receive_maximum)
         self._generation = 0
         self._in_batch = 0  # messages taken from the queue, not yet acknowledged
+        self._stopping = False
         self._client = self._make_client()
 
     def _make_client(self) -> paho.Client:
@@ -249,7 +250,14 @@ class Consumer:
 
     def _on_message(self, _client: paho.Client, _userdata: Any, message: paho.MQTTMessage) -> None:
         # blocks when the queue is full: paho stops reading the socket, the broker holds the rest
-        self._queue.put(_Item(message.mid, message.qos, message.topic, message.payload, self._generation))
+        item = _Item(message.mid, message.qos, message.topic, message.payload, self._generation)
+        while True:
+            try:
+                self._queue.put(item, timeout=0.2)
+                break
+            except queue.Full:
+                if self._stopping:
+                    return  # never acknowledged: the broker sends it again to the next run
         self.stats.most_in_hand = max(self.stats.most_in_hand, self._queue.qsize() + self._in_batch)
 
     # the consumer's thread --------------------------------------------------------------------
@@ -281,8 +289,9 @@ class Consumer:
             batch = self._collect(wait=0.0)
             if batch:
                 self._in_batch = len(batch)
-                self._commit_and_ack(batch, stop, give_up_on_stop=True)
+                self._commit_and_ack(batch, stop)
         finally:
+            self._stopping = True
             self._client.disconnect()
             self._client.loop_stop()
             if not connection.in_atomic_block:  # (a test runs the consumer inside its transaction)
@@ -312,9 +321,7 @@ class Consumer:
                 break
         return batch
 
-    def _commit_and_ack(
-        self, batch: list[_Item], stop: threading.Event, *, give_up_on_stop: bool = False
-    ) -> None:
+    def _commit_and_ack(self, batch: list[_Item], stop: threading.Event) -> None:
         parsed = [parse_message(item.topic, item.payload) for item in batch]
         delay = 0.5
         while True:
@@ -329,8 +336,8 @@ class Consumer:
                 )
                 if not connection.in_atomic_block:
                     connection.close()
-                if stop.wait(delay) and give_up_on_stop:
-                    return
+                if stop.wait(delay):
+                    return  # asked to stop while the database is away: not acknowledged, sent again later
                 delay = min(delay * 2, 30.0)
         self.stats.messages += len(batch)
         self.stats.batches += 1

@@ -279,3 +279,21 @@ def test_memory_is_bounded_by_the_receive_maximum_while_a_backlog_waits_in_the_b
     assert stats.stored == 301
     # the queue (20) and the batch being committed (10): the broker held the rest until we acknowledged
     assert stats.most_in_hand <= 20 + 10
+
+
+def test_a_stop_with_a_full_queue_is_prompt_and_what_was_not_committed_comes_back(ioc_registry, broker):
+    prime(broker.port)
+    publisher = Publisher(broker.port)
+    for second in range(200):
+        publisher.client.publish(PM25, payload(2.0, second=second), qos=1)
+    publisher.send(PM25, payload(2.0, second=200))
+    publisher.close()
+
+    started = time.monotonic()
+    first = consume(broker.port, messages=10, batch_size=10, receive_maximum=20)
+    stopped_in = time.monotonic() - started
+    rest = consume(broker.port, messages=201 - first.messages, seconds=20)
+
+    assert stopped_in < 5
+    assert first.messages + rest.messages >= 201
+    assert Reading.objects.count() == 201  # each once: what the first run had not committed came again
