@@ -51,7 +51,8 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from tiendo.ioc.ingest import IncomingReading, Refusal, readings_ingest, refusals_record
+from tiendo.ioc.ingest import IncomingReading, Refusal, device_code_of, readings_ingest, refusals_record
+from tiendo.ioc.models import Device
 from tiendo.ioc.services import device_set_state
 
 log = logging.getLogger("tiendo.ioc.mqtt")
@@ -85,7 +86,7 @@ class Parsed:
 
     readings: list[IncomingReading] = field(default_factory=list)
     refusals: list[Refusal] = field(default_factory=list)
-    status: tuple[str, bool] | None = None  # (device code, online)
+    status: tuple[str, str, bool] | None = None  # (unit code, device code, online)
 
 
 def _malformed(topic: str, device: str, metric: str) -> Parsed:
@@ -101,7 +102,7 @@ def parse_message(topic: str, payload: bytes) -> Parsed:
     if metric == STATUS:
         word = payload.decode("utf-8", "replace").strip().strip('"').lower()
         if word in ("online", "offline"):
-            return Parsed(status=(device, word == "online"))
+            return Parsed(status=(unit, device, word == "online"))
         return _malformed(topic, device, metric)
     try:
         data = json.loads(payload)
@@ -360,19 +361,28 @@ class Consumer:
                 if message.status is not None:
                     self._ingest(readings, refusals, counts)
                     readings, refusals = [], []
-                    device, online = message.status
-                    if device_set_state(device_code=device, online=online, source=SOURCE) is not None:
+                    unit, device, online = message.status
+                    reason = self._status_refused(unit, device)
+                    if reason is None:
+                        device_set_state(device_code=device, online=online, source=SOURCE)
                         counts.statuses += 1
                     else:
-                        refusals.append(
-                            Refusal(label=device, device=device, metric=STATUS, reason="unknown_device")
-                        )
+                        label = status_topic(unit, device)
+                        refusals.append(Refusal(label=label, device=device, metric=STATUS, reason=reason))
                 else:
                     readings += message.readings
                     refusals += message.refusals
             self._ingest(readings, refusals, counts)
         for name in ("stored", "duplicates", "refused", "malformed", "statuses"):
             setattr(self.stats, name, getattr(self.stats, name) + getattr(counts, name))
+
+    @staticmethod
+    def _status_refused(unit: str, device: str) -> str | None:
+        """A status is believed from the device's own topic only (its unit as in the registry)."""
+        units = list(Device.objects.filter(code=device_code_of(device)).values_list("unit__code", flat=True))
+        if not units:
+            return "unknown_device"
+        return None if units[0] == unit else "wrong_unit"
 
     @staticmethod
     def _ingest(readings: list[IncomingReading], refusals: list[Refusal], counts: ConsumerStats) -> None:

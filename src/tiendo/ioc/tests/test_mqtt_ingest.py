@@ -98,17 +98,20 @@ def test_malformed_payloads_are_refused_counted_and_acknowledged(ioc_registry, b
     assert Reading.objects.count() == 0
 
 
-def test_a_reading_under_another_units_topic_is_refused(ioc_registry, broker):
+def test_a_reading_or_status_under_another_units_topic_is_refused(ioc_registry, broker):
     prime(broker.port)
     publisher = Publisher(broker.port)
     publisher.send("tiendo/21025/aq-dungquat-01/pm25", payload(1.0))
     publisher.send("tiendo/21061/no-such-device/pm25", payload(1.0))
+    publisher.send("tiendo/21025/aq-dungquat-01/$status", "offline")  # Cẩm Thành speaking for Dung Quất
+    publisher.send("tiendo/21061/no-such-device/$status", "offline")
     publisher.close()
 
-    consume(broker.port, messages=2)
+    consume(broker.port, messages=4)
 
-    assert (refused("wrong_unit"), refused("unknown_device")) == (1, 1)
+    assert (refused("wrong_unit"), refused("unknown_device")) == (2, 2)
     assert Reading.objects.count() == 0
+    assert Device.objects.get(code="aq-dungquat-01").state == Device.State.NEVER
 
 
 DEVICE_SCRIPT = """
@@ -153,8 +156,8 @@ def test_a_device_that_dies_is_marked_offline_by_its_last_will(ioc_registry, bro
 @pytest.mark.parametrize(
     ("topic", "body", "expected"),
     [
-        ("tiendo/u/d/$status", b"offline", ("status", ("d", False))),
-        ("tiendo/u/d/$status", b'"online"', ("status", ("d", True))),
+        ("tiendo/u/d/$status", b"offline", ("status", ("u", "d", False))),
+        ("tiendo/u/d/$status", b'"online"', ("status", ("u", "d", True))),
         ("tiendo/u/d/$status", b"sleeping", ("refused", "malformed")),
         ("tiendo/u/d/m", b'{"ts": "2026-01-01T00:00:00+07:00", "value": 1}', ("readings", 1)),
         ("tiendo/u/d/m", b"[]", ("refused", "malformed")),
@@ -297,3 +300,32 @@ def test_a_stop_with_a_full_queue_is_prompt_and_what_was_not_committed_comes_bac
     assert stopped_in < 5
     assert first.messages + rest.messages >= 201
     assert Reading.objects.count() == 201  # each once: what the first run had not committed came again
+
+
+def test_the_simulate_command_publishes_one_round_of_simulated_readings(ioc_registry, broker):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    prime(broker.port)
+    out = StringIO()
+    call_command(
+        "simulate",
+        "--once",
+        "--port",
+        str(broker.port),
+        "--seed",
+        "3",
+        "--devices",
+        "wl-anchi-01,aq-vsip-01",
+        stdout=out,
+    )
+
+    stats = consume(broker.port, messages=9)  # 1 + 6 readings, 2 "online"
+
+    assert "MÔ PHỎNG: 2 thiết bị, 1 lượt, 9 tin gửi, 9 tin được xác nhận" in out.getvalue()
+    assert stats.stored == 7 and stats.statuses == 2
+    assert set(Reading.objects.values_list("series__device__code", flat=True)) == {
+        "wl-anchi-01",
+        "aq-vsip-01",
+    }
