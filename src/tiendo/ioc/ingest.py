@@ -35,6 +35,7 @@ REASONS = {
     "bad_value": gettext_lazy("giá trị phải là một số hữu hạn"),
     "inactive": gettext_lazy("thiết bị đã ngừng hoạt động"),
     "derived": gettext_lazy("chỉ số này do tiendo tính từ số đo khác, không nhận từ bên ngoài"),
+    "malformed": gettext_lazy('nội dung không đọc được: cần JSON {"ts": …, "value": …} hoặc một danh sách'),
 }
 
 
@@ -294,6 +295,13 @@ def _count_refusals(refused: list[Refusal], *, source: str, now: datetime) -> No
                 "last_at = excluded.last_at",
                 [connection.ops.adapt_datefield_value(day), reason, device_ref, n, detail, adapt(now)],
             )
+
+
+def refusals_record(*, refusals: Sequence[Refusal], source: str, now: datetime | None = None) -> None:
+    """Refusals decided before there was a reading to check (an MQTT payload that is not JSON):
+    counted like the others, in the caller's transaction when there is one."""
+    with transaction.atomic():
+        _count_refusals(list(refusals), source=source, now=now or timezone.now())
 
 
 def store_rows(readings: Sequence[IncomingReading], *, now: datetime) -> tuple[list[StoredReading], int]:
