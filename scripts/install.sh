@@ -21,6 +21,16 @@ echo "==> installing Python packages ${extras}"
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet --editable ".${extras}"
 
+if [ "${1:-}" = "--test" ]; then
+  # a FIWARE NGSI-LD client from PyPI for the IOC's tests; it pins old httpx and rich, so it gets
+  # its own environment and runs as a subprocess (src/tiendo/ioc/tests/test_ngsi_ld_client.py)
+  if [ ! -x .venv-ngsi/bin/python ]; then
+    echo "==> creating .venv-ngsi (ngsildclient, for the NGSI-LD tests)"
+    "$PYTHON" -m venv .venv-ngsi
+  fi
+  .venv-ngsi/bin/python -m pip install --quiet "ngsildclient==0.5.2"
+fi
+
 echo "==> installing and building front-end assets (npm ci, npm run build)"
 npm ci --no-audit --no-fund --loglevel=error
 npm run --silent build

@@ -52,6 +52,26 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "load_ioc",
         gettext_noop("kiểm tra và nạp danh mục IOC (hệ thống, thiết bị, chỉ số đo; YAML)"),
     ),
+    "ioc-check": (
+        "ioc_check",
+        gettext_noop("IOC: kiểm tra định kỳ — thiết bị im lặng quá hạn, chỉ tiêu của kế hoạch chệch hướng"),
+    ),
+    "ioc-feed": (
+        "ioc_feed",
+        gettext_noop("IOC: tính số liệu tháng từ cảm biến vào chỉ số dữ liệu của kế hoạch (kèm nguồn)"),
+    ),
+    "ioc-retention": (
+        "ioc_retention",
+        gettext_noop("IOC: xóa số đo thô cũ hơn N ngày (giữ số tổng hợp), tạo phân vùng các tháng tới"),
+    ),
+    "ingest": (
+        "ingest",
+        gettext_noop("nhận số đo IOC qua MQTT, ghi theo lô; chỉ xác nhận tin khi đã ghi (SIGTERM: dừng êm)"),
+    ),
+    "simulate": (
+        "simulate",
+        gettext_noop("phát qua MQTT số liệu MÔ PHỎNG của các thiết bị mô phỏng trong danh mục IOC"),
+    ),
     "load-forms": (
         "load_forms",
         gettext_noop("kiểm tra và nạp một tệp biểu mẫu: chỉ số dữ liệu, biểu mẫu, nguồn của chỉ tiêu"),

@@ -175,6 +175,13 @@ TIENDO_IMPORT_COMMAND_LOCK_TIMEOUT = env_float("TIENDO_IMPORT_COMMAND_LOCK_TIMEO
 # The IOC's live events fan out between web processes through Redis Streams when this is set
 # (tiendo.ioc.live); unset, one process serves the stream from its own memory.
 TIENDO_REDIS_URL = env_str("TIENDO_REDIS_URL", "")
+# The MQTT broker of `tiendo ingest` and `tiendo simulate` (topics tiendo/<unit>/<device>/<metric>);
+# the consumer's client id is fixed so that its persistent session survives restarts.
+TIENDO_MQTT_HOST = env_str("TIENDO_MQTT_HOST", "127.0.0.1")
+TIENDO_MQTT_PORT = env_int("TIENDO_MQTT_PORT", default=1883, minimum=1)
+TIENDO_MQTT_CLIENT_ID = env_str("TIENDO_MQTT_CLIENT_ID", "tiendo-ingest")
+# Raw IOC readings are kept this many days (tiendo ioc-retention); 5-minute, hourly, daily rollups for ever.
+TIENDO_IOC_RAW_DAYS = env_int("TIENDO_IOC_RAW_DAYS", default=90, minimum=1)
 TIENDO_SITE_URL = env_str("TIENDO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env_str("TIENDO_FROM_EMAIL", "tiendo@localhost")
 

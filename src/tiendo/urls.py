@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from tiendo.api import dhis2_resources
+from tiendo.api import dhis2_resources, ngsi_ld
 from tiendo.api.api import api
 from tiendo.api.dhis2 import data_value_sets
 from tiendo.documents import views as document_views
@@ -139,6 +139,10 @@ urlpatterns = [
         name="dhis2-job-summary",
     ),
     path("ioc/", include("tiendo.ioc.urls")),
+    # NGSI-LD (read-only) for FIWARE clients: docs/ioc.md
+    path("ngsi-ld/v1/entities", ngsi_ld.entities, name="ngsi-entities"),
+    path("ngsi-ld/v1/entities/<str:entity_id>", ngsi_ld.entity, name="ngsi-entity"),
+    path("ngsi-ld/v1/temporal/entities/<str:entity_id>", ngsi_ld.temporal_entity, name="ngsi-temporal"),
     path("admin/", admin.site.urls),
 ]
 

@@ -18,6 +18,8 @@ from tiendo.api.dhis2_openapi import with_dhis2_paths
 from tiendo.api.openapi import document_errors
 from tiendo.core.exceptions import ApplicationError, TooManyAttemptsError
 from tiendo.core.formatting import vnum
+from tiendo.ioc.api import router as ioc_router
+from tiendo.ioc.ingest import ReadingsRefusedError
 from tiendo.orgunits.api import router as orgunits_router
 from tiendo.plans.api import router as plans_router
 from tiendo.reporting.api import router as reporting_router
@@ -49,6 +51,7 @@ api.add_router("", indicators_router)  # a plan's indicators, read through analy
 api.add_router("", orgunits_router)
 api.add_router("", reporting_router)
 api.add_router("", analytics_router)
+api.add_router("", ioc_router)
 
 
 def error_response(
@@ -69,6 +72,29 @@ def on_invalid_submission(request: HttpRequest, exc: SubmissionInvalidError) -> 
             "violations": [
                 {"severity": v.severity, "message": v.message, "element": v.element, "rule": v.rule}
                 for v in exc.violations
+            ],
+        }
+    }
+    return api.create_response(request, body, status=exc.status_code)
+
+
+@api.exception_handler(ReadingsRefusedError)
+def on_readings_refused(request: HttpRequest, exc: ReadingsRefusedError) -> HttpResponse:
+    """A batch of readings with bad ones: nothing stored; every bad reading named with its reason."""
+    body = {
+        "error": {
+            "code": exc.code,
+            "message": str(exc.message),
+            "field": exc.field,
+            "refusals": [
+                {
+                    "reading": r.label,
+                    "device": r.device,
+                    "metric": r.metric,
+                    "reason": r.reason,
+                    "message": r.message,
+                }
+                for r in exc.refusals
             ],
         }
     }

@@ -110,6 +110,11 @@ def authenticate_request(request: HttpRequest, *, scope: str) -> User | None:
         request.api_token = None  # type: ignore[attr-defined]
     else:
         return None
+    token = getattr(request, "api_token", None)
+    if token is not None and scope == "read" and not {"read", "write"} & set(token.scopes):
+        raise PermissionDeniedError(_("Mã truy cập này chỉ dùng để nạp số đo (ingest), không đọc được"))
     if scope == "write":
         require_write_scope(request)
+    elif scope == "ingest" and not token_allows(getattr(request, "api_token", None), "ingest"):
+        raise PermissionDeniedError(_("Mã truy cập không có quyền nạp số đo (ingest)"))
     return request.user

@@ -44,6 +44,7 @@ def _authenticator(path: str) -> Authenticator:
 
 SIGNED_IN = SystemOrSessionAuth(scope="read")
 WRITE = SystemOrSessionAuth(scope="write")
+INGEST = SystemOrSessionAuth(scope="ingest")  # a token must carry the ingest scope (IOC readings)
 
 
 # The error answers an operation may give, documented in /api/v1/openapi.json with the one error

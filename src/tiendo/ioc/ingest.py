@@ -34,6 +34,8 @@ REASONS = {
     "future": gettext_lazy("thời điểm ở tương lai"),
     "bad_value": gettext_lazy("giá trị phải là một số hữu hạn"),
     "inactive": gettext_lazy("thiết bị đã ngừng hoạt động"),
+    "derived": gettext_lazy("chỉ số này do tiendo tính từ số đo khác, không nhận từ bên ngoài"),
+    "malformed": gettext_lazy('nội dung không đọc được: cần JSON {"ts": …, "value": …} hoặc một danh sách'),
 }
 
 
@@ -146,10 +148,13 @@ def _check(
     devices: dict[str, Device],
     metrics: dict[tuple[int, str], DeviceMetric],
     now: datetime,
+    unit_paths: tuple[str, ...] | None = None,
+    allow_derived: bool = False,
 ) -> _Row | str:
-    """The row to store, or the code of the reason it is refused."""
+    """The row to store, or the code of the reason it is refused. With `unit_paths`, a device outside
+    those units is "unknown" to the sender (its existence is not revealed)."""
     device = devices.get(device_code_of(reading.device))
-    if device is None:
+    if device is None or (unit_paths is not None and not device.unit.path.startswith(unit_paths)):
         return "unknown_device"
     if not device.active:
         return "inactive"
@@ -158,6 +163,8 @@ def _check(
     series = metrics.get((device.pk, reading.metric))
     if series is None:
         return "unknown_metric"
+    if series.derived and not allow_derived:
+        return "derived"
     ts = parse_ts(reading.ts)
     if ts is None:
         return "bad_time"
@@ -169,12 +176,17 @@ def _check(
     return _Row(series=series, device=device, ts=ts, value=value)
 
 
-def _resolve(readings: Sequence[IncomingReading], now: datetime) -> tuple[list[_Row], list[Refusal]]:
+def _resolve(
+    readings: Sequence[IncomingReading],
+    now: datetime,
+    unit_paths: tuple[str, ...] | None = None,
+    allow_derived: bool = False,
+) -> tuple[list[_Row], list[Refusal]]:
     devices, metrics = _lookups(readings)
     rows: list[_Row] = []
     refused: list[Refusal] = []
     for index, reading in enumerate(readings):
-        checked = _check(reading, devices, metrics, now)
+        checked = _check(reading, devices, metrics, now, unit_paths, allow_derived)
         if isinstance(checked, str):
             label = reading.label or f"readings[{index}]"
             refused.append(Refusal(label=label, device=reading.device, metric=reading.metric, reason=checked))
@@ -285,9 +297,16 @@ def _count_refusals(refused: list[Refusal], *, source: str, now: datetime) -> No
             )
 
 
+def refusals_record(*, refusals: Sequence[Refusal], source: str, now: datetime | None = None) -> None:
+    """Refusals decided before there was a reading to check (an MQTT payload that is not JSON):
+    counted like the others, in the caller's transaction when there is one."""
+    with transaction.atomic():
+        _count_refusals(list(refusals), source=source, now=now or timezone.now())
+
+
 def store_rows(readings: Sequence[IncomingReading], *, now: datetime) -> tuple[list[StoredReading], int]:
     """Derived readings (the pipeline's): stored and their series touched; no refusals expected."""
-    rows, _refused = _resolve(readings, now)
+    rows, _refused = _resolve(readings, now, allow_derived=True)
     stored = _insert(rows)
     _touch_series(stored)
     return stored, len(rows) - len(stored)
@@ -299,12 +318,16 @@ def readings_ingest(
     source: str,
     all_or_nothing: bool = False,
     now: datetime | None = None,
+    unit_paths: tuple[str, ...] | None = None,
 ) -> IngestResult:
-    """Store a batch of readings in one transaction; see the module's text for the guarantees."""
+    """Store a batch of readings in one transaction; see the module's text for the guarantees.
+
+    `unit_paths`: the sender may write only for devices of these units and those below them (HTTP
+    ingest by a unit's operator); None for the trusted consumers (MQTT, the pipeline)."""
     from tiendo.ioc import pipeline
 
     now = now or timezone.now()
-    rows, refused = _resolve(readings, now)
+    rows, refused = _resolve(readings, now, unit_paths)
     if refused and all_or_nothing:
         with transaction.atomic():
             _count_refusals(refused, source=source, now=now)

@@ -300,7 +300,8 @@ def _publish_redis(url: str, events: list[dict[str, Any]]) -> list[str]:
 
 
 def publish(event: dict[str, Any]) -> str:
-    return publish_many([event])[0]
+    ids = publish_many([event])
+    return ids[0] if ids else ""
 
 
 def last_event_id() -> str:

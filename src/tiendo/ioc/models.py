@@ -221,6 +221,25 @@ class AlertRule(models.Model):
         return self.name
 
 
+class RuleState(models.Model):
+    """A rule's memory of one series between batches: when the breach began and how many readings in
+    a row breached (duration and repeat debouncing), with the reading (time, measured value) that last
+    moved it. Written only when the breach moves, so a quiet series costs no write."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="states")
+    series = models.ForeignKey(DeviceMetric, on_delete=models.CASCADE, related_name="+")
+    breach_since = models.DateTimeField(null=True, blank=True)
+    breach_count = models.IntegerField(default=0)
+    last_ts = models.DateTimeField(null=True, blank=True)
+    last_value = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rule", "series"], name="ioc_rulestate_rule_series")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id}/{self.series_id}: {self.breach_count} since {self.breach_since}"
+
+
 class Alert(models.Model):
     """One alert of one rule on one device (or indicator): active → acknowledged → cleared."""
 
@@ -288,3 +307,20 @@ class AlertEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alert_id} {self.kind} {self.at.isoformat()}"
+
+
+class IngestRequest(models.Model):
+    """An HTTP batch of readings by its Idempotency-Key: a retry gets the first answer, stores nothing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    body_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="ioc_ingestrequest_user_key")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

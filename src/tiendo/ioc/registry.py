@@ -17,15 +17,19 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from pydantic import Field, ValidationError, field_validator
 
-from tiendo.core.exceptions import PermissionDeniedError
+from tiendo.core.exceptions import ApplicationError, PermissionDeniedError
 from tiendo.core.types import Actor
 from tiendo.core.writer import AuditedWriter, ChangeReport
 from tiendo.core.yamlfile import StrictModel, YamlDocument, as_text
-from tiendo.ioc.models import Device, DeviceMetric, Subsystem
+from tiendo.ioc.alerts_services import RuleInput, rule_fields
+from tiendo.ioc.domain import derived_problems
+from tiendo.ioc.models import AlertRule, Device, DeviceMetric, Subsystem
 from tiendo.orgunits.models import OrgUnit
 from tiendo.orgunits.selectors import user_is_office_admin
+from tiendo.plans.models import Indicator
 
 SHIPPED_REGISTRY = Path(__file__).parent / "data" / "quang-ngai-ioc.yaml"
+SHIPPED_RULES = Path(__file__).parent / "data" / "quang-ngai-alert-rules.yaml"
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 UNECE_CODE = r"^[A-Z0-9]{2,3}$"  # UN/CEFACT Recommendation 20 common codes (GQ, MTR, CEL, C62 …)
 
@@ -36,6 +40,7 @@ class MetricEntry(StrictModel):
     code: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")]
     name: ShortText
     unit_code: Annotated[str, Field(pattern=UNECE_CODE)] = "C62"
+    derived: bool = False  # computed by tiendo from the device's other series (ioc/domain)
 
 
 class DeviceEntry(StrictModel):
@@ -68,9 +73,33 @@ class SubsystemEntry(StrictModel):
     _text = field_validator("owner", mode="before")(as_text)
 
 
+class RuleEntry(StrictModel):
+    """An alert rule as the file writes it; checked by the same rules as the office's form."""
+
+    code: str
+    name: ShortText
+    severity: str = "warning"
+    condition: str = "threshold"
+    metric: str = ""
+    device: str = ""
+    device_kind: str = ""
+    subsystem: str = ""
+    indicator: str = ""  # "<plan code>:<number>", e.g. "quang-ngai-2026:II.7"
+    operator: str = ""
+    threshold: float | None = None
+    per_minutes: float | None = None
+    minutes: int | None = None
+    duration_seconds: int = 0
+    repeat_count: int = 1
+    notify_emails: list[str] = []
+    notify_webhook: str = ""
+    active: bool = True
+
+
 class RegistryFile(StrictModel):
     subsystems: list[SubsystemEntry] = []
     devices: list[DeviceEntry] = []
+    rules: list[RuleEntry] = []
 
 
 @dataclass
@@ -130,6 +159,13 @@ def _check_device(context: _Context, device: DeviceEntry, loc: tuple[str | int, 
     for index, code in enumerate(metric_codes):
         if code in metric_codes[:index]:
             context.error((*loc, "metrics", index, "code"), _("chỉ số đo trùng: %(code)s") % {"code": code})
+    for index, metric in enumerate(device.metrics):
+        if metric.derived:
+            for where, message in derived_problems(
+                metric=metric.code, metrics=metric_codes, properties=device.properties
+            ):
+                at = (*loc, "metrics", index, "code") if where == ("metric",) else (*loc, *where)
+                context.error(at, f"{metric.code}: {message}")
     if re.search(r"[/#+$]", device.code):
         context.error((*loc, "code"), _("mã thiết bị không được chứa / # + $ (chủ đề MQTT)"))
 
@@ -161,7 +197,43 @@ def registry_load(*, path: Path, actor: Actor | None = None) -> RegistryLoadRepo
         subsystems = {s.code: s for s in Subsystem.objects.all()}
         for entry in registry.devices:
             _write_device(entry, writer=writer, units=context.units, subsystems=subsystems)
+        rule_errors = _write_rules(registry.rules, writer=writer, document=document)
+        if rule_errors:  # checked against the devices just written; the transaction rolls back
+            document.fail(rule_errors)
     return report
+
+
+def _rule_input(entry: RuleEntry) -> RuleInput | str:
+    """The form's input for a rule of the file, or the error of its indicator reference."""
+    indicator = ""
+    if entry.indicator:
+        plan_code, _sep, number = entry.indicator.partition(":")
+        found = (
+            Indicator.objects.filter(plan__code=plan_code, number=number).values_list("pk", flat=True).first()
+        )
+        if found is None:
+            return _("không có chỉ tiêu %(ref)s (dạng <mã kế hoạch>:<số>)") % {"ref": entry.indicator}
+        indicator = str(found)
+    values = entry.model_dump(exclude={"indicator"})
+    return RuleInput(**values, indicator=indicator)
+
+
+def _write_rules(rules: list[RuleEntry], *, writer: AuditedWriter, document: YamlDocument) -> list[str]:
+    errors: list[str] = []
+    for index, entry in enumerate(rules):
+        data = _rule_input(entry)
+        if isinstance(data, str):
+            errors.append(document.error(("rules", index, "indicator"), data))
+            continue
+        existing = AlertRule.objects.filter(code=entry.code).first()
+        try:
+            fields = rule_fields(data, rule=existing)
+        except ApplicationError as exc:
+            errors.append(document.error(("rules", index, exc.field or "code"), str(exc.message)))
+            continue
+        fields.pop("code")
+        writer.upsert(AlertRule, lookup={"code": entry.code}, values=fields)
+    return errors
 
 
 def _write_device(
@@ -188,5 +260,5 @@ def _write_device(
         writer.upsert(
             DeviceMetric,
             lookup={"device": device, "code": metric.code},
-            values={"name": metric.name, "unit_code": metric.unit_code},
+            values={"name": metric.name, "unit_code": metric.unit_code, "derived": metric.derived},
         )

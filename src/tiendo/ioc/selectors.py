@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from tiendo.core.exceptions import NotFoundError
 from tiendo.core.types import Actor
 from tiendo.ioc.ingest import device_code_of
-from tiendo.ioc.models import Alert, Device, DeviceMetric, Reading, Subsystem
+from tiendo.ioc.models import Alert, Device, DeviceMetric, Reading, Rollup, Subsystem
 from tiendo.orgunits.models import Membership
 from tiendo.orgunits.selectors import scope_filter, user_is_office_admin
 
@@ -95,3 +95,22 @@ def series_readings(
     if last_n is not None:
         return list(reversed(readings.order_by("-ts")[:last_n]))
     return list(readings.order_by("ts"))
+
+
+def series_rollups(
+    *,
+    user: Actor,
+    device_code: str,
+    metric: str,
+    grain: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[Rollup]:
+    """Rollups of one series at one grain (5m, 1h, 1d) in time order; buckets in [since, until)."""
+    series = series_get(user=user, device_code=device_code, metric=metric)
+    condition = Q(series=series, grain=grain)
+    if since is not None:
+        condition &= Q(bucket__gte=since)
+    if until is not None:
+        condition &= Q(bucket__lt=until)
+    return list(Rollup.objects.filter(condition).order_by("bucket"))

@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from tiendo.core.exceptions import ApplicationError, NotFoundError
 from tiendo.core.services import audit_record
 from tiendo.core.types import Actor
-from tiendo.ioc import live
+from tiendo.ioc import alerts_notify, live
 from tiendo.ioc.ingest import device_code_of
 from tiendo.ioc.models import Alert, AlertEvent, AlertRule, Device
 from tiendo.ioc.selectors import user_may_act_on_alert
+from tiendo.orgunits.models import OrgUnit
 
 COMMENT_MAX = 500
 
@@ -63,18 +64,25 @@ def _clean_comment(comment: str) -> str:
 
 
 def alert_raise(
-    *, rule: AlertRule, device: Device | None, value: float | None, at: datetime, message: str
+    *,
+    rule: AlertRule,
+    device: Device | None,
+    value: float | None,
+    at: datetime,
+    message: str,
+    unit: OrgUnit | None = None,
 ) -> tuple[Alert, bool]:
     """The open alert of (rule, device), raised if there is none. Returns (alert, created).
 
     Call inside the ingest transaction; the partial unique index keeps one open alert per pair even
-    when two consumers race."""
+    when two consumers race. `unit`: whose alert it is when there is no device (an indicator's)."""
     open_alert = Alert.objects.filter(rule=rule, device=device).exclude(status=Alert.Status.CLEARED).first()
     if open_alert is not None:
         open_alert.last_at, open_alert.value = at, value
         open_alert.save(update_fields=["last_at", "value"])
         return open_alert, False
-    unit = device.unit if device is not None else rule.subsystem.owner if rule.subsystem else None
+    if unit is None:
+        unit = device.unit if device is not None else rule.subsystem.owner if rule.subsystem else None
     if unit is None:
         raise ApplicationError(_("Quy tắc cảnh báo không gắn với đơn vị nào"), field="rule")
     try:
@@ -101,6 +109,7 @@ def alert_raise(
     audit_record(
         actor=None, actor_label="ioc", action="ioc.alert_raised", obj=alert, changes={"value": value}
     )
+    alerts_notify.alert_notify(alert=alert, event=AlertEvent.Kind.RAISED)
     return alert, True
 
 
@@ -141,8 +150,17 @@ def alert_acknowledge(*, actor: Actor, alert: Alert, comment: str = "") -> Alert
     return alert
 
 
-def alert_clear(*, actor: Actor | None, alert: Alert, comment: str = "", at: datetime | None = None) -> Alert:
-    """Over: by a person (actor) or by the rule when the value is back to normal (actor None)."""
+def alert_clear(
+    *,
+    actor: Actor | None,
+    alert: Alert,
+    comment: str = "",
+    at: datetime | None = None,
+    publish: bool = True,
+) -> Alert:
+    """Over: by a person (actor) or by the rule when the value is back to normal (actor None).
+
+    `publish=False` when the caller publishes the change itself (the ingest pipeline does)."""
     comment = _clean_comment(comment)
     with transaction.atomic():
         if actor is not None:
@@ -170,6 +188,8 @@ def alert_clear(*, actor: Actor | None, alert: Alert, comment: str = "", at: dat
             obj=alert,
             reason=comment,
         )
-        event = live.alert_event(alert)
-        transaction.on_commit(lambda: live.publish(event))
+        alerts_notify.alert_notify(alert=alert, event=AlertEvent.Kind.CLEARED)
+        if publish:
+            event = live.alert_event(alert)
+            transaction.on_commit(lambda: live.publish(event))
     return alert

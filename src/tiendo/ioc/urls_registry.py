@@ -1,3 +1,9 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from tiendo.ioc import views_registry
+
+urlpatterns = [
+    path("registry/", views_registry.registry, name="ioc-registry"),
+    path("registry/devices/new", views_registry.registry_device, name="ioc-registry-new"),
+    path("registry/devices/<str:code>/", views_registry.registry_device, name="ioc-registry-device"),
+]

@@ -516,3 +516,66 @@ def notifications_mark_read(*, actor: Actor) -> int:
     if not actor.is_authenticated:
         return 0
     return Notification.objects.filter(user_id=actor.pk, read_at__isnull=True).update(read_at=timezone.now())
+
+
+@dataclass(frozen=True)
+class FeedValue:
+    """One figure a data feed computed (the IOC's sensors): element × unit × period, with provenance."""
+
+    element: str
+    unit: str
+    period: str
+    value: Decimal
+    source_detail: str
+    is_simulated: bool
+
+
+@transaction.atomic
+def feed_values_store(*, values: list[FeedValue], feed: str) -> int:
+    """Store a feed's figures (source "feed"), audited when a value is new or changes; returns how many
+    changed. A value a unit reported for the same element and period is never overwritten."""
+    elements = {e.code: e for e in DataElement.objects.filter(code__in={v.element for v in values})}
+    units = {u.code: u for u in OrgUnit.objects.filter(code__in={v.unit for v in values})}
+    changed = 0
+    for item in values:
+        element, unit = elements.get(item.element), units.get(item.unit)
+        if element is None or unit is None:
+            raise ApplicationError(
+                gettext("Luồng %(feed)s: không có chỉ số dữ liệu %(element)s hoặc đơn vị %(unit)s")
+                % {"feed": feed, "element": item.element, "unit": item.unit}
+            )
+        existing = DataValue.objects.filter(data_element=element, unit=unit, period=item.period).first()
+        if existing is not None and existing.source != DataValue.Source.FEED:
+            continue
+        if existing is not None and (existing.value, existing.source_detail, existing.is_simulated) == (
+            item.value,
+            item.source_detail,
+            item.is_simulated,
+        ):
+            continue
+        stored = DataValue.objects.update_or_create(
+            data_element=element,
+            unit=unit,
+            period=item.period,
+            defaults={
+                "value": item.value,
+                "source": DataValue.Source.FEED,
+                "source_detail": item.source_detail[:500],
+                "is_simulated": item.is_simulated,
+                "stored_by": None,
+                "stored_by_label": feed,
+            },
+        )[0]
+        audit_record(
+            actor=None,
+            actor_label=feed,
+            action="datavalue.feed",
+            obj=stored,
+            changes={
+                "element": element.code,
+                "old": _show(existing.value, "") if existing else None,
+                "new": _show(item.value, ""),
+            },
+        )
+        changed += 1
+    return changed

@@ -36,7 +36,7 @@ from tiendo.orgunits.selectors import user_is_office_admin
 from tiendo.reporting.models import ApiToken
 
 TOKEN_PREFIX = "d2pat_"
-SCOPES = ("read", "write")
+SCOPES = ("read", "write", "ingest")  # ingest: IOC readings only (POST /api/v1/ioc/readings)
 LAST_USED_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often per token
 
 
@@ -142,7 +142,7 @@ def _clean_scopes(scopes: list[str]) -> list[str]:
     unknown = set(scopes) - set(SCOPES)
     if unknown or not scopes:
         raise ApplicationError(
-            _("Phạm vi không hợp lệ: %(scopes)s (read, write)") % {"scopes": sorted(unknown) or "[]"},
+            _("Phạm vi không hợp lệ: %(scopes)s (read, write, ingest)") % {"scopes": sorted(unknown) or "[]"},
             field="scopes",
         )
     return sorted(set(scopes))

@@ -119,3 +119,11 @@ def test_a_time_without_offset_is_read_in_the_province_time_zone(ioc_registry):
     result = readings_ingest(readings=[reading(3.0, ts="2026-11-20T09:30:00")], source="test", now=NOW)
 
     assert result.stored[0].ts == datetime(2026, 11, 20, 2, 30, tzinfo=UTC)
+
+
+def test_a_reading_sent_for_a_derived_metric_is_refused_so_tiendo_computes_it(ioc_registry):
+    result = readings_ingest(readings=[reading(42.0, metric="aqi_h")], source="test", now=NOW)
+
+    assert result.stored == []
+    assert [r.reason for r in result.refused] == ["derived"]
+    assert not Reading.objects.filter(series__code="aqi_h").exists()

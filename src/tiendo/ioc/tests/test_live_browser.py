@@ -61,7 +61,7 @@ def asgi_site() -> Iterator[str]:
             server.wait()
 
 
-def test_an_operator_watches_a_reading_and_an_alert_appear_on_the_live_page(
+def test_an_operator_sees_a_reading_and_an_alert_arrive_then_acknowledges_and_clears_it(
     live_chromium, asgi_site, settings, client, camthanh_operator
 ):
     settings.TIENDO_REDIS_URL = REDIS_TEST_URL
@@ -115,13 +115,15 @@ def test_an_operator_watches_a_reading_and_an_alert_appear_on_the_live_page(
     shot(page, "ioc-live")
 
     item.get_by_role("button", name="Xác nhận").click()
-    # the acknowledge page (alerts' part) either takes it, or the page says it is not there yet
-    page.wait_for_function(
-        "(id) => { const li = document.querySelector(`#ioc-alerts li[data-alert='${id}']`);"
-        " const msg = document.getElementById('alert-message').innerText;"
-        " return (li && li.dataset.status === 'acknowledged') || msg.length > 0; }",
-        arg=alert.pk,
+    page.locator(f"#ioc-alerts li[data-alert='{alert.pk}'][data-status='acknowledged']").wait_for(
+        timeout=10_000
     )
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.ACKNOWLEDGED and alert.acknowledged_by == camthanh_operator
+    page.locator(f"#ioc-alerts li[data-alert='{alert.pk}']").get_by_role("button", name="Kết thúc").click()
+    page.wait_for_function("() => document.getElementById('alert-count').innerText === '0'")
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.CLEARED
 
     page.goto(asgi_site + "/ioc/devices/wl-trakhuc-01/")  # its page charts the last day
     page.wait_for_selector("#device-chart[data-ready='true'] svg")

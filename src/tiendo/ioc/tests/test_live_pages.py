@@ -157,9 +157,9 @@ def test_a_device_page_shows_its_metrics_and_the_last_day(client, vantuong_opera
     readings_ingest(
         readings=[
             IncomingReading(
-                device="aq-dungquat-01", metric="pm25", ts=now - timedelta(minutes=m), value=20.0 + m
+                device="aq-dungquat-01", metric="pm25", ts=now - timedelta(minutes=10 * m), value=20.0 + m
             )
-            for m in range(3)
+            for m in range(3)  # each in a 5-minute bucket of its own: the chart draws the buckets' means
         ],
         source="test",
     )

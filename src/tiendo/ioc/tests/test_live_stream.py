@@ -256,11 +256,13 @@ def test_an_ingested_reading_is_published_once_its_transaction_commits(
         assert live._local_ring.last == before  # nothing before the commit
     assert callbacks
     events, _gap = live._local_ring.after(before)
-    assert [(e.type, e.data.get("device")) for e in events] == [
-        ("device", "wl-anchi-01"),
-        ("reading", "wl-anchi-01"),
-    ]
-    assert events[1].data["value"] == 4.1 and events[1].data["path"].endswith("/21364/")
+    assert (events[0].type, events[0].data["device"], events[0].data["state"]) == (
+        "device",
+        "wl-anchi-01",
+        "online",
+    )
+    [level] = [e for e in events if e.type == "reading" and e.data["metric"] == "water_level"]
+    assert level.data["value"] == 4.1 and level.data["path"].endswith("/21364/")
 
 
 def test_a_stream_ends_after_its_lifetime_so_the_browser_signs_in_again(

@@ -143,11 +143,15 @@ class SseClient(threading.Thread):
                 elif name == "data":
                     frame["data"] = json.loads(value)
 
-    def next_event(self, kind: str = "reading", timeout: float = 10) -> dict[str, Any]:
+    def next_event(
+        self, kind: str = "reading", metric: str = "water_level", timeout: float = 10
+    ) -> dict[str, Any]:
+        """The next event of that kind (and, for readings, of that metric: the domain rules add
+        derived readings, such as the river's alarm level, beside the one sent)."""
         deadline = time.monotonic() + timeout
         while True:
             event = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
-            if event["event"] == kind:
+            if event["event"] == kind and (kind != "reading" or event["data"]["metric"] == metric):
                 return event
 
 

@@ -79,3 +79,28 @@ def test_semantic_errors_are_all_reported_before_anything_is_written(shipped_dat
     assert "bad.yaml:10 devices[1].code: mã thiết bị trùng: st-1" in text
     assert "bad.yaml:12 devices[1].subsystem: không có hệ thống mã nowhere" in text
     assert not Subsystem.objects.filter(code="env").exists()
+
+
+def test_the_shipped_alert_rules_load_and_a_rule_with_a_bad_field_is_named_with_its_line(
+    ioc_registry, tmp_path
+):
+    from tiendo.core.yamlfile import FileValidationError
+    from tiendo.ioc.models import AlertRule
+    from tiendo.ioc.registry import SHIPPED_RULES
+
+    registry_load(path=SHIPPED_RULES)
+    assert AlertRule.objects.filter(device_kind="water_level", metric="alarm_level").count() == 3
+    assert AlertRule.objects.get(code="tau-mat-tin-hieu").params == {"minutes": 360}
+
+    bad = tmp_path / "rules.yaml"
+    bad.write_text(
+        "rules:\n  - code: khong-co-thiet-bi\n    name: X\n    device: khong-co\n    metric: v\n"
+        "    operator: '>'\n    threshold: 1\n  - code: chi-tieu\n    name: Y\n    condition: indicator\n"
+        "    indicator: 'khong-co:I.1'\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(FileValidationError) as refused:
+        registry_load(path=bad)
+    assert len(refused.value.errors) == 2
+    assert "rules.yaml:4" in refused.value.errors[0]
+    assert not AlertRule.objects.filter(code__in=["khong-co-thiet-bi", "chi-tieu"]).exists()

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tiendo.core.commands import TranslatedHelpCommand
 from tiendo.core.yamlfile import file_load_errors
-from tiendo.ioc.registry import SHIPPED_REGISTRY, registry_load
+from tiendo.ioc.registry import SHIPPED_REGISTRY, SHIPPED_RULES, registry_load
 
 
 class Command(TranslatedHelpCommand):
@@ -18,9 +18,10 @@ class Command(TranslatedHelpCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", type=Path, nargs="?", default=SHIPPED_REGISTRY)
+        parser.add_argument("file", type=Path, nargs="?", default=None)
 
-    def handle(self, *args, file: Path, **options):
-        with file_load_errors(file):
-            report = registry_load(path=file)
-        self.stdout.write(f"{file.name}: {report.summary()}")
+    def handle(self, *args, file: Path | None, **options):
+        for path in [file] if file is not None else [SHIPPED_REGISTRY, SHIPPED_RULES]:
+            with file_load_errors(path):
+                report = registry_load(path=path)
+            self.stdout.write(f"{path.name}: {report.summary()}")

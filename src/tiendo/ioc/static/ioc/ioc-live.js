@@ -174,11 +174,9 @@
     }).then(function (response) {
       if (response.status === 404 || response.status === 405) { message.textContent = L.unavailable; b.disabled = false; return; }
       if (!response.ok) { message.textContent = L.failed + " (" + response.status + ")"; b.disabled = false; return; }
-      var a = alerts[b.dataset.alert];  // the stream confirms; show it at once
-      if (a && b.dataset.action === "clear") delete alerts[b.dataset.alert];
-      else if (a) a.status = "acknowledged";
-      renderAlerts();
-      redraw();
+      // the alert pages answer with a redirect whether or not the alert could still be acted on:
+      // the snapshot tells (the stream brings the same change a moment later)
+      return load();
     }).catch(function () { message.textContent = L.failed; b.disabled = false; });
   });
 

@@ -1,5 +1,8 @@
 import os
 import secrets
+import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import cast
 
@@ -37,6 +40,7 @@ DEMO_USERS = {
     "skhcn.duyet": ("SKHCN", Membership.Role.REVIEWER),
     "tinhkhe.baocao": ("21211", Membership.Role.REPORTER),
     "tinhkhe.xem": ("21211", Membership.Role.VIEWER),
+    "vantuong.vanhanh": ("21061", Membership.Role.OPERATOR),
 }
 
 
@@ -57,10 +61,15 @@ class Command(TranslatedHelpCommand):
             default=30000,
             help=gettext_lazy("số hồ sơ dịch vụ công MÔ PHỎNG của năm nay cần nạp (0: không nạp)"),
         )
+        parser.add_argument(
+            "--no-ioc",
+            action="store_true",
+            help=gettext_lazy("không chạy kèm bộ nhận MQTT, bộ mô phỏng IOC và tác vụ nền"),
+        )
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
 
-    def handle(self, *args, no_serve: bool, host: str, port: int, dossiers: int, **options):
+    def handle(self, *args, no_serve: bool, no_ioc: bool, host: str, port: int, dossiers: int, **options):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(
             _("cơ sở dữ liệu sẵn sàng: %(name)s") % {"name": settings.DATABASES["default"]["NAME"]}
@@ -69,6 +78,7 @@ class Command(TranslatedHelpCommand):
         for name in SHIPPED_PLANS:
             call_command("load_plan", str(SHIPPED_PLANS_DIR / name), stdout=self.stdout)
         call_command("load_forms", str(SHIPPED_FORMS), stdout=self.stdout)
+        call_command("load_ioc", stdout=self.stdout)
         boundaries = demo_boundaries_file()
         if boundaries is not None:
             call_command("load_boundaries", str(boundaries), stdout=self.stdout)
@@ -102,7 +112,36 @@ class Command(TranslatedHelpCommand):
         )
         self._second_factor_note()
         if not no_serve:
-            call_command("serve", host=host, port=port)
+            companions = [] if no_ioc else self._start_companions()
+            try:
+                call_command("serve", host=host, port=port)
+            finally:
+                for process in companions:
+                    process.terminate()
+
+    def _start_companions(self) -> list[subprocess.Popen]:
+        """The IOC moving on a newcomer's screen: the MQTT consumer, the simulator (SIMULATED data)
+        and the task worker (periodic IOC check, sensor figures, reminders), as child processes."""
+        host, port = settings.TIENDO_MQTT_HOST, settings.TIENDO_MQTT_PORT
+        commands = [["worker"]]
+        try:
+            socket.create_connection((host, port), timeout=2).close()
+        except OSError:
+            self.stdout.write(
+                "  "
+                + _(
+                    "Không kết nối được MQTT %(host)s:%(port)s: IOC chạy không có bộ mô phỏng (cài mosquitto)."
+                )
+                % {"host": host, "port": port}
+                + "\n"
+            )
+        else:
+            commands += [["ingest"], ["simulate", "--rate", "0.2"]]
+            self.stdout.write(
+                "  " + _("IOC: bộ nhận MQTT và bộ mô phỏng đang chạy — số liệu MÔ PHỎNG tại /ioc/") + "\n"
+            )
+        base = [sys.executable, "-m", "tiendo.cli"]
+        return [subprocess.Popen([*base, *command], env=os.environ.copy()) for command in commands]
 
     def _second_factor_note(self) -> None:
         """The demo turns the required second factor off (unless TIENDO_REQUIRE_2FA is set): a
@@ -135,6 +174,7 @@ class Command(TranslatedHelpCommand):
             ("skhcn.duyet", _("người duyệt Sở KH&CN:")),
             ("tinhkhe.baocao", _("người báo cáo Xã Tịnh Khê:")),
             ("tinhkhe.xem", _("người xem Xã Tịnh Khê:")),
+            ("vantuong.vanhanh", _("trực IOC Xã Vạn Tường (Dung Quất):")),
         ]
 
     @transaction.atomic

@@ -23,15 +23,25 @@ class Command(TranslatedHelpCommand):
             help=gettext_lazy("số giây giữa hai lần nhắc hạn (mặc định 3600)"),
         )
         parser.add_argument(
+            "--ioc-every",
+            type=int,
+            default=60,
+            help=gettext_lazy(
+                "số giây giữa hai lần kiểm tra định kỳ IOC: thiết bị im lặng, chỉ tiêu chệch hướng"
+            ),
+        )
+        parser.add_argument(
             "--batch",
             action="store_true",
             help=gettext_lazy("xếp lịch nhắc một lần, chạy hết hàng đợi rồi thoát"),
         )
 
-    def handle(self, *args, every: int, batch: bool, **options):
+    def handle(self, *args, every: int, ioc_every: int, batch: bool, **options):
+        from tiendo.ioc.alerts_tasks import ioc_check_task, ioc_feed_task
         from tiendo.reporting.tasks import send_reminders
 
         send_reminders.enqueue()
+        ioc_check_task.enqueue()
         if batch:
             call_command("db_worker", batch=True, reload=False, startup_delay=False)
             return
@@ -40,8 +50,15 @@ class Command(TranslatedHelpCommand):
             while True:
                 time.sleep(every)
                 send_reminders.enqueue()
+                ioc_feed_task.enqueue()
+
+        def schedule_ioc() -> None:
+            while True:
+                time.sleep(max(ioc_every, 5))
+                ioc_check_task.enqueue()
 
         threading.Thread(target=schedule, name="tiendo-reminder-schedule", daemon=True).start()
+        threading.Thread(target=schedule_ioc, name="tiendo-ioc-check-schedule", daemon=True).start()
         self.stdout.write(
             _("tiendo worker: nhắc hạn mỗi %(every)s giây; đang xử lý hàng đợi tác vụ (Ctrl+C để dừng)")
             % {"every": every}

@@ -1,0 +1,31 @@
+"""`{% load ioc_alerts %}{% alerts_open_badge %}`: the navigation's count of alerts not yet over."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from tiendo.ioc.alerts_selectors import alerts_open_count
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def alerts_open_badge(context: dict[str, Any]) -> SafeString | str:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return ""
+    count = alerts_open_count(user=user)
+    return format_html(
+        '<a class="nav-link" href="{}" id="nav-alerts">{} <span class="badge {}">{}</span></a>',
+        reverse("ioc-alerts"),
+        _("Cảnh báo IOC"),
+        "text-bg-danger" if count else "text-bg-light",
+        count,
+    )
