@@ -17,8 +17,9 @@ from tiendo.ioc.models import Alert, Device, DeviceMetric, Rollup, Subsystem
 from tiendo.ioc.selectors import (
     ACTING_ROLES,
     alerts_visible,
-    device_get,
     devices_visible,
+    series_readings,
+    series_rollups,
 )
 from tiendo.orgunits.models import Membership, OrgUnit
 from tiendo.orgunits.selectors import user_is_office_admin, user_scope_paths
@@ -275,40 +276,29 @@ def device_search(
     return devices.order_by(*DEVICE_SORTS.get(sort, DEVICE_SORTS["code"]))
 
 
-def series_rollups_live(
-    *, user: Actor, device_code: str, metric: str, grain: str, since: datetime, until: datetime | None = None
-) -> list[Rollup]:
-    """Rollups of one series the user may see, oldest first (until the coordinator's
-    selectors.series_rollups is on main)."""
-    device = device_get(user=user, code=device_code)
-    rollups = Rollup.objects.filter(
-        series__device=device, series__code=metric, grain=grain, bucket__gte=since
-    )
-    if until is not None:
-        rollups = rollups.filter(bucket__lt=until)
-    return list(rollups.order_by("bucket"))
-
-
 def device_chart(*, user: Actor, device: Device, hours: int = 24) -> dict[str, Any]:
-    """Every series of the device over the last `hours`: 5-minute means from the rollups, the raw
-    readings when a series has no rollups yet."""
-    from tiendo.ioc.models import Reading
-
+    """Every series of the device over the last `hours`: 5-minute means from the rollups
+    (selectors.series_rollups), the raw readings when a series has none yet."""
     now = timezone.now()
     since = now - timedelta(hours=hours)
-    series = list(device.metrics.all())
     chart: dict[str, Any] = {"since": since.isoformat(), "until": now.isoformat(), "series": []}
-    for metric in series:
-        rollups = list(
-            Rollup.objects.filter(series=metric, grain=Rollup.Grain.FIVE_MINUTES, bucket__gte=since)
-            .order_by("bucket")
-            .values_list("bucket", "total", "count")
+    for metric in device.metrics.all():
+        rollups = series_rollups(
+            user=user,
+            device_code=device.code,
+            metric=metric.code,
+            grain=Rollup.Grain.FIVE_MINUTES,
+            since=since,
         )
         if rollups:
-            points = [[b.isoformat(), round(t / c, 3) if c else None] for b, t, c in rollups]
+            points = [
+                [r.bucket.isoformat(), round(r.total / r.count, 3) if r.count else None] for r in rollups
+            ]
         else:
-            readings = Reading.objects.filter(series=metric, ts__gte=since).order_by("-ts")[:2000]
-            points = [[r.ts.isoformat(), r.value] for r in reversed(list(readings))]
+            readings = series_readings(
+                user=user, device_code=device.code, metric=metric.code, since=since, last_n=2000
+            )
+            points = [[r.ts.isoformat(), r.value] for r in readings]
         chart["series"].append(
             {
                 "metric": metric.code,
