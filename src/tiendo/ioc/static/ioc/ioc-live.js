@@ -12,6 +12,9 @@
   var COLOURS = { online: "#198754", offline: "#dc3545", never: "#6c757d" };
   var SPARK_POINTS = 48;
   var POLL_MS = 10000;
+  // Even with the stream open, the snapshot is read again now and then: a server without Redis
+  // (one process) does not hear the events of an ingest running in another process.
+  var REFRESH_MS = 60000;
 
   var devices = {};   // code -> device row
   var alerts = {};    // id -> alert row
@@ -93,6 +96,7 @@
   // --- tiles -----------------------------------------------------------------------------------
   function renderTiles(rows) {
     var holder = document.getElementById("ioc-tiles");
+    Object.keys(tiles).forEach(function (key) { tiles[key].chart.dispose(); });  // a snapshot again
     holder.replaceChildren();
     tiles = {};
     rows.forEach(function (row) {
@@ -269,6 +273,7 @@
   Promise.all([load(), boundaries]).then(function (results) {
     startMap(results[1]);
     connect();
+    window.setInterval(function () { if (!pollTimer) load().catch(function () {}); }, REFRESH_MS);
   }).catch(function () {
     startMap(null);
     poll();
