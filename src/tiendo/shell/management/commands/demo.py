@@ -140,6 +140,13 @@ class Command(TranslatedHelpCommand):
             self.stdout.write(
                 "  " + _("IOC: bộ nhận MQTT và bộ mô phỏng đang chạy — số liệu MÔ PHỎNG tại /ioc/") + "\n"
             )
+        if not os.environ.get("TIENDO_REDIS_URL"):
+            try:  # live events cross from the consumer's process to the web's through Redis
+                socket.create_connection(("127.0.0.1", 6379), timeout=2).close()
+            except OSError:
+                pass
+            else:
+                os.environ["TIENDO_REDIS_URL"] = settings.TIENDO_REDIS_URL = "redis://127.0.0.1:6379/0"
         base = [sys.executable, "-m", "tiendo.cli"]
         return [subprocess.Popen([*base, *command], env=os.environ.copy()) for command in commands]
 
