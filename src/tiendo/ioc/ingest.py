@@ -78,6 +78,7 @@ class IngestResult:
     duplicates: int = 0
     refused: list[Refusal] = field(default_factory=list)
     came_online: list[Device] = field(default_factory=list)
+    derived: int = 0  # of `stored`, how many the domain rules derived (VN_AQI, alarm level, zone)
 
 
 class ReadingsRefusedError(ApplicationError):

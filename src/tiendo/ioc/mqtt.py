@@ -392,6 +392,6 @@ class Consumer:
             counts.malformed += sum(1 for refusal in refusals if refusal.reason == "malformed")
         if readings:
             result = readings_ingest(readings=readings, source=SOURCE)
-            counts.stored += len(result.stored)
+            counts.stored += len(result.stored) - result.derived
             counts.duplicates += result.duplicates
             counts.refused += len(result.refused)

@@ -28,6 +28,7 @@ def after_store(result: IngestResult, *, now: datetime) -> None:
     if derived:
         derived_stored, _duplicates = store_rows(derived, now=now)
         result.stored.extend(derived_stored)
+        result.derived += len(derived_stored)
     rollups.rollups_apply(stored=result.stored)
     alerts_changed = alerting.alerts_evaluate(stored=result.stored, now=now)
     events: list[dict[str, Any]] = [live.device_event(device) for device in result.came_online]
