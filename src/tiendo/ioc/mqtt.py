@@ -192,6 +192,7 @@ class Consumer:
         self.stats = ConsumerStats()
         self.connected = threading.Event()
         self.subscribed = threading.Event()  # the broker has our subscription (SUBACK)
+        self.disconnected = threading.Event()  # our DISCONNECT (and every PUBACK before it) is sent
         self._queue: queue.Queue[_Item] = queue.Queue(maxsize=options.receive_maximum)
         self._generation = 0
         self._in_batch = 0  # messages taken from the queue, not yet acknowledged
@@ -247,6 +248,7 @@ class Consumer:
     ) -> None:
         self.connected.clear()
         self.subscribed.clear()
+        self.disconnected.set()
         log.info("disconnected: %s", reason)
 
     def _on_message(self, _client: paho.Client, _userdata: Any, message: paho.MQTTMessage) -> None:
@@ -293,7 +295,14 @@ class Consumer:
                 self._commit_and_ack(batch, stop)
         finally:
             self._stopping = True
+            # PUBACKs are queued for paho's network thread; stopping that thread at once may leave
+            # the last ones unsent (the broker would redeliver an acknowledged message). DISCONNECT
+            # goes out after them, so once it is written they are on the wire.
+            was_connected = self.connected.is_set()
+            self.disconnected.clear()
             self._client.disconnect()
+            if was_connected:
+                self.disconnected.wait(5.0)
             self._client.loop_stop()
             if not connection.in_atomic_block:  # (a test runs the consumer inside its transaction)
                 connection.close()
