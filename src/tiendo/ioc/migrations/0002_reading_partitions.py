@@ -34,6 +34,10 @@ def unpartition(apps, schema_editor):
         return
     with schema_editor.connection.cursor() as cursor:
         cursor.execute("ALTER TABLE ioc_reading RENAME TO ioc_reading_parts")
+        # the names of constraints are the schema's: free the primary key's for the plain table
+        cursor.execute(
+            "ALTER TABLE ioc_reading_parts RENAME CONSTRAINT ioc_reading_pkey TO ioc_reading_parts_pkey"
+        )
         cursor.execute(
             "CREATE TABLE ioc_reading (series_id bigint NOT NULL REFERENCES ioc_devicemetric (id) "
             "DEFERRABLE INITIALLY DEFERRED, ts timestamptz NOT NULL, value double precision NOT NULL, "
