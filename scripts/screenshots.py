@@ -61,7 +61,19 @@ def pages(base: str) -> list[tuple[str, str, bool]]:
         ("otp-enrol", "/accounts/2fa/enrol/", True),
         ("password-change", "/accounts/password/change/", True),
         ("tokens", "/tokens/", True),
+        ("ioc-live", "/ioc/", True),
+        ("ioc-devices", "/ioc/devices/", True),
+        ("ioc-device", "/ioc/devices/wl-trakhuc-01/", True),
+        ("ioc-alerts", "/ioc/alerts/", True),
+        ("ioc-rules", "/ioc/rules/", True),
+        ("ioc-rule-new", "/ioc/rules/new", True),
+        ("ioc-registry", "/ioc/registry/", True),
+        ("ioc-registry-device", "/ioc/registry/devices/wl-trakhuc-01/", True),
     ]
+
+
+# pages that keep a connection open (Server-Sent Events) never reach "networkidle": wait for this
+READY = {"/ioc/": "#ioc-map[data-ready='true']"}
 
 
 def main() -> int:
@@ -89,8 +101,13 @@ def main() -> int:
                     signed_in = True
                 for label, viewport in VIEWPORTS.items():
                     page.set_viewport_size(viewport)
-                    response = page.goto(base + path)
-                    page.wait_for_load_state("networkidle")
+                    if path in READY:
+                        response = page.goto(base + path, wait_until="load")
+                        page.wait_for_selector(READY[path], timeout=30_000)
+                        page.wait_for_timeout(1500)  # the first events and sparklines
+                    else:
+                        response = page.goto(base + path)
+                        page.wait_for_load_state("networkidle")
                     status = response.status if response else 0
                     target = out / f"{name}-{language}-{label}.png"
                     page.screenshot(path=str(target), full_page=True)

@@ -158,10 +158,11 @@ def breaches(rule: AlertRule, measured: float) -> bool:
     return OPERATORS[rule.operator](measured, rule.threshold)
 
 
-def _message(rule: AlertRule, device_code: str, metric: str, measured: float) -> str:
+def _message(rule: AlertRule, device: str, metric: str, measured: float) -> str:
+    """In words a person on duty reads: the device's and the metric's names, not their codes."""
     names = {
         "rule": rule.name,
-        "device": device_code,
+        "device": device,
         "metric": metric,
         "value": f"{measured:g}",
         "operator": OPERATOR_SIGNS.get(rule.operator, rule.operator),
@@ -171,11 +172,11 @@ def _message(rule: AlertRule, device_code: str, metric: str, measured: float) ->
         names["per"] = f"{_per_minutes(rule):g}"
         return (
             _(
-                "%(rule)s: %(device)s %(metric)s thay đổi %(value)s mỗi %(per)s phút (%(operator)s %(threshold)s)"
+                "%(rule)s: %(device)s, %(metric)s thay đổi %(value)s mỗi %(per)s phút (%(operator)s %(threshold)s)"
             )
             % names
         )
-    return _("%(rule)s: %(device)s %(metric)s = %(value)s (%(operator)s %(threshold)s)") % names
+    return _("%(rule)s: %(device)s, %(metric)s = %(value)s (%(operator)s %(threshold)s)") % names
 
 
 def _as_moment(value: Any) -> datetime:
@@ -403,6 +404,16 @@ def _evaluate_pairs(
     return outcome.changed
 
 
+def _metric_name_of(device: Device, code: str) -> str:
+    return (
+        DeviceMetric.objects.filter(device=device, code=code).values_list("name", flat=True).first() or code
+    )
+
+
+def _metric_name(series_id: int, code: str) -> str:
+    return DeviceMetric.objects.filter(pk=series_id).values_list("name", flat=True).first() or code
+
+
 def _raise(pair: _Pair, reading: StoredReading, measured: float, device: Device) -> Alert:
     from tiendo.ioc.services import alert_raise
 
@@ -411,7 +422,7 @@ def _raise(pair: _Pair, reading: StoredReading, measured: float, device: Device)
         device=device,
         value=measured,
         at=reading.ts,
-        message=_message(pair.rule, reading.device_code, reading.metric, measured),
+        message=_message(pair.rule, device.name, _metric_name(pair.series_id, reading.metric), measured),
     )
     return alert
 
@@ -494,8 +505,8 @@ def _check_no_data(rule: AlertRule, *, now: datetime, run: CheckRun) -> None:
         if device.pk not in already:
             names = {
                 "rule": rule.name,
-                "device": device.code,
-                "metric": rule.metric or _("mọi chỉ số"),
+                "device": device.name,
+                "metric": _metric_name_of(device, rule.metric) if rule.metric else _("mọi chỉ số"),
                 "minutes": minutes,
                 "last": timezone.localtime(last).strftime("%d/%m/%Y %H:%M") if last else _("chưa bao giờ"),
             }
@@ -505,7 +516,7 @@ def _check_no_data(rule: AlertRule, *, now: datetime, run: CheckRun) -> None:
                 value=None,
                 at=now,
                 message=_(
-                    "%(rule)s: %(device)s không có số liệu %(metric)s quá %(minutes)s phút (lần cuối: %(last)s)"
+                    "%(rule)s: %(device)s không gửi %(metric)s quá %(minutes)s phút (lần cuối: %(last)s)"
                 )
                 % names,
             )

@@ -7,14 +7,16 @@ Anonymous visitors see nothing here (open data is the opendata app's). Anything 
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
 
 from tiendo.core.exceptions import NotFoundError
 from tiendo.core.types import Actor
-from tiendo.ioc.ingest import device_code_of
-from tiendo.ioc.models import Alert, Device, DeviceMetric, Reading, Rollup, Subsystem
+from tiendo.ioc.ingest import REASONS, device_code_of
+from tiendo.ioc.models import Alert, Device, DeviceMetric, IngestRefusal, Reading, Rollup, Subsystem
 from tiendo.orgunits.models import Membership
 from tiendo.orgunits.selectors import scope_filter, user_is_office_admin
 
@@ -114,3 +116,38 @@ def series_rollups(
     if until is not None:
         condition &= Q(bucket__lt=until)
     return list(Rollup.objects.filter(condition).order_by("bucket"))
+
+
+@dataclass(frozen=True)
+class RefusalRow:
+    day: date
+    reason: str
+    reason_label: str
+    device_ref: str
+    count: int
+    last_detail: str
+    last_at: datetime
+
+
+def refusals_recent(*, user: Actor, days: int = 7, limit: int = 50) -> tuple[list[RefusalRow], int]:
+    """What ingest refused in the last `days` days, the newest first (at most `limit` rows), and the
+    total count of readings refused in that time. The office's: a refused reference may name a
+    device that is in no unit, so nobody else sees them."""
+    if not user_is_office_admin(user):
+        return [], 0
+    since = timezone.localdate() - timedelta(days=days - 1)
+    refusals = IngestRefusal.objects.filter(day__gte=since)
+    total = refusals.aggregate(total=Sum("count"))["total"] or 0
+    rows = [
+        RefusalRow(
+            day=refusal.day,
+            reason=refusal.reason,
+            reason_label=str(REASONS.get(refusal.reason, refusal.reason)),
+            device_ref=refusal.device_ref,
+            count=refusal.count,
+            last_detail=refusal.last_detail,
+            last_at=refusal.last_at,
+        )
+        for refusal in refusals.order_by("-last_at")[:limit]
+    ]
+    return rows, total

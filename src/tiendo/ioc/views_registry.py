@@ -17,6 +17,7 @@ from tiendo.core.exceptions import ApplicationError
 from tiendo.core.yamlfile import FileValidationError
 from tiendo.ioc.models import Device, Subsystem
 from tiendo.ioc.registry_edit import DeviceFormError, device_save, registry_upload
+from tiendo.ioc.selectors import refusals_recent
 from tiendo.orgunits.models import OrgUnit
 from tiendo.orgunits.selectors import user_is_office_admin
 
@@ -62,7 +63,10 @@ def registry(request: HttpRequest) -> HttpResponse:
     if subsystem:
         devices = devices.filter(subsystem__code=subsystem)
     page = Paginator(devices, PAGE_SIZE).get_page(request.GET.get("page"))
+    refusals, refused_total = refusals_recent(user=request.user)
     context = {
+        "refusals": refusals,
+        "refused_total": refused_total,
         "page": page,
         "q": q,
         "subsystem": subsystem,

@@ -1,4 +1,5 @@
-"""`{% load ioc_alerts %}{% alerts_open_badge %}`: the navigation's count of alerts not yet over."""
+"""`{% load ioc_alerts %}{% alerts_open_badge %}`: the navigation's count of alerts not yet over
+(a list item of the navigation bar, only while there is one)."""
 
 from __future__ import annotations
 
@@ -22,10 +23,13 @@ def alerts_open_badge(context: dict[str, Any]) -> SafeString | str:
     if user is None or not user.is_authenticated:
         return ""
     count = alerts_open_count(user=user)
+    if not count:
+        return ""
     return format_html(
-        '<a class="nav-link" href="{}" id="nav-alerts">{} <span class="badge {}">{}</span></a>',
+        '<li class="nav-item"><a class="nav-link" href="{}" id="nav-alerts" title="{}">{} '
+        '<span class="badge text-bg-danger">{}</span></a></li>',
         reverse("ioc-alerts"),
+        _("Cảnh báo chưa kết thúc trong phạm vi của bạn"),
         _("Cảnh báo IOC"),
-        "text-bg-danger" if count else "text-bg-light",
         count,
     )

@@ -294,3 +294,14 @@ def test_the_navigation_badge_counts_the_alerts_the_user_sees_that_are_not_over(
     html = Template("{% load ioc_alerts %}{% alerts_open_badge %}").render(Context({"request": request}))
 
     assert 'href="/ioc/alerts/"' in html and '<span class="badge text-bg-danger">1</span>' in html
+
+
+def test_the_navigation_shows_the_badge_on_every_page_and_nothing_once_the_alerts_are_over(
+    client, alerts, vantuong_operator
+):
+    client.force_login(vantuong_operator)
+
+    assert 'id="nav-alerts"' in client.get("/plans/").content.decode()
+
+    Alert.objects.update(status=Alert.Status.CLEARED)
+    assert 'id="nav-alerts"' not in client.get("/plans/").content.decode()

@@ -62,7 +62,8 @@ def test_each_threshold_operator_raises_on_a_breach_and_not_on_a_normal_value(
     assert alert.status == Alert.Status.ACTIVE and alert.value == breach
     assert alert.device.code == "aq-dungquat-01" and alert.unit.code == "21061"
     assert alert.severity == Severity.MAJOR and alert.started_at == minutes(1)
-    assert "aq-dungquat-01" in alert.message and "pm25" in alert.message
+    device = alert.device
+    assert alert.message.startswith(f"{alert.rule.name}: {device.name}, PM2.5 = {breach:g} (")
     assert result.stored  # the readings were stored with the alert, in one transaction
 
 

@@ -86,3 +86,33 @@ def test_only_the_office_sees_the_registry_pages(client, vantuong_operator):
     assert client.get("/ioc/registry/").status_code == 404
     assert client.get("/ioc/registry/devices/aq-dungquat-01/").status_code == 404
     assert client.post("/ioc/registry/devices/new", FORM).status_code == 404
+
+
+def test_the_office_sees_what_ingest_refused_with_the_reason_and_the_count(
+    client, office_admin, ioc_registry
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tiendo.ioc.ingest import IncomingReading, readings_ingest
+
+    now = timezone.now()
+    readings_ingest(
+        readings=[
+            IncomingReading(device="no-such-station", metric="pm25", ts=now, value=1.0),
+            IncomingReading(
+                device="no-such-station", metric="pm25", ts=now - timedelta(minutes=1), value=2.0
+            ),
+            IncomingReading(device="aq-dungquat-01", metric="pm25", ts=now + timedelta(hours=1), value=3.0),
+        ],
+        source="test",
+    )
+    client.force_login(office_admin)
+
+    html = client.get("/ioc/registry/").content.decode()
+
+    table = html[html.index('id="refusals"') :]
+    assert "no-such-station" in table and "thiết bị không có trong danh mục" in table
+    assert "thời điểm ở tương lai" in table
+    assert '<small class="text-muted fs-6">3</small>' in html[html.index('id="refusals-title"') :]

@@ -143,7 +143,7 @@
       item.dataset.status = a.status;
       var head = el("div", "d-flex justify-content-between");
       head.append(el("strong", "", L[a.severity] || a.severity), el("span", "text-muted", new Date(a.started_at).toLocaleString(lang)));
-      var message = el("div", "alert-text", a.message + (a.value !== null && a.value !== undefined ? " (" + fmt(a.value) + ")" : ""));
+      var message = el("div", "alert-text", a.message);  // the message names the value and the threshold
       if (a.simulated) message.appendChild(simulatedBadge());
       var state = el("span", "badge " + (a.status === "active" ? "text-bg-danger" : "text-bg-secondary"), L[a.status] || a.status);
       var actions = el("div", "mt-1 d-flex gap-1 align-items-center");
