@@ -59,10 +59,21 @@ class _Sum:
         self.maximum = max(self.maximum, value)
 
 
+SLOT_SECONDS = 900  # every time zone's offset is a multiple of 15 minutes: a slot is in one local day
+
+
 def _sums(stored: list[StoredReading], grain: str) -> dict[tuple[int, datetime], _Sum]:
     sums: dict[tuple[int, datetime], _Sum] = {}
+    days: dict[int, datetime] = {}  # the local day of each 15-minute slot, computed once a batch
     for reading in stored:
-        key = (reading.series_id, bucket_of(reading.ts, grain))
+        if grain == Rollup.Grain.DAY:
+            slot = int(reading.ts.timestamp()) // SLOT_SECONDS
+            bucket = days.get(slot)
+            if bucket is None:
+                bucket = days[slot] = bucket_of(reading.ts, grain)
+        else:
+            bucket = bucket_of(reading.ts, grain)
+        key = (reading.series_id, bucket)
         current = sums.get(key)
         if current is None:
             sums[key] = _Sum(1, reading.value, reading.value, reading.value)
@@ -78,12 +89,30 @@ def _upsert(grain: str, sums: dict[tuple[int, datetime], _Sum]) -> None:
     with connection.cursor() as cursor:
         for start in range(0, len(items), UPSERT_CHUNK):
             chunk = items[start : start + UPSERT_CHUNK]
-            params: list[Any] = []
-            for (series_id, bucket), s in chunk:
-                params += [series_id, grain, adapt(bucket), s.count, s.total, s.minimum, s.maximum]
+            params: list[Any]
+            if connection.vendor == "postgresql":  # arrays: cheaper for the driver than 7 × n placeholders
+                rows = (
+                    "SELECT s, %s, b, c, t, mi, ma FROM unnest(%s::bigint[], %s::timestamptz[], "
+                    "%s::integer[], %s::double precision[], %s::double precision[], %s::double precision[]) "
+                    "AS u(s, b, c, t, mi, ma)"
+                )
+                params = [
+                    grain,
+                    [series_id for (series_id, _bucket), _s in chunk],
+                    [bucket for (_series_id, bucket), _s in chunk],
+                    [s.count for _key, s in chunk],
+                    [s.total for _key, s in chunk],
+                    [s.minimum for _key, s in chunk],
+                    [s.maximum for _key, s in chunk],
+                ]
+            else:
+                rows = "VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+                params = []
+                for (series_id, bucket), s in chunk:
+                    params += [series_id, grain, adapt(bucket), s.count, s.total, s.minimum, s.maximum]
             cursor.execute(
-                "INSERT INTO ioc_rollup (series_id, grain, bucket, count, total, minimum, maximum) VALUES "
-                + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+                "INSERT INTO ioc_rollup (series_id, grain, bucket, count, total, minimum, maximum) "
+                + rows
                 + " ON CONFLICT (series_id, grain, bucket) DO UPDATE SET "
                 "count = ioc_rollup.count + excluded.count, total = ioc_rollup.total + excluded.total, "
                 f"minimum = {least}(ioc_rollup.minimum, excluded.minimum), "
