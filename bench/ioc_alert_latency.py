@@ -228,11 +228,7 @@ def main() -> None:
         publisher.loop_stop()
         publisher.disconnect()
         common.stop(server)
-        ingest.terminate()
-        try:
-            ingest.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            ingest.kill()
+        common.stop(ingest)  # SIGTERM: the consumer commits what it holds, then leaves
         broker.stop()
 
     quiet_ms, loaded_ms = result["quiet_ms"], result["loaded_ms"]

@@ -61,6 +61,21 @@ def asgi_site() -> Iterator[str]:
             server.wait()
 
 
+def signed_in_page(browser, site: str, client, user):
+    """A browser context signed in as `user` (the test client's session), its page, and a watch of
+    CSP reports, console errors and page errors."""
+    client.force_login(user)
+    watch = CspWatch(browser)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_cookies(
+        [{"name": name, "value": morsel.value, "url": site} for name, morsel in client.cookies.items()]
+    )
+    page = context.new_page()
+    page.on("console", watch._console)
+    page.on("pageerror", lambda error: watch.violations.append(f"page error: {error}"))
+    return context, page, watch
+
+
 def test_an_operator_sees_a_reading_and_an_alert_arrive_then_acknowledges_and_clears_it(
     live_chromium, asgi_site, settings, client, camthanh_operator
 ):
@@ -69,15 +84,7 @@ def test_an_operator_sees_a_reading_and_an_alert_arrive_then_acknowledges_and_cl
         from tiendo.orgunits.boundaries import boundaries_load
 
         boundaries_load(path=GEO)
-    client.force_login(camthanh_operator)
-    watch = CspWatch(live_chromium)
-    context = live_chromium.new_context(viewport={"width": 1400, "height": 1000})
-    context.add_cookies(
-        [{"name": name, "value": morsel.value, "url": asgi_site} for name, morsel in client.cookies.items()]
-    )
-    page = context.new_page()
-    page.on("console", watch._console)
-    page.on("pageerror", lambda error: watch.violations.append(f"page error: {error}"))
+    context, page, watch = signed_in_page(live_chromium, asgi_site, client, camthanh_operator)
     page.goto(asgi_site + "/ioc/")
     page.wait_for_selector("#ioc-map[data-ready='true'][data-stream='open']", timeout=20_000)
     tile = page.locator("[data-series='wl-trakhuc-01/water_level'] .value")

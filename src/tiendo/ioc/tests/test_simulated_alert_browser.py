@@ -15,9 +15,9 @@ from tiendo.ioc.models import Alert
 from tiendo.ioc.registry import SHIPPED_RULES, registry_load
 from tiendo.ioc.simulate import Simulator, parse_spike, simulated_devices
 from tiendo.ioc.tests.mqtt_support import broker, consume, prime
-from tiendo.ioc.tests.test_live_browser import asgi_site, live_chromium
+from tiendo.ioc.tests.test_live_browser import asgi_site, live_chromium, signed_in_page
 from tiendo.ioc.tests.test_live_stream import REDIS_TEST_URL
-from tiendo.web.tests.test_browser import CspWatch, shot
+from tiendo.web.tests.test_browser import shot
 
 __all__ = ["asgi_site", "broker", "live_chromium"]  # fixtures
 
@@ -48,15 +48,7 @@ def test_a_simulated_flood_raises_alerts_live_the_operator_acknowledges_and_norm
     settings.TIENDO_REDIS_URL = REDIS_TEST_URL  # the consumer (this process) → the server's stream
     registry_load(path=SHIPPED_RULES)
     prime(broker.port)
-    client.force_login(camthanh_operator)
-    watch = CspWatch(live_chromium)
-    context = live_chromium.new_context(viewport={"width": 1400, "height": 1000})
-    context.add_cookies(
-        [{"name": name, "value": morsel.value, "url": asgi_site} for name, morsel in client.cookies.items()]
-    )
-    page = context.new_page()
-    page.on("console", watch._console)
-    page.on("pageerror", lambda error: watch.violations.append(f"page error: {error}"))
+    context, page, watch = signed_in_page(live_chromium, asgi_site, client, camthanh_operator)
     page.goto(asgi_site + "/ioc/")
     page.wait_for_selector("#ioc-map[data-ready='true'][data-stream='open']", timeout=20_000)
     assert page.locator("#alert-count").inner_text() == "0"
