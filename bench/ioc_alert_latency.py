@@ -7,7 +7,7 @@
    postgres://postgres@127.0.0.1:5432/tiendo_bench_latency; its name must contain "bench"), migrates,
    loads province 51's units, the shipped IOC registry and its alert rules; a viewer at the province.
 2. starts a Mosquitto of its own (the shipped settings, a free loopback port), `tiendo ingest` (defaults:
-   batches of 1,000 or 200 ms) and `tiendo serve --workers 2`, both with TIENDO_REDIS_URL
+   batches of 2,000 or 200 ms) and `tiendo serve --workers 2`, both with TIENDO_REDIS_URL
    (BENCH_REDIS_URL, default redis://127.0.0.1:6379/13); one SSE client reads /ioc/stream.
 3. the baseline, quiet: C cycles of "the Trà Khúc gauge reads 7.0 m" (above alarm level III: three
    alerts raised) then "2.0 m" (below level I: the three cleared by themselves), QoS 1. Latency =

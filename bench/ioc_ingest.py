@@ -14,8 +14,8 @@ What it does, in one run:
    process that only counts them (QoS 1 subscription, automatic PUBACK): messages/s end to end.
 4. sustained ingest: the same publisher, the same M messages (one reading each, `{"ts", "value"}`,
    12 air-quality series with plausible concentrations: VN_AQI derived, the shipped rules watching,
-   none firing), to `tiendo ingest` (another process, defaults: batches of 1,000 or
-   200 ms, Receive Maximum 4,000), until PostgreSQL holds all M rows (commit included): messages/s,
+   none firing), to `tiendo ingest` (another process, defaults: batches of 2,000 or
+   200 ms, Receive Maximum 8,000), until PostgreSQL holds all M rows (commit included): messages/s,
    and its ratio to the floor (goal ≥ 50%).
 5. zero loss: a fresh broker with persistence; Z messages published with QoS 1 at --zero-rate/s while
    the consumer is killed with SIGKILL (at 25%), started again (at 35%), and the broker is stopped and
@@ -515,9 +515,9 @@ def main() -> int:
     parser.add_argument(
         "--zero-rate", type=float, default=2000.0, help="messages/s published in the zero-loss run"
     )
-    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--batch-size", type=int, default=2000)
     parser.add_argument("--batch-ms", type=int, default=200)
-    parser.add_argument("--receive-maximum", type=int, default=4000)
+    parser.add_argument("--receive-maximum", type=int, default=8000)
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds each run may take")
     parser.add_argument(
         "--keep", action="store_true", help="keep the broker and consumer logs (printed path)"

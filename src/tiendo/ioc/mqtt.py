@@ -147,9 +147,9 @@ class ConsumerOptions:
     port: int = 1883
     client_id: str = "tiendo-ingest"
     group: str = ""  # "": one consumer, a plain subscription (see the module's text)
-    batch_size: int = 1000
+    batch_size: int = 2000  # bench/ioc_ingest.py: 2,000 ingests ~10% more than 1,000 on 2 cores
     batch_ms: int = 200
-    receive_maximum: int = 4000  # also the in-memory queue's bound
+    receive_maximum: int = 8000  # also the in-memory queue's bound
     session_expiry: int = 7 * 24 * 3600
     keepalive: int = 30
     stats_every: float = 0.0  # seconds between log lines of counts; 0: none
