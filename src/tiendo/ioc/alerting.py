@@ -404,14 +404,11 @@ def _evaluate_pairs(
     return outcome.changed
 
 
-def _metric_name_of(device: Device, code: str) -> str:
+def _metric_name(device: Device, code: str) -> str:
+    """The metric as people call it ("Mực nước"), for an alert's message; its code if unnamed."""
     return (
         DeviceMetric.objects.filter(device=device, code=code).values_list("name", flat=True).first() or code
     )
-
-
-def _metric_name(series_id: int, code: str) -> str:
-    return DeviceMetric.objects.filter(pk=series_id).values_list("name", flat=True).first() or code
 
 
 def _raise(pair: _Pair, reading: StoredReading, measured: float, device: Device) -> Alert:
@@ -422,7 +419,7 @@ def _raise(pair: _Pair, reading: StoredReading, measured: float, device: Device)
         device=device,
         value=measured,
         at=reading.ts,
-        message=_message(pair.rule, device.name, _metric_name(pair.series_id, reading.metric), measured),
+        message=_message(pair.rule, device.name, _metric_name(device, reading.metric), measured),
     )
     return alert
 
@@ -506,7 +503,7 @@ def _check_no_data(rule: AlertRule, *, now: datetime, run: CheckRun) -> None:
             names = {
                 "rule": rule.name,
                 "device": device.name,
-                "metric": _metric_name_of(device, rule.metric) if rule.metric else _("mọi chỉ số"),
+                "metric": _metric_name(device, rule.metric) if rule.metric else _("mọi chỉ số"),
                 "minutes": minutes,
                 "last": timezone.localtime(last).strftime("%d/%m/%Y %H:%M") if last else _("chưa bao giờ"),
             }

@@ -208,29 +208,27 @@ def _insert(rows: list[_Row]) -> list[StoredReading]:
     with connection.cursor() as cursor:
         for start in range(0, len(items), INSERT_CHUNK):
             chunk = items[start : start + INSERT_CHUNK]
+            params: list[Any]
             if connection.vendor == "postgresql":
                 # three arrays, not 3 × n placeholders: the driver's parsing of a long VALUES list
                 # was a seventh of the consumer's time
-                cursor.execute(
-                    "INSERT INTO ioc_reading (series_id, ts, value) "
-                    "SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::double precision[]) "
-                    "ON CONFLICT (series_id, ts) DO NOTHING RETURNING series_id, ts",
-                    [
-                        [series_id for (series_id, _ts), _row in chunk],
-                        [ts for (_series_id, ts), _row in chunk],
-                        [row.value for _key, row in chunk],
-                    ],
-                )
+                source = "SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::double precision[])"
+                params = [
+                    [series_id for (series_id, _ts), _row in chunk],
+                    [ts for (_series_id, ts), _row in chunk],
+                    [row.value for _key, row in chunk],
+                ]
             else:
-                params: list[Any] = []
+                source = "VALUES " + ", ".join(["(%s, %s, %s)"] * len(chunk))
+                params = []
                 for (series_id, ts), row in chunk:
                     params += [series_id, ts, row.value]
-                cursor.execute(
-                    "INSERT INTO ioc_reading (series_id, ts, value) VALUES "
-                    + ", ".join(["(%s, %s, %s)"] * len(chunk))
-                    + " ON CONFLICT (series_id, ts) DO NOTHING RETURNING series_id, ts",
-                    params,
-                )
+            cursor.execute(
+                "INSERT INTO ioc_reading (series_id, ts, value) "
+                + source
+                + " ON CONFLICT (series_id, ts) DO NOTHING RETURNING series_id, ts",
+                params,
+            )
             for series_id, ts in cursor.fetchall():
                 row = by_key[(series_id, adapt(ts) if isinstance(ts, datetime) else ts)]
                 stored.append(
