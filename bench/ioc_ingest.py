@@ -388,10 +388,24 @@ def ingest_run(
     tmp: Path,
     extra: list[str],
     timeout: float,
+    consumers: int = 1,
 ) -> dict:
     ids = series_ids(url, INGEST_SERIES)
-    consumer = start_consumer(port, "bench-ingest", env, tmp / "ingest.log", extra)
+    if consumers == 1:
+        logs = [tmp / "ingest.log"]
+        processes = [start_consumer(port, "bench-ingest", env, logs[0], extra)]
+    else:  # several processes share the load through one shared subscription
+        logs = [tmp / f"ingest-{n}.log" for n in range(1, consumers + 1)]
+        processes = [
+            start_consumer(port, f"bench-ingest-{n}", env, path, [*extra, "--group", "bench"])
+            for n, path in enumerate(logs, start=1)
+        ]
     try:
+        deadline = time.monotonic() + 60
+        while not all(path.exists() and consumer_subscribed(path) for path in logs):
+            if time.monotonic() > deadline:
+                raise BenchError("the ingest consumers did not subscribe")
+            time.sleep(0.1)
         with psycopg.connect(url, autocommit=True) as conn:
             warm_up(port, conn, ids)
             base = stored_count(conn, ids)
@@ -416,8 +430,10 @@ def ingest_run(
                 "ok": ok,
             }
     finally:
-        stop_consumer(consumer)
-        log("  consumer: " + (tmp / "ingest.log").read_text(errors="replace").strip().splitlines()[-1][:160])
+        for process, path in zip(processes, logs, strict=True):
+            stop_consumer(process)
+            lines = path.read_text(errors="replace").strip().splitlines() if path.exists() else []
+            log(f"  consumer {path.stem}: " + (lines[-1][:180] if lines else "(no log)"))
 
 
 def consumer_subscribed(log_path: Path) -> int:
@@ -518,12 +534,18 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=2000)
     parser.add_argument("--batch-ms", type=int, default=200)
     parser.add_argument("--receive-maximum", type=int, default=8000)
+    parser.add_argument(
+        "--consumers",
+        type=int,
+        default=1,
+        help="ingest processes; more than one share the load through $share/bench/… (the zero-loss run keeps one)",
+    )
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds each run may take")
     parser.add_argument(
         "--keep", action="store_true", help="keep the broker and consumer logs (printed path)"
     )
     args = parser.parse_args()
-    if args.messages < 1 or args.zero_loss < 10 or args.zero_rate <= 0:
+    if args.messages < 1 or args.zero_loss < 10 or args.zero_rate <= 0 or args.consumers < 1:
         parser.error("sizes must be positive (--zero-loss ≥ 10)")
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "tiendo.settings"}
@@ -554,7 +576,7 @@ def main() -> int:
         log(
             f"\n2. Sustained ingest: the same {args.messages:,} messages → tiendo ingest → PostgreSQL (commit included)"
         )
-        ingest = ingest_run(broker.port, env, url, batch, tmp, extra, args.timeout)
+        ingest = ingest_run(broker.port, env, url, batch, tmp, extra, args.timeout, args.consumers)
         ratio = ingest["rate"] / floor["rate"]
         log(
             f"   {ingest['rate']:,.0f} messages/s ({ingest['seconds']:.2f} s), {ingest['stored']:,} rows for "
@@ -602,14 +624,22 @@ def main() -> int:
         md = [f"### IOC ingest (MQTT → PostgreSQL) — {time.strftime('%Y-%m-%d')}", ""]
         md.append(
             f"`.venv/bin/python bench/ioc_ingest.py --messages {args.messages} --zero-loss {args.zero_loss} "
-            f"--zero-rate {args.zero_rate:g}`"
+            f"--zero-rate {args.zero_rate:g}"
+            + (f" --consumers {args.consumers}" if args.consumers > 1 else "")
+            + "`"
         )
         md += ["", "| machine | |", "| --- | --- |"]
         md += [f"| {key} | {value} |" for key, value in facts.items()]
         md.append(f"| load average (start → end) | {load_start} → {load_end} |")
         md.append(
             f"| consumer | `tiendo ingest --batch-size {args.batch_size} --batch-ms {args.batch_ms} "
-            f"--receive-maximum {args.receive_maximum}`, one process, PostgreSQL on the same machine |"
+            f"--receive-maximum {args.receive_maximum}`, "
+            + (
+                "one process"
+                if args.consumers == 1
+                else f"{args.consumers} processes sharing `$share/bench/tiendo/+/+/+` (the zero-loss run: one)"
+            )
+            + ", PostgreSQL on the same machine |"
         )
         md += ["", "| measurement | result | baseline in the same run |", "| --- | --- | --- |"]
         md.append(

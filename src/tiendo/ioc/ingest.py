@@ -263,7 +263,8 @@ def _touch_series(stored: list[StoredReading]) -> None:
     if not latest:
         return
     adapt = connection.ops.adapt_datetimefield_value
-    table, params = _values_table(((r.series_id, adapt(r.ts), r.value) for r in latest.values()), 3)
+    ordered = sorted(latest.values(), key=lambda r: r.series_id)  # one lock order for every consumer
+    table, params = _values_table(((r.series_id, adapt(r.ts), r.value) for r in ordered), 3)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE ioc_devicemetric SET last_ts = v.c2, last_value = v.c3 FROM {table} AS v "

@@ -23,6 +23,13 @@ a broker restart, what is published before the consumers have reconnected and su
 answered "no matching subscribers" and dropped, and a retired consumer's session keeps taking its share
 until the session expires. Zero loss across a broker restart: one consumer, no group.
 
+Two consumers of a group write the same series at once, and stay correct: additive rollup upserts,
+"only where newer" for a series' last value, and one lock order (rows sorted by key) so that one
+transaction waits for the other instead of deadlocking; the series' row, locked by the first batch
+that touches it, makes the second batch's alert rules run after the first has committed
+(test_mqtt_group.py). On 2 cores two consumers ingest about a third more than one (bench/ioc_ingest.py
+--consumers 2, docs/benchmarks.md).
+
 Bounded memory: at most `receive_maximum` messages wait in the in-memory queue and `batch_size` more
 are being committed. The consumer asks the broker for no more than `receive_maximum` unacknowledged
 messages (MQTT v5 Receive Maximum; Mosquitto 2.0.11 was seen sending a few more), and when the queue

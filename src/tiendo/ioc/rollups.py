@@ -85,7 +85,9 @@ def _sums(stored: list[StoredReading], grain: str) -> dict[tuple[int, datetime],
 def _upsert(grain: str, sums: dict[tuple[int, datetime], _Sum]) -> None:
     adapt = connection.ops.adapt_datetimefield_value
     least, greatest = ("LEAST", "GREATEST") if connection.vendor == "postgresql" else ("MIN", "MAX")
-    items = list(sums.items())
+    # in key order: two consumers of a shared subscription upsert the same rows in the same order,
+    # so one waits for the other instead of both deadlocking
+    items = sorted(sums.items())
     with connection.cursor() as cursor:
         for start in range(0, len(items), UPSERT_CHUNK):
             chunk = items[start : start + UPSERT_CHUNK]
