@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "tiendo.analytics",
     "tiendo.documents",
     "tiendo.ioc",
+    "tiendo.opendata",
     "tiendo.api",
     "tiendo.web",
     "tiendo.shell",  # demo, serve, worker, createadmin: they assemble the whole system

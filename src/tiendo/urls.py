@@ -139,6 +139,7 @@ urlpatterns = [
         name="dhis2-job-summary",
     ),
     path("ioc/", include("tiendo.ioc.urls")),
+    path("opendata/", include("tiendo.opendata.urls")),
     # NGSI-LD (read-only) for FIWARE clients: docs/ioc.md
     path("ngsi-ld/v1/entities", ngsi_ld.entities, name="ngsi-entities"),
     path("ngsi-ld/v1/entities/<str:entity_id>", ngsi_ld.entity, name="ngsi-entity"),

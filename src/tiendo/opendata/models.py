@@ -1,0 +1,198 @@
+"""The open-data catalogue: datasets, their versions (each a table), licences and themes as data.
+
+One dataset is one table at a time, the way a citizen and a harvester see it: a CKAN package with one
+resource, a DCAT dataset with its distributions (CSV, XLSX, JSON, the Frictionless data package), a
+Frictionless package with one resource. Each new upload or rebuild is a new `DatasetVersion` with its
+date; the rows of every version are kept (`DatastoreRow`) so a version once published can be read
+again exactly.
+
+Access (issue 12): **public** — open data, anyone reads it; **shared** — the catalogue lists it, the
+rows are for the publisher, the office and systems granted it; **restricted** — listed and readable
+only for the publisher, the office and the named units. Only published datasets leave the office.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tiendo.core.i18n import LocalizedField
+from tiendo.core.text import fold_for_search
+from tiendo.orgunits.models import OrgUnit
+
+
+class Licence(models.Model):
+    """A licence a dataset may carry (data/licences.yaml; SPDX identifiers, as CKAN's licence list)."""
+
+    id = models.CharField(primary_key=True, max_length=60)
+    title = models.CharField(max_length=200)
+    title_en = models.CharField(max_length=200, blank=True)
+    display_title = LocalizedField("title")
+    url = models.URLField(blank=True)
+    is_open = models.BooleanField(default=True, help_text="conforms to the Open Definition")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.id
+
+
+class Theme(models.Model):
+    """A theme of the EU data-theme vocabulary (DCAT-AP's), named in Vietnamese and English."""
+
+    code = models.CharField(max_length=10, unique=True)
+    name = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200, blank=True)
+    display_name = LocalizedField("name")
+    uri = models.URLField()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Dataset(models.Model):
+    class Access(models.TextChoices):
+        PUBLIC = "public", _("Công khai (dữ liệu mở)")
+        SHARED = "shared", _("Dùng chung (hệ thống được cấp quyền)")
+        RESTRICTED = "restricted", _("Hạn chế (đơn vị được chỉ định)")
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Nháp")
+        PUBLISHED = "published", _("Đã công bố")
+        WITHDRAWN = "withdrawn", _("Đã thu hồi")
+
+    class Source(models.TextChoices):
+        UPLOAD = "upload", _("Tệp do cơ quan tải lên")
+        INDICATOR = "indicator", _("Giá trị chỉ tiêu theo đơn vị và kỳ")
+        FORM = "form", _("Số liệu đã duyệt của biểu mẫu")
+        IOC = "ioc", _("Số liệu tổng hợp của cảm biến (IOC)")
+
+    class Frequency(models.TextChoices):
+        # the codes of the EU frequency vocabulary (DCAT-AP's dct:accrualPeriodicity)
+        DAILY = "DAILY", _("Hằng ngày")
+        WEEKLY = "WEEKLY", _("Hằng tuần")
+        MONTHLY = "MONTHLY", _("Hằng tháng")
+        QUARTERLY = "QUARTERLY", _("Hằng quý")
+        BIANNUAL = "BIANNUAL", _("Sáu tháng một lần")
+        ANNUAL = "ANNUAL", _("Hằng năm")
+        IRREGULAR = "IRREG", _("Không định kỳ")
+        CONTINUOUS = "UPDATE_CONT", _("Liên tục")
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)  # CKAN's "id"
+    name = models.SlugField(max_length=100, unique=True, help_text="URL name, as CKAN's")
+    title = models.CharField(max_length=300)
+    title_en = models.CharField(max_length=300, blank=True)
+    display_title = LocalizedField("title")
+    description = models.TextField(blank=True)
+    description_en = models.TextField(blank=True)
+    display_description = LocalizedField("description")
+    publisher = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="published_datasets")
+    themes = models.ManyToManyField(Theme, blank=True, related_name="datasets")
+    keywords = models.JSONField(default=list, blank=True)
+    licence = models.ForeignKey(Licence, on_delete=models.PROTECT, related_name="datasets")
+    frequency = models.CharField(max_length=12, choices=Frequency.choices, default=Frequency.IRREGULAR)
+    temporal_start = models.DateField(null=True, blank=True)
+    temporal_end = models.DateField(null=True, blank=True)
+    spatial = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="area covered"
+    )
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    access = models.CharField(max_length=12, choices=Access.choices, default=Access.PUBLIC)
+    allowed_units = models.ManyToManyField(
+        OrgUnit, blank=True, related_name="restricted_datasets", help_text="restricted: who may read"
+    )
+    state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.UPLOAD)
+    source_indicator = models.ForeignKey(
+        "plans.Indicator", null=True, blank=True, on_delete=models.PROTECT, related_name="datasets"
+    )
+    source_form = models.ForeignKey(
+        "reporting.DataSet", null=True, blank=True, on_delete=models.PROTECT, related_name="open_datasets"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    search_text = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [models.Index(fields=["state", "access"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.refresh_search_text()
+        super().save(*args, **kwargs)
+
+    def refresh_search_text(self, *, themes: list[Theme] | None = None) -> None:
+        parts = [self.name, self.title, self.title_en, self.description, self.description_en, *self.keywords]
+        parts += [self.publisher.name, self.publisher.name_en]
+        for theme in themes if themes is not None else (self.themes.all() if self.pk else []):
+            parts += [theme.name, theme.name_en]
+        self.search_text = fold_for_search(" ".join(p for p in parts if p))
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.PUBLISHED and self.access == self.Access.PUBLIC
+
+
+class DatasetVersion(models.Model):
+    """One version of a dataset's table: its Table Schema, its rows (DatastoreRow) and their hash."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    schema = models.JSONField(help_text="Frictionless Table Schema: {fields: [{name, type, title}]}")
+    row_count = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, help_text="of the rows as canonical CSV")
+    filename = models.CharField(max_length=255, blank=True, help_text="the uploaded file's name")
+    note = models.CharField(max_length=500, blank=True)
+    provenance = models.CharField(max_length=500, blank=True, help_text="what the rows were built from")
+
+    class Meta:
+        ordering = ["dataset", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "number"], name="datasetversion_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset.name} v{self.number}"
+
+    @property
+    def field_names(self) -> list[str]:
+        return [field["name"] for field in self.schema.get("fields", [])]
+
+
+class DatastoreRow(models.Model):
+    """One row of one version, as {column: value} with JSON types (numbers as numbers)."""
+
+    version = models.ForeignKey(DatasetVersion, on_delete=models.CASCADE, related_name="rows")
+    row = models.PositiveIntegerField(help_text="1-based, CKAN's _id")
+    data = models.JSONField()
+    text = models.TextField(blank=True, help_text="every value, folded (no diacritics): datastore_search's q")
+
+    class Meta:
+        ordering = ["version", "row"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "row"], name="datastorerow_version_row_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} #{self.row}"
