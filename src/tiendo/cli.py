@@ -60,6 +60,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "ioc_feed",
         gettext_noop("IOC: tính số liệu tháng từ cảm biến vào chỉ số dữ liệu của kế hoạch (kèm nguồn)"),
     ),
+    "opendata-feed": (
+        "opendata_feed",
+        gettext_noop("dữ liệu mở: đếm bộ dữ liệu đã công bố và công khai của từng đơn vị (chỉ tiêu II.7)"),
+    ),
+    "opendata-load": (
+        "opendata_load",
+        gettext_noop("kiểm tra và nạp tệp bộ dữ liệu mở (YAML kèm CSV); báo mọi lỗi kèm dòng"),
+    ),
+    "opendata-build": (
+        "opendata_build",
+        gettext_noop("dữ liệu mở: dựng lại các bộ dữ liệu lấy từ chỉ tiêu, biểu mẫu (phiên bản mới khi đổi)"),
+    ),
     "ioc-retention": (
         "ioc_retention",
         gettext_noop("IOC: xóa số đo thô cũ hơn N ngày (giữ số tổng hợp), tạo phân vùng các tháng tới"),

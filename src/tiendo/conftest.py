@@ -26,6 +26,9 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def load_shipped_data() -> None:
+    from tiendo.opendata.reference import reference_load
+
+    reference_load()  # licences and themes (migration data: a transactional test's flush removes it)
     call_command("load_units", province=51, stdout=StringIO())
     for name in SHIPPED_PLANS:
         plan_load(path=SHIPPED_PLANS_DIR / name)

@@ -45,6 +45,7 @@ PYDANTIC_MESSAGES = {
     "int_type": gettext_lazy("phải là số nguyên"),
     "int_from_float": gettext_lazy("phải là số nguyên"),
     "bool_type": gettext_lazy("phải là true/false"),
+    "bool_parsing": gettext_lazy("phải là true/false"),
 }
 
 

@@ -70,7 +70,7 @@ def _indicator(dataset: Dataset) -> Built:
     if indicator.own_element_id:
         stated = DataValue.objects.filter(APPROVED, data_element_id=indicator.own_element_id, unit=province)
         for value in stated.order_by("period"):
-            rows.append(_row(indicator.code, value.period, province, None, None, value.value, value))
+            rows.append(_row(indicator.label, value.period, province, None, None, value.value, value))
     first = indicator_by_unit(indicator)
     for period in first.periods:
         drill = first if period == first.period else indicator_by_unit(indicator, period=period)
@@ -79,7 +79,7 @@ def _indicator(dataset: Dataset) -> Built:
                 continue
             rows.append(
                 _row(
-                    indicator.code,
+                    indicator.label,
                     period,
                     unit_value.unit,
                     unit_value.numerator,
@@ -88,7 +88,7 @@ def _indicator(dataset: Dataset) -> Built:
                     None,
                 )
             )
-    provenance = _("%(n)s giá trị đã duyệt của chỉ tiêu %(code)s") % {"n": len(rows), "code": indicator.code}
+    provenance = _("%(n)s giá trị đã duyệt của chỉ tiêu %(code)s") % {"n": len(rows), "code": indicator.label}
     return Built({"fields": INDICATOR_FIELDS, "missingValues": [""]}, rows, provenance)
 
 

@@ -13,6 +13,7 @@ only for the publisher, the office and the named units. Only published datasets 
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -23,6 +24,19 @@ from django.utils.translation import gettext_lazy as _
 from tiendo.core.i18n import LocalizedField
 from tiendo.core.text import fold_for_search
 from tiendo.orgunits.models import OrgUnit
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a text or a query as the catalogue's search reads them: folded (lower case, no
+    diacritics, đ → d), punctuation as spaces."""
+    return re.sub(r"[^\w]+", " ", fold_for_search(text)).split()
+
+
+def word_pattern(word: str) -> str:
+    """What a query word must match in a dataset's search text (" word word … "): a word of one or
+    two letters whole ("y", "te" in "y te" — not "technology"), a longer one as the start of a word
+    ("truong" finds "trường", "truong" in "truonghoc" no)."""
+    return f" {word} " if len(word) <= 2 else f" {word}"
 
 
 class Licence(models.Model):
@@ -143,7 +157,7 @@ class Dataset(models.Model):
         parts += [self.publisher.name, self.publisher.name_en]
         for theme in themes if themes is not None else (self.themes.all() if self.pk else []):
             parts += [theme.name, theme.name_en]
-        self.search_text = fold_for_search(" ".join(p for p in parts if p))
+        self.search_text = " " + " ".join(search_words(" ".join(p for p in parts if p))) + " "
 
     @property
     def is_open(self) -> bool:
@@ -196,3 +210,160 @@ class DatastoreRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} #{self.row}"
+
+
+class DatasetUsage(models.Model):
+    """How often a dataset was used in a month: page views, downloads, API calls (issue 12, item 6).
+    One row per (dataset, month, kind), incremented in place."""
+
+    class Kind(models.TextChoices):
+        PAGE = "page", _("Lượt xem trang")
+        DOWNLOAD = "download", _("Lượt tải xuống")
+        API = "api", _("Lượt gọi API")
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="usage")
+    month = models.DateField(help_text="the first day of the month (the province's calendar)")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["dataset", "-month", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "month", "kind"], name="datasetusage_once_a_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset.name} {self.month:%Y-%m} {self.kind}: {self.count}"
+
+
+# ------------------------------------------------------------------------------------ sharing (LGSP)
+
+
+class System(models.Model):
+    """Another agency's information system, registered to read shared data (the LGSP's job)."""
+
+    name = models.CharField(max_length=200)
+    owner = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="systems")
+    purpose = models.TextField(help_text="what the system does with the data")
+    legal_basis = models.CharField(max_length=500, help_text="the document that allows the sharing")
+    contact_email = models.EmailField(blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SystemKey(models.Model):
+    """A key of a system (`Authorization: tdsk_…`). Only its SHA-256 is kept; the secret is shown once.
+
+    `datasets` empty means every dataset granted to the system; `areas` says which API areas the key
+    may call. Rotation issues a new key and lets the old one live until `expires_at` (the overlap
+    the system needs to deploy the new one), or until revoked."""
+
+    class Area(models.TextChoices):
+        CATALOGUE = "catalogue", _("Danh mục (CKAN, DCAT)")
+        DATASTORE = "datastore", _("Dòng số liệu (datastore_search)")
+        DOWNLOAD = "download", _("Tải tệp số liệu")
+
+    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    datasets = models.ManyToManyField(Dataset, blank=True, related_name="+")
+    areas = models.JSONField(default=list)
+    rate_per_minute = models.PositiveIntegerField(default=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaces"
+    )
+
+    class Meta:
+        ordering = ["system", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.system.name}: {self.name} ({self.prefix}…)"
+
+
+class KeyMinute(models.Model):
+    """Requests of one key in one minute: the rate limit, shared by every web process."""
+
+    key = models.ForeignKey(SystemKey, on_delete=models.CASCADE, related_name="+")
+    minute = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "minute"], name="keyminute_once")]
+
+    def __str__(self) -> str:
+        return f"{self.key_id} {self.minute:%H:%M} {self.count}"
+
+
+class AccessRequest(models.Model):
+    """A system asks for a shared (or restricted) dataset; the publisher grants or refuses, with a
+    reason. A granted request is the grant: revoking it ends the access."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Chờ xử lý")
+        GRANTED = "granted", _("Đã cấp quyền")
+        REFUSED = "refused", _("Đã từ chối")
+        REVOKED = "revoked", _("Đã thu hồi quyền")
+
+    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="requests")
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="access_requests")
+    purpose = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    asked_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-asked_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["system", "dataset"],
+                condition=models.Q(status__in=["pending", "granted"]),
+                name="accessrequest_one_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system} → {self.dataset}: {self.status}"
+
+
+class AccessLog(models.Model):
+    """One read of shared or restricted data: who (system and key, or person), what, which filter,
+    how many rows, when. Shown to the dataset's publisher."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="access_log")
+    system = models.ForeignKey(System, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    key = models.ForeignKey(SystemKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=40)
+    query = models.JSONField(default=dict, blank=True, help_text="the filter, q, fields, sort, page")
+    rows = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["dataset", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.dataset_id}"

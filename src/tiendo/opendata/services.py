@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ from tiendo.core.services import audit_record
 from tiendo.core.text import fold_for_search
 from tiendo.core.types import Actor
 from tiendo.opendata import builders
-from tiendo.opendata.models import Dataset, DatasetVersion, DatastoreRow, Licence, Theme
+from tiendo.opendata.models import Dataset, DatasetUsage, DatasetVersion, DatastoreRow, Licence, Theme
 from tiendo.opendata.selectors import dataset_can_manage, publisher_can_manage
 from tiendo.opendata.tables import Table, TableRefusedError, check, infer_schema, read_table, rows_hash
 from tiendo.orgunits.models import OrgUnit
@@ -67,7 +68,9 @@ def _clean(fields: DatasetFields, *, current: Dataset | None) -> tuple[dict[str,
     )
     if not name:
         raise _refuse(_("Tên trong đường dẫn: chỉ gồm chữ không dấu, số và dấu gạch ngang."), "name")
-    clash = Dataset.objects.filter(name=name).exclude(pk=current.pk if current else None)
+    clash = Dataset.objects.filter(name=name)
+    if current is not None:
+        clash = clash.exclude(pk=current.pk)
     if clash.exists():
         raise _refuse(
             _("Tên trong đường dẫn “%(name)s” đã có bộ dữ liệu khác dùng.") % {"name": name}, "name"
@@ -155,9 +158,14 @@ def dataset_update(*, actor: Actor, dataset: Dataset, fields: DatasetFields) -> 
     return locked
 
 
-def dataset_publish(*, actor: Actor, dataset: Dataset) -> Dataset:
+def _may_manage(actor: Actor | None, dataset: Dataset) -> bool:
+    """`actor=None` is the system (a command, the loader): it acts for the office."""
+    return actor is None or dataset_can_manage(actor, dataset)
+
+
+def dataset_publish(*, actor: Actor | None, dataset: Dataset) -> Dataset:
     """Public (or listed, for shared and restricted) from now on; needs a version to publish."""
-    if not dataset_can_manage(actor, dataset):
+    if not _may_manage(actor, dataset):
         raise PermissionDeniedError(_("Bạn không quản lý bộ dữ liệu này."))
     if not dataset.versions.exists():
         raise ApplicationError(
@@ -177,7 +185,7 @@ def dataset_withdraw(*, actor: Actor, dataset: Dataset, reason: str) -> Dataset:
     )
 
 
-def _set_state(actor: Actor, dataset: Dataset, state: str, action: str, reason: str = "") -> Dataset:
+def _set_state(actor: Actor | None, dataset: Dataset, state: str, action: str, reason: str = "") -> Dataset:
     with transaction.atomic():
         locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
         before = locked.state
@@ -192,11 +200,11 @@ def _set_state(actor: Actor, dataset: Dataset, state: str, action: str, reason: 
 
 
 def dataset_upload(
-    *, actor: Actor, dataset: Dataset, filename: str, content: bytes, note: str = ""
+    *, actor: Actor | None, dataset: Dataset, filename: str, content: bytes, note: str = ""
 ) -> DatasetVersion:
     """A new version from a CSV or XLSX file: all of it or nothing (TableRefusedError names each bad
     cell). The first version's schema is inferred; every later one must match it."""
-    if not dataset_can_manage(actor, dataset):
+    if not _may_manage(actor, dataset):
         raise PermissionDeniedError(_("Bạn không quản lý bộ dữ liệu này."))
     if dataset.source != Dataset.Source.UPLOAD:
         raise ApplicationError(_("Bộ dữ liệu này do hệ thống tự dựng từ số liệu; không tải tệp lên được."))
@@ -272,3 +280,17 @@ def dataset_build(*, dataset: Dataset) -> DatasetVersion | None:
         return None
     table = Table(names=names, cells=[], rows=built.rows)
     return _store_version(None, dataset, table, built.schema, provenance=built.provenance)
+
+
+def usage_record(*, dataset: Dataset, kind: str) -> None:
+    """Count one use of a dataset this month (a page view, a download, an API call); one upsert."""
+    month = timezone.localdate().replace(day=1)
+    updated = DatasetUsage.objects.filter(dataset=dataset, month=month, kind=kind).update(
+        count=F("count") + 1
+    )
+    if not updated:
+        try:
+            with transaction.atomic():
+                DatasetUsage.objects.create(dataset=dataset, month=month, kind=kind, count=1)
+        except IntegrityError:  # another request created it first
+            DatasetUsage.objects.filter(dataset=dataset, month=month, kind=kind).update(count=F("count") + 1)

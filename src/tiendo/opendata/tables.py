@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -299,8 +300,23 @@ def csv_lines(names: list[str], rows: Iterable[dict[str, Any]]) -> Iterator[str]
     for row in rows:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(["" if row.get(name) is None else row.get(name) for name in names])
+        writer.writerow([csv_cell(row.get(name)) for name in names])
         yield buffer.getvalue()
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as the CSV writes it. A float without an exponent (1e20 → 100000000000000000000,
+    1.5e-07 → 0.00000015): PostgreSQL's jsonb gives numbers back that way, and the file and its hash
+    must not depend on the database the rows went through."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        text = repr(value)
+        if "e" in text or "E" in text:
+            plain = format(Decimal(text), "f")
+            return plain.rstrip("0").rstrip(".") if "." in plain else plain
+        return text
+    return value
 
 
 def rows_hash(names: list[str], rows: Iterable[dict[str, Any]]) -> str:

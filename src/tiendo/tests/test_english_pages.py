@@ -104,6 +104,7 @@ def _args(page: Page) -> list[str | int]:
         "form": FORM,
         "period": PERIOD,
         "template": "evaluation-report",
+        "dataset": DATASET,
     }
     return [values[name] for name in page.args]
 
@@ -150,6 +151,23 @@ def vietnamese_left(text: str, data: list[str]) -> list[str]:
     return sorted(set(VIETNAMESE_WORD.findall(text)))
 
 
+DATASET = "tram-y-te"
+
+
+@pytest.fixture
+def a_dataset(shipped_data, office_admin):
+    """A published dataset of the health department, with its rows, so its pages exist."""
+    from tiendo.opendata.services import DatasetFields, dataset_create, dataset_publish, dataset_upload
+
+    fields = DatasetFields(
+        title="Trạm y tế xã", name=DATASET, publisher=OrgUnit.objects.get(code="SYT"), themes=("HEAL",)
+    )
+    dataset = dataset_create(actor=office_admin, fields=fields)
+    content = b"ma_xa,so_tram\n21211,1\n"
+    dataset_upload(actor=office_admin, dataset=dataset, filename="tram.csv", content=content)
+    dataset_publish(actor=office_admin, dataset=dataset)
+
+
 @pytest.fixture
 def a_report(shipped_data, office_admin):
     """The reporter's commune has a draft of the shipped quarterly form, so its page exists."""
@@ -166,7 +184,7 @@ def test_data_texts_and_language_names_are_not_labels():
     assert vietnamese_left(text, ["Xã Tịnh Khê", "Tịnh Khê"]) == ["Quý", "tiết"]
 
 
-def test_every_page_in_english_shows_no_vietnamese_label(client, request, a_report):
+def test_every_page_in_english_shows_no_vietnamese_label(client, request, a_report, a_dataset):
     data = data_texts()
     left: list[str] = []
     for page in PAGES:

@@ -2,6 +2,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+API_PREFIXES = ("/api/", "/opendata/api/")  # machine faces: their callers' own rules apply
+
 
 class VietnameseFirstMiddleware:
     """Vietnamese is the default whatever the browser asks for; English is chosen explicitly.
@@ -10,7 +12,7 @@ class VietnameseFirstMiddleware:
     office machines and for headless browsers). We drop the header so only the language switch
     (stored in the django_language cookie) or a /en/ choice changes the language.
 
-    The API (/api/…) keeps the header: a system that asks for English gets its error messages in
+    The APIs (/api/…, the CKAN API at /opendata/api/…) keep the header: a system that asks for English gets its error messages in
     English; without the header it gets Vietnamese, the default.
     """
 
@@ -18,7 +20,7 @@ class VietnameseFirstMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path.startswith("/api/"):
+        if not request.path.startswith(API_PREFIXES):
             request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
 

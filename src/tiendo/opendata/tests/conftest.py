@@ -26,6 +26,26 @@ def syt_viewer(shipped_data):
 
 
 @pytest.fixture
+def skhcn_admin(shipped_data):
+    """The science department's admin: owns the province's systems that read others' data."""
+    return make_user("skhcn.admin", "SKHCN", Membership.Role.ADMIN)
+
+
+@pytest.fixture
+def system(skhcn_admin):
+    """A system of the science department, registered to read shared data."""
+    from tiendo.opendata.sharing import system_register
+
+    return system_register(
+        actor=skhcn_admin,
+        name="Kho dữ liệu dùng chung của tỉnh",
+        owner=OrgUnit.objects.get(code="SKHCN"),
+        purpose="Tổng hợp số liệu y tế cho trung tâm điều hành",
+        legal_basis="Nghị định 47/2020/NĐ-CP",
+    )
+
+
+@pytest.fixture
 def skhcn_reporter(shipped_data):
     return make_user("skhcn.reporter", "SKHCN", Membership.Role.REPORTER)
 

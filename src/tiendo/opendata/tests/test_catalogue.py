@@ -210,3 +210,36 @@ def test_a_dataset_name_must_be_free_and_the_licence_known(syt_admin):
 
     assert (clash.value.field, licence.value.field) == ("name", "licence")
     assert Dataset.objects.count() == 1
+
+
+def test_a_versions_hash_is_that_of_its_rows_as_read_back_whatever_the_database(syt_admin):
+    from tiendo.opendata.models import DatastoreRow
+    from tiendo.opendata.tables import rows_hash
+
+    dataset = dataset_create(actor=syt_admin, fields=health_fields())
+    content = 'ma,gia_tri\n1,1e20\n2,1.5e-7\n3,"44,91"\n'
+
+    version = dataset_upload(actor=syt_admin, dataset=dataset, filename="so-mu.csv", content=content.encode())
+    stored = DatastoreRow.objects.filter(version=version).order_by("row").values_list("data", flat=True)
+
+    assert rows_hash(version.field_names, stored) == version.sha256
+
+
+def test_a_short_word_matches_whole_words_and_a_longer_one_the_start_of_a_word(syt_admin, skhcn_reporter):
+    published_health_dataset(syt_admin)  # "Trạm y tế xã …" of the Sở Y tế
+    published_health_dataset(
+        skhcn_reporter,
+        title="Doanh nghiệp công nghệ (technology)",
+        name="cong-nghe",
+        keywords=(),
+        themes=("TECH",),
+        publisher=OrgUnit.objects.get(code="SKHCN"),
+    )
+
+    def names(q):
+        return [d.name for d in dataset_search(user=ANONYMOUS, query=SearchQuery(q=q)).datasets]
+
+    assert names("y te") == ["tram-y-te-xa-va-ho-so-suc-khoe-dien-tu"]
+    assert names("techno") == ["cong-nghe"]
+    assert names("echnology") == []
+    assert names("Y TẾ, xã!") == ["tram-y-te-xa-va-ho-so-suc-khoe-dien-tu"]

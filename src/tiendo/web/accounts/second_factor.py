@@ -3,7 +3,7 @@
 Required for the roles `orgunits.selectors.user_requires_second_factor` names when
 TIENDO_REQUIRE_2FA is on; optional for everyone else, but whoever has a confirmed device is asked
 for its code. Until the session is verified it reaches only the enrol and verify pages, logout and
-the language switch; under /api/ such a session counts as anonymous (Basic and tokens are unchanged).
+the language switch; under /api/ (and the CKAN API, /opendata/api/) such a session counts as anonymous (Basic and tokens are unchanged).
 
 A session is verified when it holds django-otp's device key (`otp_login`). Whether a second factor
 is due is decided once per sign-in and kept in the session, so a page costs no extra query.
@@ -33,6 +33,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from tiendo.core.auth_events import audit_auth_event
 from tiendo.orgunits.selectors import user_requires_second_factor
 from tiendo.web.accounts.session import SECOND_FACTOR_STATE
+from tiendo.web.middleware import API_PREFIXES
 
 BACKUP_CODES = 10
 FREE, VERIFY, ENROL = "free", "verify", "enrol"
@@ -86,7 +87,7 @@ class SecondFactorMiddleware:
         if SESSION_KEY in request.session and not session_is_verified(request):
             due = second_factor_due(request)
             if due != FREE:
-                if request.path.startswith("/api/"):
+                if request.path.startswith(API_PREFIXES):
                     request.user = AnonymousUser()  # the session does not count until verified
                 elif not request.path.startswith(self.open_paths()):
                     target = reverse("otp-verify" if due == VERIFY else "otp-enrol")

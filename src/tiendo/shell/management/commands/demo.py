@@ -41,6 +41,7 @@ DEMO_USERS = {
     "tinhkhe.baocao": ("21211", Membership.Role.REPORTER),
     "tinhkhe.xem": ("21211", Membership.Role.VIEWER),
     "vantuong.vanhanh": ("21061", Membership.Role.OPERATOR),
+    "syt.dulieu": ("SYT", Membership.Role.ADMIN),  # the health department's data steward (open data)
 }
 
 
@@ -92,6 +93,10 @@ class Command(TranslatedHelpCommand):
                 stdout=self.stdout,
             )
             call_command("import_dossiers", str(simulated), stdout=self.stdout)
+        # the open-data catalogue: the seed's tables, one dataset per indicator, II.7 counted from them
+        call_command("opendata_load", stdout=self.stdout)
+        call_command("opendata_build", create_indicator_datasets="quang-ngai-2026", stdout=self.stdout)
+        call_command("opendata_feed", stdout=self.stdout)
         password = self._demo_users()
         credentials = settings.DATA_DIR / "demo-credentials.txt"
         credentials.write_text(

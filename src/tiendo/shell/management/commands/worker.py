@@ -38,6 +38,7 @@ class Command(TranslatedHelpCommand):
 
     def handle(self, *args, every: int, ioc_every: int, batch: bool, **options):
         from tiendo.ioc.alerts_tasks import ioc_check_task, ioc_feed_task
+        from tiendo.opendata.tasks import opendata_feed_task
         from tiendo.reporting.tasks import send_reminders
 
         send_reminders.enqueue()
@@ -51,6 +52,7 @@ class Command(TranslatedHelpCommand):
                 time.sleep(every)
                 send_reminders.enqueue()
                 ioc_feed_task.enqueue()
+                opendata_feed_task.enqueue()
 
         def schedule_ioc() -> None:
             while True:
