@@ -131,7 +131,7 @@ def log(message: str = "") -> None:
 
 def fold(text: str) -> str:
     """A dataset's search text as the model writes it (" word word … ")."""
-    from tiendo.opendata.models import search_words
+    from tiendo.opendata.words import search_words
 
     return " " + " ".join(search_words(text)) + " "
 

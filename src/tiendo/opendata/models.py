@@ -13,7 +13,6 @@ only for the publisher, the office and the named units. Only published datasets 
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
@@ -22,21 +21,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tiendo.core.i18n import LocalizedField
-from tiendo.core.text import fold_for_search
+from tiendo.opendata.words import search_words
 from tiendo.orgunits.models import OrgUnit
-
-
-def search_words(text: str) -> list[str]:
-    """The words of a text or a query as the catalogue's search reads them: folded (lower case, no
-    diacritics, đ → d), punctuation as spaces."""
-    return re.sub(r"[^\w]+", " ", fold_for_search(text)).split()
-
-
-def word_pattern(word: str) -> str:
-    """What a query word must match in a dataset's search text (" word word … "): a word of one or
-    two letters whole ("y", "te" in "y te" — not "technology"), a longer one as the start of a word
-    ("truong" finds "trường", "truong" in "truonghoc" no)."""
-    return f" {word} " if len(word) <= 2 else f" {word}"
 
 
 class Licence(models.Model):

@@ -31,9 +31,8 @@ from tiendo.opendata.models import (
     DatastoreRow,
     Licence,
     Theme,
-    search_words,
-    word_pattern,
 )
+from tiendo.opendata.words import search_words, word_pattern
 from tiendo.orgunits.models import Membership, OrgUnit
 from tiendo.orgunits.selectors import user_is_office_admin
 
