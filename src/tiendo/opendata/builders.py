@@ -19,8 +19,10 @@ from django.utils.translation import gettext as _
 
 from tiendo.analytics.drilldown import indicator_by_unit
 from tiendo.analytics.formulas import APPROVED
+from tiendo.analytics.models import DossierCount
 from tiendo.opendata.models import Dataset
 from tiendo.reporting.models import DataValue
+from tiendo.reporting.periods import parse_period
 
 
 @dataclass
@@ -74,22 +76,43 @@ def _indicator(dataset: Dataset) -> Built:
     first = indicator_by_unit(indicator)
     for period in first.periods:
         drill = first if period == first.period else indicator_by_unit(indicator, period=period)
+        simulated = _simulated_units(indicator, period)
         for unit_value in drill.rows:
             if unit_value.value is None:
                 continue
-            rows.append(
-                _row(
-                    indicator.label,
-                    period,
-                    unit_value.unit,
-                    unit_value.numerator,
-                    unit_value.denominator,
-                    unit_value.value,
-                    None,
-                )
+            row = _row(
+                indicator.label,
+                period,
+                unit_value.unit,
+                unit_value.numerator,
+                unit_value.denominator,
+                unit_value.value,
+                None,
             )
+            row["simulated"] = int(unit_value.unit.pk in simulated)
+            rows.append(row)
     provenance = _("%(n)s giá trị đã duyệt của chỉ tiêu %(code)s") % {"n": len(rows), "code": indicator.label}
     return Built({"fields": INDICATOR_FIELDS, "missingValues": [""]}, rows, provenance)
+
+
+def _simulated_units(indicator: Any, period: str) -> set[int]:
+    """Units whose figure for the period rests, even in part, on simulated data: a simulated data
+    value of the formula's elements, or simulated dossiers of the feed in the period's months."""
+    elements = [e for e in (indicator.numerator_id, indicator.denominator_id) if e]
+    units = set(
+        DataValue.objects.filter(APPROVED, data_element_id__in=elements, period=period, is_simulated=True)
+        .values_list("unit_id", flat=True)
+        .distinct()
+    )
+    if indicator.source_feed:
+        span = parse_period(period)
+        first, last = span.start.year * 100 + span.start.month, span.end.year * 100 + span.end.month
+        units |= set(
+            DossierCount.objects.filter(month__gte=first, month__lte=last, simulated__gt=0)
+            .values_list("unit_id", flat=True)
+            .distinct()
+        )
+    return units
 
 
 def _row(

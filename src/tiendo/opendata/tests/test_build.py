@@ -155,3 +155,32 @@ def test_an_unknown_dataset_or_plan_is_an_error_that_names_it(small_forms):
     with pytest.raises(CommandError, match="ke-hoach-khac"):
         build(create_indicator_datasets="ke-hoach-khac")
     assert not Dataset.objects.exists()
+
+
+def test_a_units_row_resting_on_simulated_values_is_marked_simulated(small_forms, office_admin):
+    from decimal import Decimal
+
+    from tiendo.opendata.builders import build as rebuild
+    from tiendo.opendata.loader import indicator_datasets_create
+    from tiendo.reporting.models import DataElement, DataValue
+
+    for code, unit, value, simulated in (
+        ("T_TRAINED", "21211", 3, True),
+        ("T_STAFF", "21211", 4, False),
+        ("T_TRAINED", "21172", 1, False),
+        ("T_STAFF", "21172", 2, False),
+    ):
+        DataValue.objects.create(
+            data_element=DataElement.objects.get(code=code),
+            unit=OrgUnit.objects.get(code=unit),
+            period="2026Q1",
+            value=Decimal(value),
+            source=DataValue.Source.IMPORT,
+            is_simulated=simulated,
+        )
+    indicator_datasets_create(plan_code=PLAN)
+
+    built = rebuild(Dataset.objects.get(name=TRAINED))
+
+    flags = {row["unit_code"]: row["simulated"] for row in built.rows if row["period"] == "2026Q1"}
+    assert flags == {"21211": 1, "21172": 0}

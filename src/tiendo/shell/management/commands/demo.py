@@ -187,6 +187,7 @@ class Command(TranslatedHelpCommand):
             ("tinhkhe.baocao", _("người báo cáo Xã Tịnh Khê:")),
             ("tinhkhe.xem", _("người xem Xã Tịnh Khê:")),
             ("vantuong.vanhanh", _("trực IOC Xã Vạn Tường (Dung Quất):")),
+            ("syt.dulieu", _("quản trị dữ liệu mở Sở Y tế:")),
         ]
 
     @transaction.atomic
