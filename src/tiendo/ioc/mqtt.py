@@ -306,6 +306,10 @@ class Consumer:
             # the last ones unsent (the broker would redeliver an acknowledged message). DISCONNECT
             # goes out after them, so once it is written they are on the wire.
             was_connected = self.connected.is_set()
+            if was_connected:  # and first let the network thread write what is queued (the PUBACKs)
+                drained_by = time.monotonic() + 2.0
+                while self._client.want_write() and time.monotonic() < drained_by:
+                    time.sleep(0.01)
             self.disconnected.clear()
             self._client.disconnect()
             if was_connected:
