@@ -32,6 +32,7 @@ from tiendo.reporting.services import FeedValue, feed_values_store
 FEED = "tiendo opendata-feed"
 TOTAL = "DV_BDL_DC_TOTAL"
 OPEN = "DV_BDL_MO"
+PREFIX = "opendata: "  # starts every provenance this feed writes: how a later run finds its own values
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def catalogue_feed_apply(*, on: date | None = None) -> CatalogueFeedReport:
         data_element__code=TOTAL,
         period=period,
         source=DataValue.Source.FEED,
-        source_detail__startswith=_prefix(),
+        source_detail__startswith=PREFIX,
     ).values_list("unit__code", flat=True)
     for code in earlier:
         names.setdefault(code, [])
@@ -92,15 +93,9 @@ def catalogue_feed_apply(*, on: date | None = None) -> CatalogueFeedReport:
     )
 
 
-def _prefix() -> str:
-    return "opendata: "
-
-
 def _detail(counted: list[str], open_names: list[str]) -> str:
     """Provenance: how many, and which (as many names as fit in the field)."""
-    head = _prefix() + _(
-        "từ danh mục dữ liệu mở: %(n)s bộ dữ liệu đã công bố, %(m)s công khai dữ liệu mở"
-    ) % {
+    head = PREFIX + _("từ danh mục dữ liệu mở: %(n)s bộ dữ liệu đã công bố, %(m)s công khai dữ liệu mở") % {
         "n": len(counted),
         "m": len(open_names),
     }

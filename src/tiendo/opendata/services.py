@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
@@ -282,15 +282,20 @@ def dataset_build(*, dataset: Dataset) -> DatasetVersion | None:
     return _store_version(None, dataset, table, built.schema, provenance=built.provenance)
 
 
-def usage_record(*, dataset: Dataset, kind: str) -> None:
-    """Count one use of a dataset this month (a page view, a download, an API call); one upsert."""
-    month = timezone.localdate().replace(day=1)
-    updated = DatasetUsage.objects.filter(dataset=dataset, month=month, kind=kind).update(
-        count=F("count") + 1
-    )
-    if not updated:
+def counter_increment(model: type[models.Model], **key: Any) -> int:
+    """Add one to the `count` of the row `key` names, creating it at 1; returns the new count. Safe
+    when two requests race: the loser of the INSERT adds to the winner's row."""
+    rows = model._default_manager.filter(**key)
+    if not rows.update(count=F("count") + 1):
         try:
             with transaction.atomic():
-                DatasetUsage.objects.create(dataset=dataset, month=month, kind=kind, count=1)
+                model._default_manager.create(**key, count=1)
         except IntegrityError:  # another request created it first
-            DatasetUsage.objects.filter(dataset=dataset, month=month, kind=kind).update(count=F("count") + 1)
+            rows.update(count=F("count") + 1)
+    count: int = rows.values_list("count", flat=True).first() or 0
+    return count
+
+
+def usage_record(*, dataset: Dataset, kind: str) -> None:
+    """Count one use of a dataset this month (a page view, a download, an API call)."""
+    counter_increment(DatasetUsage, dataset=dataset, month=timezone.localdate().replace(day=1), kind=kind)

@@ -21,7 +21,6 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +29,7 @@ from tiendo.core.services import audit_record
 from tiendo.core.types import Actor
 from tiendo.opendata.models import AccessLog, AccessRequest, Dataset, KeyMinute, System, SystemKey
 from tiendo.opendata.selectors import dataset_can_manage
+from tiendo.opendata.services import counter_increment
 from tiendo.orgunits.models import Membership, OrgUnit
 from tiendo.orgunits.selectors import user_is_office_admin
 
@@ -230,15 +230,7 @@ def rate_limit_take(key: SystemKey) -> int | None:
     """Count one request of the key in this minute; the seconds to wait (Retry-After) when the
     minute's allowance is spent, else None."""
     now = timezone.now()
-    minute = now.replace(second=0, microsecond=0)
-    updated = KeyMinute.objects.filter(key=key, minute=minute).update(count=F("count") + 1)
-    if not updated:
-        try:
-            with transaction.atomic():
-                KeyMinute.objects.create(key=key, minute=minute, count=1)
-        except IntegrityError:
-            KeyMinute.objects.filter(key=key, minute=minute).update(count=F("count") + 1)
-    count = KeyMinute.objects.filter(key=key, minute=minute).values_list("count", flat=True).first() or 0
+    count = counter_increment(KeyMinute, key=key, minute=now.replace(second=0, microsecond=0))
     if count > key.rate_per_minute:
         return max(1, 60 - now.second)
     return None
