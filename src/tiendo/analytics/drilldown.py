@@ -43,6 +43,19 @@ class DrillDown:
     def reported(self) -> list[UnitValue]:
         return [r for r in self.rows if r.value is not None]
 
+    def without(self, paths: list[str]) -> DrillDown:
+        """The same drill-down with the units at or below `paths` left out and the rest ranked
+        anew (a rank must not hint at a unit that is not shown)."""
+        if not paths:
+            return self
+        kept = [
+            UnitValue(r.unit, r.numerator, r.denominator, r.value, meets_target=r.meets_target)
+            for r in self.rows
+            if not any(r.unit.path.startswith(p) for p in paths)
+        ]
+        _rank(kept, higher_is_better=self.indicator.direction != Indicator.Direction.LOWER)
+        return DrillDown(self.indicator, self.period, self.periods, kept)
+
 
 def indicator_by_unit(indicator: Indicator, *, period: str | None = None) -> DrillDown:
     """Per unit values for one period (the latest with data unless given). Two queries."""

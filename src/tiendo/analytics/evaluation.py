@@ -119,16 +119,19 @@ def evaluate(
     return Evaluation(CHUA_DEN_HAN if not due else THIEU_SO_LIEU, "none")
 
 
-def evaluate_many(indicators: Iterable[Indicator], *, as_of: date) -> dict[int, Evaluation]:
+def evaluate_many(
+    indicators: Iterable[Indicator], *, as_of: date, approved_only: bool = False
+) -> dict[int, Evaluation]:
     """Evaluate indicators with a fixed number of queries, whatever their number.
 
     Values: the indicator's own element at the province (documents, the CĐS office) and the values
-    its formula computes from approved reports (analytics.formulas).
+    its formula computes from approved reports (analytics.formulas). `approved_only` (the public
+    face): a value stated on a report that is not approved yet is left out as well.
     """
     from tiendo.analytics.formulas import computed_values
 
     indicators = list(indicators)
-    values = indicator_values(indicators)
+    values = indicator_values(indicators, approved_only=approved_only)
     stated_by_indicator: dict[int, list[StatedVerdict]] = {}
     for stated in StatedVerdict.objects.filter(indicator__in=indicators):
         stated_by_indicator.setdefault(stated.indicator_id, []).append(stated)
@@ -144,12 +147,20 @@ def evaluate_many(indicators: Iterable[Indicator], *, as_of: date) -> dict[int, 
     }
 
 
-def indicator_values(indicators: list[Indicator]) -> dict[int, list[DataValue]]:
-    """Values stated for the indicators themselves (own element, province level), in one query."""
+def indicator_values(
+    indicators: list[Indicator], *, approved_only: bool = False
+) -> dict[int, list[DataValue]]:
+    """Values stated for the indicators themselves (own element, province level), in one query;
+    `approved_only`: none from a report still in draft, submitted or returned."""
+    from tiendo.analytics.formulas import APPROVED
+
     province_ids = {i.plan.province_id for i in indicators}
     element_ids = {i.own_element_id for i in indicators if i.own_element_id}
     by_element: dict[int, list[DataValue]] = {}
-    for value in DataValue.objects.filter(data_element_id__in=element_ids, unit_id__in=province_ids):
+    stated = DataValue.objects.filter(data_element_id__in=element_ids, unit_id__in=province_ids)
+    if approved_only:
+        stated = stated.filter(APPROVED)
+    for value in stated:
         by_element.setdefault(value.data_element_id, []).append(value)
     return {
         i.pk: [v for v in by_element.get(i.own_element_id or 0, []) if v.unit_id == i.plan.province_id]

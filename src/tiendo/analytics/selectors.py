@@ -103,9 +103,10 @@ def today() -> date:
 
 
 def evaluate_indicators(
-    *, user: User, indicators: list[Indicator], as_of: date | None = None
+    *, user: User, indicators: list[Indicator], as_of: date | None = None, approved_only: bool = False
 ) -> list[IndicatorRow]:
-    """Rows with verdicts, and the baselines' evaluations for progress, in one batch."""
+    """Rows with verdicts, and the baselines' evaluations for progress, in one batch
+    (`approved_only`: the public face, see `evaluate_many`)."""
     baseline_ids = {i.baseline_indicator_id for i in indicators if i.baseline_indicator_id}
     baselines = (
         list(
@@ -116,7 +117,9 @@ def evaluate_indicators(
         if baseline_ids
         else []
     )
-    evaluations = evaluate_many([*indicators, *baselines], as_of=as_of or today())
+    evaluations = evaluate_many(
+        [*indicators, *baselines], as_of=as_of or today(), approved_only=approved_only
+    )
     return [
         IndicatorRow(
             i,
@@ -153,7 +156,7 @@ class HistoryPoint:
         return parse_period(self.data_value.period).end
 
 
-def indicator_history(*, user: User, indicator: Indicator) -> list[HistoryPoint]:
+def indicator_history(*, user: User, indicator: Indicator, approved_only: bool = False) -> list[HistoryPoint]:
     """Province-level values of this indicator and of its baseline chain (earlier plans), oldest first.
 
     Includes the values its formula computes from approved reports (source "computed").
@@ -166,11 +169,22 @@ def indicator_history(*, user: User, indicator: Indicator) -> list[HistoryPoint]
     while current is not None and current not in chain and len(chain) < 20:
         chain.append(current)
         current = current.baseline_indicator
-    stated = indicator_values(chain)
+    stated = indicator_values(chain, approved_only=approved_only)
     computed = computed_values(chain)
     points = [HistoryPoint(i, v) for i in chain for v in stated.get(i.pk, []) + computed.get(i.pk, [])]
     points.sort(key=lambda p: (p.period_end, p.data_value.source == DataValue.Source.COMPUTED))
     return points
+
+
+def history_chart(indicator: Indicator, history: list[HistoryPoint]) -> dict[str, object]:
+    """What indicator-chart.js draws: the values period by period and the target line."""
+    return {
+        "labels": [p.data_value.period for p in history],
+        "values": [float(p.data_value.value) if p.data_value.value is not None else None for p in history],
+        "target": float(indicator.target_value) if indicator.target_value is not None else None,
+        "measure": indicator.measure,
+        "targetLabel": str(indicator.target_text),
+    }
 
 
 def indicators_fed_by(*, user: User, unit: OrgUnit) -> list[Indicator]:

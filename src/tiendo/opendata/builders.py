@@ -21,6 +21,7 @@ from tiendo.analytics.drilldown import indicator_by_unit
 from tiendo.analytics.formulas import APPROVED
 from tiendo.analytics.models import DossierCount
 from tiendo.opendata.models import Dataset
+from tiendo.opendata.withholding import withheld_paths
 from tiendo.reporting.models import DataValue
 from tiendo.reporting.periods import parse_period
 
@@ -73,10 +74,12 @@ def _indicator(dataset: Dataset) -> Built:
         stated = DataValue.objects.filter(APPROVED, data_element_id=indicator.own_element_id, unit=province)
         for value in stated.order_by("period"):
             rows.append(_row(indicator.label, value.period, province, None, None, value.value, value))
+    withheld = withheld_paths(indicator=indicator)  # their data's owners keep them from the public
     first = indicator_by_unit(indicator)
     for period in first.periods:
         drill = first if period == first.period else indicator_by_unit(indicator, period=period)
-        simulated = _simulated_units(indicator, period)
+        drill = drill.without(withheld)
+        simulated = simulated_units(indicator, period)
         for unit_value in drill.rows:
             if unit_value.value is None:
                 continue
@@ -95,7 +98,7 @@ def _indicator(dataset: Dataset) -> Built:
     return Built({"fields": INDICATOR_FIELDS, "missingValues": [""]}, rows, provenance)
 
 
-def _simulated_units(indicator: Any, period: str) -> set[int]:
+def simulated_units(indicator: Any, period: str) -> set[int]:
     """Units whose figure for the period rests, even in part, on simulated data: a simulated data
     value of the formula's elements, or simulated dossiers of the feed in the period's months."""
     elements = [e for e in (indicator.numerator_id, indicator.denominator_id) if e]

@@ -353,3 +353,33 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.dataset_id}"
+
+
+class WithheldUnit(models.Model):
+    """A unit whose figures, and those of every unit below it, the public face leaves out: the public
+    progress pages, their downloads and the datasets built from tiendo's data. Marked by the data's
+    owner (an admin of the unit or of a unit above it, or the CĐS office), with a reason; one
+    indicator, or all of them when `indicator` is empty. The province's own figure, a sum over
+    every unit, still counts the unit: what is withheld is the unit's share, not the total."""
+
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    indicator = models.ForeignKey(
+        "plans.Indicator", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.TextField()
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    marked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "indicator"], name="withheldunit_unit_indicator_unique"),
+            models.UniqueConstraint(
+                fields=["unit"], condition=models.Q(indicator=None), name="withheldunit_unit_all_unique"
+            ),
+        ]
+        ordering = ["unit__path"]
+
+    def __str__(self) -> str:
+        return f"{self.unit.code} {self.indicator_id or '*'}"

@@ -93,9 +93,11 @@ def sharing_nav(user: Actor) -> dict[str, Any]:
     """Which of the data stewards' tabs the user may open (sharing_nav.html), and how many requests
     wait for them."""
     manage = units_managed(user).exists()
+    administers = units_administered(user=user).exists()
     return {
         "manage": manage,
-        "systems": units_administered(user=user).exists() or systems_visible(user=user).exists(),
+        "systems": administers or systems_visible(user=user).exists(),
+        "withheld": administers,
         "pending": requests_inbox(user=user, status=AccessRequest.Status.PENDING).count() if manage else 0,
     }
 

@@ -92,6 +92,17 @@ PAGES = [
     Page("password_reset", None),
     Page("password_reset_done", None),
     Page("password_reset_complete", None),
+    Page("opendata-catalogue", None),
+    Page("opendata-dataset", None, ("dataset",)),
+    Page("opendata-progress", None),
+    Page("opendata-progress-plan", None, ("plan",)),
+    Page("opendata-progress-indicator", None, ("plan", "label")),
+    Page("opendata-progress-indicator", "office_admin", ("plan", "label")),
+    Page("opendata-manage", "office_admin"),
+    Page("opendata-systems", "office_admin"),
+    Page("opendata-requests", "office_admin"),
+    Page("opendata-usage", "office_admin"),
+    Page("opendata-withheld", "office_admin"),
 ]
 
 
@@ -105,6 +116,7 @@ def _args(page: Page) -> list[str | int]:
         "period": PERIOD,
         "template": "evaluation-report",
         "dataset": DATASET,
+        "label": "I.1",
     }
     return [values[name] for name in page.args]
 

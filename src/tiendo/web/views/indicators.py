@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from tiendo.analytics.drilldown import indicator_by_unit
-from tiendo.analytics.selectors import indicator_history, indicator_row
+from tiendo.analytics.selectors import history_chart, indicator_history, indicator_row
 from tiendo.core.cache import cached_briefly
 from tiendo.core.http import not_found_on_error
 from tiendo.orgunits.boundaries import boundaries_for
@@ -28,13 +28,7 @@ def indicator_detail(request: HttpRequest, indicator_id: int) -> HttpResponse:
     indicator = indicator_get(user=request.user, indicator_id=indicator_id)
     row = indicator_row(user=request.user, indicator=indicator)
     history = indicator_history(user=request.user, indicator=indicator)
-    chart = {
-        "labels": [p.data_value.period for p in history],
-        "values": [float(p.data_value.value) if p.data_value.value is not None else None for p in history],
-        "target": float(indicator.target_value) if indicator.target_value is not None else None,
-        "measure": indicator.measure,
-        "targetLabel": str(indicator.target_text),
-    }
+    chart = history_chart(indicator, history)
     return render(
         request,
         "web/indicator_detail.html",
@@ -77,6 +71,7 @@ def indicator_units(request: HttpRequest, indicator_id: int) -> HttpResponse:
         "measure": indicator.measure,
         "higher": higher,
         "mapUrl": reverse("boundaries", args=[indicator.plan.province.code]) if boundaries else None,
+        "unitUrl": reverse("unit-detail", args=["CODE"]),
     }
     return render(
         request,

@@ -26,7 +26,7 @@
       series: [{ type: "map", map: "units", roam: true, data: values, nameProperty: "name",
                  itemStyle: { areaColor: "#eee", borderColor: "#999" }, emphasis: { label: { show: false } } }],
     });
-    chart.on("click", function (p) { window.location.href = "/units/" + p.name + "/"; });
+    if (data.unitUrl) chart.on("click", function (p) { window.location.href = data.unitUrl.replace("CODE", p.name); });
     element.dataset.ready = "true";
     window.addEventListener("resize", function () { chart.resize(); });
   });
