@@ -49,6 +49,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [  # Django's run synchronously in one thread under uvicorn (tiendo.web.middleware)
+    "tiendo.web.middleware.PublicPageCacheMiddleware",  # public progress pages from the store, first
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -238,3 +238,13 @@ def progress_stamp() -> Stamp:
     newest = cached_briefly("opendata:progress-stamp", _newest)
     seen = "|".join(str(part) for part in (PAGES_REVISION, *newest))
     return Stamp(hashlib.sha256(seen.encode()).hexdigest()[:32], newest[-1])
+
+
+PUBLIC_READER = "public"
+
+
+def page_etag(*, stamp: Stamp, language: str, path: str, reader: str) -> str:
+    """One page's ETag: the figures' stamp, the language, the address (with its query) and who
+    reads ("public", or the signed-in user: their navigation bar is on the page)."""
+    seen = "|".join((stamp.etag, language, path, reader))
+    return f'"{hashlib.sha256(seen.encode()).hexdigest()[:32]}"'

@@ -5,20 +5,19 @@ XLSX and JSON — made from the very object the page shows (`progress.figures_ta
 
 Cached: each answer carries an ETag made from when the public figures last changed
 (`progress.progress_stamp`), the language, the address and who reads; a reader who has the page
-gets 304, and a page rendered once for the public is kept (per process) until the figures change.
-Signed-in readers get the same figures, rendered for them (their navigation bar), never from that
-store. The pages hold no CSRF token (nothing on them posts), so one rendering serves everyone: the
+gets 304, and a page rendered once for the public is kept (per process, by
+`web.middleware.PublicPageCacheMiddleware`) until the figures change. Signed-in readers get the
+same figures, rendered for them (their navigation bar), never from that store. The pages hold no CSRF token (nothing on them posts), so one rendering serves everyone: the
 language switch is a link (`language`), not the site's POST form.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from csp.decorators import csp_update
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -33,9 +32,11 @@ from tiendo.analytics.selectors import history_chart
 from tiendo.opendata import tables
 from tiendo.opendata.progress import (
     FIGURE_FIELDS,
+    PUBLIC_READER,
     Figures,
     figures_table,
     indicator_figures,
+    page_etag,
     progress_stamp,
     public_indicator,
     public_overview,
@@ -48,7 +49,6 @@ from tiendo.plans.models import Indicator
 
 # ECharts' SVG renderer writes `style` attributes (as on the signed-in indicator pages)
 CHART_PAGE_POLICY = {"style-src-attr": ["'unsafe-inline'"]}
-KEPT_SECONDS = 600  # a rendering is also dropped when the figures change (its key holds the stamp)
 OVERVIEW_FIELDS = [
     "indicator",
     "group",
@@ -66,45 +66,35 @@ OVERVIEW_FIELDS = [
 
 
 def _reader(request: HttpRequest) -> str:
-    return f"user-{request.user.pk}" if request.user.is_authenticated else "public"
+    return f"user-{request.user.pk}" if request.user.is_authenticated else PUBLIC_READER
 
 
 def cached_public(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """ETag / Last-Modified from the figures' stamp; 304 when the reader has it; the public's
-    rendering kept until the figures change."""
+    """ETag / Last-Modified from the figures' stamp, 304 when the reader has the page. The public's
+    rendering is kept by `tiendo.web.middleware.PublicPageCacheMiddleware` (it recognises it by
+    this ETag) and answered from there, before the rest of the middleware runs."""
 
+    @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         stamp = progress_stamp()
         reader = _reader(request)
-        seen = "|".join((stamp.etag, get_language() or "", request.get_full_path(), reader))
-        etag = f'"{hashlib.sha256(seen.encode()).hexdigest()[:32]}"'
+        etag = page_etag(
+            stamp=stamp, language=get_language() or "", path=request.get_full_path(), reader=reader
+        )
         modified = int(stamp.last_modified.timestamp()) if stamp.last_modified else None
         response: HttpResponseBase | None = get_conditional_response(
             request, etag=etag, last_modified=modified
         )
-        key = f"opendata:progress-page:{etag}"
-        if response is None and reader == "public":
-            kept = cache.get(key)
-            if kept is not None:
-                content, content_type, headers = kept
-                response = HttpResponse(content, content_type=content_type)
-                for name, value in headers.items():
-                    response.headers[name] = value
         if response is None:
             response = view(request, *args, **kwargs)
-            if reader == "public" and response.status_code == 200 and isinstance(response, HttpResponse):
-                headers = {n: response[n] for n in ("Content-Disposition",) if response.has_header(n)}
-                cache.set(key, (response.content, response["Content-Type"], headers), KEPT_SECONDS)
         if response.status_code in (200, 304):
             response["ETag"] = etag
             if modified is not None:
                 response["Last-Modified"] = http_date(modified)
-            response["Cache-Control"] = "public, no-cache" if reader == "public" else "private, no-cache"
+            response["Cache-Control"] = "public, no-cache" if reader == PUBLIC_READER else "private, no-cache"
         patch_vary_headers(response, ("Cookie", "Accept-Language"))
         return response
 
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
     return wrapper
 
 

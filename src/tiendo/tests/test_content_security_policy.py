@@ -16,7 +16,9 @@ from tiendo.orgunits.models import OrgUnit
 from tiendo.reporting.models import DataSet
 from tiendo.reporting.services import submission_open
 from tiendo.reporting.tokens import apitoken_create
-from tiendo.tests.test_english_pages import FORM, PAGES, PERIOD, UNIT, _args
+from tiendo.tests.test_english_pages import FORM, PAGES, PERIOD, UNIT, _args, a_dataset
+
+__all__ = ["a_dataset"]  # the fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +109,9 @@ def _check(client, url: str, problems: list[str], status: int = 200) -> None:
         problems.append(f"{url}: {found}")
 
 
-def test_every_page_has_the_policy_and_no_inline_script_handler_or_style(client, request, a_report):
+def test_every_page_has_the_policy_and_no_inline_script_handler_or_style(
+    client, request, a_report, a_dataset
+):
     problems: list[str] = []
     for page in PAGES:
         if page.persona is None:
