@@ -12,7 +12,9 @@
   };
   var series = {
     type: "line", name: lang === "vi" ? "Kết quả" : "Result", data: data.values, connectNulls: true,
-    symbolSize: 9, label: { show: true, formatter: function (p) { return format(p.value); } },
+    symbolSize: 9,
+    // a label per point while they fit (about 48 px each); the tooltip tells the rest
+    label: { show: data.values.length * 48 <= element.clientWidth, formatter: function (p) { return format(p.value); } },
   };
   if (data.target !== null) {
     series.markLine = {
