@@ -76,6 +76,9 @@ def public_texts(client) -> dict[str, str]:
         texts["dataset.csv"] = b"".join(response.streaming_content).decode()
         records = dataset_rows(user=anonymous, dataset=dataset, query=RowsQuery(limit=1000)).records
         texts["datastore"] = json.dumps(records)
+        ckan = client.get(f"/opendata/api/3/action/datastore_search?resource_id={dataset.uid}&limit=1000")
+        assert ckan.status_code == 200
+        texts["ckan datastore_search"] = ckan.content.decode()
     return texts
 
 
@@ -139,6 +142,7 @@ def test_a_draft_never_reaches_a_public_endpoint_and_a_reopened_report_leaves_th
     seen = public_texts(client)
     assert any(marker in t or "90.24" in t for t in seen.values())
     assert "90.24" in seen[FIGURES + "json"] and "90.24" in seen["datastore"]
+    assert "90.24" in seen["ckan datastore_search"]
 
     submission_reopen(actor=office_admin, submission=approved, reason="Số liệu sai", version=None)
     build()
