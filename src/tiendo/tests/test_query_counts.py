@@ -62,6 +62,16 @@ PAGES = [
     Case("page:overdue:office", "overdue", "office_admin"),
     Case("page:form-list", "form-list", None),
     Case("page:form-detail", "form-detail", None, ("form",)),
+    Case("page:opendata-progress-plan", "opendata-progress-plan", None, ("plan",)),
+    Case("page:opendata-progress-indicator", "opendata-progress-indicator", None, ("plan", "label")),
+    # signed in: rendered for the reader every time (the public's warm answer is the stored one)
+    Case("page:opendata-progress-plan:office", "opendata-progress-plan", "office_admin", ("plan",)),
+    Case(
+        "page:opendata-progress-indicator:office",
+        "opendata-progress-indicator",
+        "office_admin",
+        ("plan", "label"),
+    ),
 ]
 
 ENDPOINTS = [
@@ -102,6 +112,7 @@ def _args(case: Case) -> list[str | int]:
         "indicator": Indicator.objects.filter(plan=plan).order_by("pk").values_list("pk", flat=True)[0],
         "unit": UNIT,
         "form": FORM,
+        "label": "V.1",
     }
     return [values[name] for name in case.args]
 

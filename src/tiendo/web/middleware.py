@@ -38,6 +38,8 @@ class PublicPageCacheMiddleware:
     language, the address, the public reader), so a change of data is a new key and the old
     rendering is never served again. Only an answer whose ETag is the public one, with no cookie set,
     is stored. Readers with a session cookie (signed in, or ever were) take the whole chain.
+    TIENDO_ANALYTICS_CACHE_SECONDS = 0 (the analytics' brief cache off, as in the test suite) turns
+    this store off too.
     """
 
     PREFIX = "/opendata/progress/"
@@ -51,6 +53,7 @@ class PublicPageCacheMiddleware:
             request.method != "GET"
             or not request.path.startswith(self.PREFIX)
             or settings.SESSION_COOKIE_NAME in request.COOKIES
+            or settings.TIENDO_ANALYTICS_CACHE_SECONDS <= 0
         ):
             return self.get_response(request)
         from tiendo.opendata.progress import PUBLIC_READER, page_etag, progress_stamp
