@@ -62,6 +62,11 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=2000, help="requests of each kind")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--cold", type=int, default=50, help="cold renderings, one client")
+    parser.add_argument(
+        "--keep-database",
+        action="store_true",
+        help="use the database of the last run as it is (no demo build)",
+    )
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
     parts = urlsplit(url)
@@ -82,10 +87,15 @@ def main() -> int:
     tiendo = str(ROOT / ".venv" / "bin" / "tiendo")
     server: rd.Server | None = None
     try:
-        log("Preparing the database (the demo: units, plans, 30,000 simulated dossiers, datasets)")
-        pg_version = rd.recreate_database(urlunsplit(parts._replace(path="/postgres")), name)
-        step = ["demo", "--no-serve", "--no-ioc"]
-        log(f"  tiendo {' '.join(step)}: {rd.run_step(' '.join(step), [tiendo, *step], env, 1800)}")
+        if args.keep_database:
+            with rd.connect(url) as conn:
+                pg_version = conn.execute("SELECT version()").fetchone()[0]
+            log("Using the database of the last run")
+        else:
+            log("Preparing the database (the demo: units, plans, 30,000 simulated dossiers, datasets)")
+            pg_version = rd.recreate_database(urlunsplit(parts._replace(path="/postgres")), name)
+            step = ["demo", "--no-serve", "--no-ioc"]
+            log(f"  tiendo {' '.join(step)}: {rd.run_step(' '.join(step), [tiendo, *step], env, 1800)}")
         facts = rd.machine_facts(pg_version)
         load_start = rd.loadavg()
         server = rd.Server(tiendo, env, rd.free_port(), args.workers, tmp / "server.log")
