@@ -10,15 +10,22 @@ What it does, in one run (each run starts from an empty database):
 2. writes a catalogue of D published datasets (titles and keywords drawn from a Vietnamese
    vocabulary, 13 themes, the province's agencies as publishers, all four access levels but mostly
    public), each with a 10-row version, and one dataset whose version has R rows (commune × month ×
-   indicator; COPY), then ANALYZE.
+   indicator; COPY), then ANALYZE; then the big version's own indexes, by the service that makes
+   them when a version is stored (`datastore_indexes_create`).
 3. starts `tiendo serve --workers 2` on a free port.
 4. package_search: Q requests by C concurrent clients, each a word typed without diacritics and two
    facets (`facet.field=["groups","organization"]`, rows 10); the floor: the same reads as plain SQL
-   (the folded `LIKE` on the datasets' text, the two GROUP BYs, the page) by C threads on psycopg.
+   (the matching datasets with what the facets count, their themes, the page, its versions) by C
+   threads on psycopg.
 5. datastore_search on the R-row resource: a filter on one commune and a page of 100 rows at a
-   random offset within its rows, total included; the floor: the same `@>` query, its page and its
-   count, as plain SQL.
-6. prints the machine, p50/p95/p99 of each, the floor's, their ratio, the goals (package_search p95
+   random offset within its rows, total included; the floor: the same page and exact count as plain
+   SQL from scratch (`data -> 'ma_xa'` on the version's index, ORDER BY row OFFSET, count(*)).
+6. the server's own floor: GET /healthz (one `SELECT 1`) by the same clients; and the two reads
+   cold — package_search with a new (q, start) at every request, so that none is answered from the
+   catalogue's cache; datastore_search on a restarted server, one request per commune, so that every
+   filter's rows are looked for afresh. CPU per request (server, PostgreSQL, this load generator)
+   from /proc.
+7. prints the machine, p50/p95/p99 of each, the floor's, their ratio, the goals (package_search p95
    ≤ 100 ms, datastore_search p95 ≤ 50 ms), and a Markdown block for docs/benchmarks.md.
 
 Exit status: 0 when every answer was a CKAN success with the expected count, 1 otherwise.
@@ -31,6 +38,8 @@ import asyncio
 import json
 import os
 import random
+import resource
+import subprocess
 import sys
 import tempfile
 import threading
@@ -207,6 +216,7 @@ def write_catalogue(url: str, datasets: int, rows: int, seed: int) -> dict:
             [big_dataset, schema, rows, "0" * 64],
         ).fetchone()[0]
         started = time.perf_counter()
+        per_commune: dict[str, int] = {}
         indicators = [f"CS{n:02d}" for n in range(1, 11)]
         months = [f"2026{m:02d}" for m in range(1, 13)] + [f"2025{m:02d}" for m in range(1, 13)]
         with conn.cursor().copy(
@@ -214,6 +224,7 @@ def write_catalogue(url: str, datasets: int, rows: int, seed: int) -> dict:
         ) as copy:
             for number in range(1, rows + 1):
                 commune = communes[number % len(communes)][0]
+                per_commune[commune] = per_commune.get(commune, 0) + 1
                 month = months[(number // len(communes)) % len(months)]
                 indicator = indicators[(number // (len(communes) * len(months))) % len(indicators)]
                 value = round(rng.random() * 100, 2)
@@ -229,6 +240,7 @@ def write_catalogue(url: str, datasets: int, rows: int, seed: int) -> dict:
         "big_dataset_uid": None,
         "version_id": version_id,
         "communes": [c[0] for c in communes],
+        "per_commune": per_commune,
         "copy_s": copy_s,
         "big_dataset": big_dataset,
     }
@@ -275,29 +287,43 @@ def sql_floor(url: str, statements: list[tuple[str, list]], clients: int) -> dic
 
 
 def search_floor_reads(query: str) -> list[tuple[str, list]]:
+    """What package_search reads to answer afresh (selectors.dataset_search_narrowed): the matching
+    datasets with what the facets count, their themes, the page, the page's current versions."""
     like = f"%{query}%"
     where = "d.state = 'published' AND d.access IN ('public', 'shared') AND d.search_text LIKE %s"
+    page = f"SELECT d.id FROM opendata_dataset d WHERE {where} ORDER BY d.modified_at DESC, d.name LIMIT 10"
     return [
         (
-            f"SELECT d.id, d.name, d.title FROM opendata_dataset d WHERE {where} ORDER BY d.modified_at DESC LIMIT 10",
-            [like],
-        ),
-        (f"SELECT count(*) FROM opendata_dataset d WHERE {where}", [like]),
-        (
-            f"SELECT t.code, count(*) FROM opendata_dataset d JOIN opendata_dataset_themes dt ON dt.dataset_id = d.id "
-            f"JOIN opendata_theme t ON t.id = dt.theme_id WHERE {where} GROUP BY t.code",
+            "SELECT d.id, d.keywords, d.access, d.licence_id, l.title, u.code, u.name, "
+            "EXISTS (SELECT 1 FROM opendata_datasetversion v WHERE v.dataset_id = d.id) "
+            "FROM opendata_dataset d JOIN opendata_licence l ON l.id = d.licence_id "
+            f"JOIN orgunits_orgunit u ON u.id = d.publisher_id WHERE {where}",
             [like],
         ),
         (
-            f"SELECT d.publisher_id, count(*) FROM opendata_dataset d WHERE {where} GROUP BY d.publisher_id",
+            "SELECT dt.dataset_id, t.code, t.name FROM opendata_dataset_themes dt "
+            "JOIN opendata_theme t ON t.id = dt.theme_id "
+            f"WHERE dt.dataset_id IN (SELECT d.id FROM opendata_dataset d WHERE {where})",
+            [like],
+        ),
+        (
+            "SELECT d.*, u.*, l.* FROM opendata_dataset d JOIN orgunits_orgunit u ON u.id = d.publisher_id "
+            f"JOIN opendata_licence l ON l.id = d.licence_id WHERE d.id IN ({page}) "
+            "ORDER BY d.modified_at DESC, d.name",
+            [like],
+        ),
+        (
+            "SELECT DISTINCT ON (v.dataset_id) v.* FROM opendata_datasetversion v "
+            f"WHERE v.dataset_id IN ({page}) ORDER BY v.dataset_id, v.number DESC",
             [like],
         ),
     ]
 
 
 def datastore_floor_reads(version_id: int, commune: str, offset: int) -> list[tuple[str, list]]:
-    where = "version_id = %s AND data @> %s::jsonb"
-    params = [version_id, json.dumps({"ma_xa": commune})]
+    """A page and the exact total from scratch, on the version's own index (`data -> 'ma_xa'`)."""
+    where = "version_id = %s AND (data -> 'ma_xa') = %s::jsonb"
+    params = [version_id, json.dumps(commune)]
     return [
         (
             f"SELECT row, data FROM opendata_datastorerow WHERE {where} ORDER BY row LIMIT 100 OFFSET {offset}",
@@ -305,6 +331,90 @@ def datastore_floor_reads(version_id: int, commune: str, offset: int) -> list[tu
         ),
         (f"SELECT count(*) FROM opendata_datastorerow WHERE {where}", params),
     ]
+
+
+def make_indexes(env: dict[str, str], version_id: int) -> tuple[list[str], float]:
+    """The big version's own indexes, made by the service that makes them when a version is stored
+    (the rows were written with COPY, past the service)."""
+    code = (
+        "import django, json, time; django.setup()\n"
+        "from django.db import transaction\n"
+        "from tiendo.opendata.models import DatasetVersion\n"
+        "from tiendo.opendata.services import datastore_indexes_create\n"
+        "started = time.perf_counter()\n"
+        "with transaction.atomic():\n"
+        f"    made = datastore_indexes_create(version=DatasetVersion.objects.get(pk={version_id}))\n"
+        "print(json.dumps([made, time.perf_counter() - started]))\n"
+    )
+    out = rd.run_step("datastore_indexes_create", [sys.executable, "-c", code], env, 1800)
+    made, seconds = json.loads(out.strip().splitlines()[-1])
+    return made, seconds
+
+
+class Cpu:
+    """CPU seconds spent by the server's processes, PostgreSQL's and this one, from /proc (Linux).
+    A process that ends between two snapshots is left out of both (a PostgreSQL connection closed)."""
+
+    def __init__(self, server: rd.Server) -> None:
+        self.server = server
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def _of(self, pids: list[int]) -> dict[int, float]:
+        found = {}
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            found[pid] = (int(fields[11]) + int(fields[12])) / self.tick
+        return found
+
+    @staticmethod
+    def _pids(*args: str) -> list[int]:
+        found = subprocess.run(["pgrep", *args], capture_output=True, text=True).stdout.split()
+        return [int(pid) for pid in found]
+
+    def snapshot(self) -> tuple[dict[int, float], dict[int, float], float]:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        group = str(os.getpgid(self.server.proc.pid)) if self.server.proc else "0"
+        return (
+            self._of(self._pids("-g", group)),
+            self._of(self._pids("-u", "postgres")),
+            own.ru_utime + own.ru_stime,
+        )
+
+    @staticmethod
+    def spent(before: dict[int, float], after: dict[int, float]) -> float:
+        return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def run_api(
+    server: rd.Server, jobs: list[rd.Job], clients: int
+) -> tuple[list[rd.Result], dict[str, float], tuple[float, float, float]]:
+    """The load, its latencies and the CPU milliseconds per request (server, PostgreSQL, load)."""
+    cpu = Cpu(server)
+    before = cpu.snapshot()
+    answers, wall = asyncio.run(rd.run_load(server.base_url, jobs, clients, 60, 900))
+    after = cpu.snapshot()
+    spent = (Cpu.spent(before[0], after[0]), Cpu.spent(before[1], after[1]), after[2] - before[2])
+    per = (spent[0] * 1000 / len(jobs), spent[1] * 1000 / len(jobs), spent[2] * 1000 / len(jobs))
+    return answers, rd.latency_stats(answers, wall), per
+
+
+def failures_of(label: str, answers: list[rd.Result]) -> list[rd.Result]:
+    bad = [a for a in answers if a.status != 200 or not isinstance(a.body, dict) or not a.body.get("success")]
+    if label.startswith("datastore_search"):
+        bad += [
+            a
+            for a in answers
+            if isinstance(a.body, dict)
+            and a.body.get("success")
+            and (
+                len(a.body["result"]["records"]) != min(100, a.body["result"]["total"] - a.job.key[2])
+                or a.body["result"]["total"] != a.job.key[3]
+            )
+        ]
+    return bad
 
 
 # ---------------------------------------------------------------------------------------- main
@@ -349,75 +459,105 @@ def main() -> int:
             f"  {args.datasets:,} datasets and {args.rows:,} rows written in {time.perf_counter() - started:.1f} s "
             f"(COPY of the rows {data['copy_s']:.1f} s)"
         )
+        made, index_s = make_indexes(env, data["version_id"])
+        log(f"  the big version's own indexes: {', '.join(made) or 'none'} in {index_s:.1f} s")
         big = resource_id(url, data["big_dataset"])
         facts = rd.machine_facts(pg_version)
         load_start = rd.loadavg()
         server = rd.Server(tiendo, env, rd.free_port(), args.workers, tmp / "server.log")
         log(f"\nServer: {' '.join(server.cmd[1:])}; up after {server.start():.1f} s")
 
+        facet_field = json.dumps(["groups", "organization"])
         search_jobs, search_floor = [], []
         for i in range(args.requests):
             query = QUERIES[i % len(QUERIES)]
-            params = {"q": query, "facet.field": json.dumps(["groups", "organization"]), "rows": 10}
+            params = {"q": query, "facet.field": facet_field, "rows": 10}
             search_jobs.append(
                 rd.Job(("search", i), "GET", "/opendata/api/3/action/package_search?" + urlencode(params))
             )
             search_floor.append(search_floor_reads(query))
-        store_jobs, store_floor = [], []
-        per_commune = args.rows // len(data["communes"])
-        for _ in range(args.requests):
-            commune = rng.choice(data["communes"])
-            offset = rng.randrange(0, max(1, per_commune - 100)) // 100 * 100
+        cold_search_jobs = []  # each (q, start) once: never an answer the catalogue's cache kept
+        for i in range(min(args.requests, len(QUERIES) * 50)):
+            params = {
+                "q": QUERIES[i % len(QUERIES)],
+                "facet.field": facet_field,
+                "rows": 10,
+                "start": i // 12,
+            }
+            cold_search_jobs.append(
+                rd.Job(("cold", i), "GET", "/opendata/api/3/action/package_search?" + urlencode(params))
+            )
+
+        def store_job(commune: str, offset: int) -> rd.Job:
             params = {
                 "resource_id": big,
                 "filters": json.dumps({"ma_xa": commune}),
                 "limit": 100,
                 "offset": offset,
             }
-            store_jobs.append(
-                rd.Job(
-                    ("store", commune, offset),
-                    "GET",
-                    "/opendata/api/3/action/datastore_search?" + urlencode(params),
-                )
+            return rd.Job(
+                ("store", commune, offset, data["per_commune"][commune]),
+                "GET",
+                "/opendata/api/3/action/datastore_search?" + urlencode(params),
             )
+
+        store_jobs, store_floor = [], []
+        for _ in range(args.requests):
+            commune = rng.choice(data["communes"])
+            offset = rng.randrange(0, max(1, data["per_commune"][commune] - 100)) // 100 * 100
+            store_jobs.append(store_job(commune, offset))
             store_floor.append(datastore_floor_reads(data["version_id"], commune, offset))
+        cold_store_jobs = []  # one request per commune, on a restarted server: every filter new to it
+        for commune in data["communes"]:
+            offset = rng.randrange(0, max(1, data["per_commune"][commune] - 100)) // 100 * 100
+            cold_store_jobs.append(store_job(commune, offset))
+        healthz_jobs = [rd.Job(("healthz", i), "GET", "/healthz") for i in range(args.requests)]
 
         log("\nWarm-up: 100 of each")
         asyncio.run(rd.run_load(server.base_url, search_jobs[:100] + store_jobs[:100], args.clients, 60, 300))
 
         results: dict[str, dict] = {}
         failures: list[str] = []
-        for label, jobs, floor_reads in (
-            ("package_search", search_jobs, search_floor),
-            ("datastore_search", store_jobs, store_floor),
-        ):
-            answers, wall = asyncio.run(rd.run_load(server.base_url, jobs, args.clients, 60, 900))
-            bad = [
-                a
-                for a in answers
-                if a.status != 200 or not isinstance(a.body, dict) or not a.body.get("success")
-            ]
-            if label == "datastore_search":
-                bad += [
-                    a
-                    for a in answers
-                    if isinstance(a.body, dict)
-                    and a.body.get("success")
-                    and len(a.body["result"]["records"]) != min(100, a.body["result"]["total"] - a.job.key[2])
-                ]
-            failures += [f"{label}: {a.status} {str(a.body)[:200]} {a.error}" for a in bad[:5]]
-            stats = rd.latency_stats(answers, wall)
-            floor = sql_floor(url, floor_reads, args.clients)
-            results[label] = {"api": stats, "floor": floor, "bad": len(bad)}
+
+        def measure(label: str, jobs: list[rd.Job], floor_reads: list | None) -> None:
+            assert server is not None
+            answers, stats, cpu = run_api(server, jobs, args.clients)
+            bad = (
+                failures_of(label, answers) if label != "healthz" else [a for a in answers if a.status != 200]
+            )
+            failures.extend(f"{label}: {a.status} {str(a.body)[:200]} {a.error}" for a in bad[:5])
+            floor = sql_floor(url, floor_reads, args.clients) if floor_reads else None
+            results[label] = {"api": stats, "floor": floor, "bad": len(bad), "cpu": cpu}
             log(
                 f"\n{label}: {stats['n']:,} requests by {args.clients} clients, {stats['rps']:,.0f}/s; "
                 f"p50 {stats['p50']:.1f} ms, p95 {stats['p95']:.1f} ms, p99 {stats['p99']:.1f} ms; failures {len(bad)}"
             )
             log(
-                f"  floor (plain SQL, same reads, {args.clients} threads): p50 {floor['p50']:.2f} ms, "
-                f"p95 {floor['p95']:.2f} ms, {floor['rps']:,.0f}/s; API p95 = {stats['p95'] / floor['p95']:.1f}× the floor"
+                f"  CPU per request: server {cpu[0]:.1f} ms, PostgreSQL {cpu[1]:.1f} ms, "
+                f"load generator {cpu[2]:.1f} ms"
             )
+            if floor:
+                log(
+                    f"  floor (plain SQL, same reads, {args.clients} threads): p50 {floor['p50']:.2f} ms, "
+                    f"p95 {floor['p95']:.2f} ms, {floor['rps']:,.0f}/s; API p95 = {stats['p95'] / floor['p95']:.1f}× the floor"
+                )
+
+        measure("package_search", search_jobs, search_floor)
+        measure("datastore_search", store_jobs, store_floor)
+        measure("healthz", healthz_jobs, None)
+        measure("package_search, cold", cold_search_jobs, None)
+        server.stop()
+        log(f"\nServer restarted (the rows each filter matches forgotten); up after {server.start():.1f} s")
+        unfiltered = [  # the code paths loaded and the connections opened, no filter asked
+            rd.Job(
+                ("warm", i),
+                "GET",
+                f"/opendata/api/3/action/datastore_search?resource_id={big}&offset={i * 100}",
+            )
+            for i in range(100)
+        ]
+        asyncio.run(rd.run_load(server.base_url, unfiltered + healthz_jobs[:100], args.clients, 60, 300))
+        measure("datastore_search, cold", cold_store_jobs, None)
         load_end = rd.loadavg()
 
         log("\nGoals")
@@ -443,16 +583,23 @@ def main() -> int:
         md.append(
             f"| server | `tiendo serve --workers {args.workers}` (uvicorn), PostgreSQL on the same machine |"
         )
+        md.append(
+            f"| data | {args.datasets:,} datasets; one version of {args.rows:,} rows, its own indexes "
+            f"({len(made)}, made in {index_s:.1f} s) |"
+        )
         md += [
             "",
-            "| read | API p50 / p95 / p99 | floor: the same reads as plain SQL, p50 / p95 | p95 ratio |",
-            "| --- | --- | --- | --- |",
+            "| read | API p50 / p95 / p99 | requests/s | floor: the same reads as plain SQL, p50 / p95 | p95 ratio "
+            "| CPU per request: server / PostgreSQL / load generator |",
+            "| --- | --- | --- | --- | --- | --- |",
         ]
-        for label in GOALS:
-            api, floor = results[label]["api"], results[label]["floor"]
+        for label in results:
+            api, floor, cpu = results[label]["api"], results[label]["floor"], results[label]["cpu"]
+            floor_text = f"{floor['p50']:.2f} / {floor['p95']:.2f} ms" if floor else "—"
+            ratio = f"{api['p95'] / floor['p95']:.1f}×" if floor else "—"
             md.append(
-                f"| {label} | {api['p50']:.1f} / {api['p95']:.1f} / {api['p99']:.1f} ms | "
-                f"{floor['p50']:.2f} / {floor['p95']:.2f} ms | {api['p95'] / floor['p95']:.1f}× |"
+                f"| {label} ({api['n']:,}) | {api['p50']:.1f} / {api['p95']:.1f} / {api['p99']:.1f} ms | "
+                f"{api['rps']:,.0f} | {floor_text} | {ratio} | {cpu[0]:.1f} / {cpu[1]:.1f} / {cpu[2]:.1f} ms |"
             )
         md += ["", "| goal | met |", "| --- | --- |"]
         md += [

@@ -39,6 +39,7 @@ def load_shipped_data() -> None:
 def no_brief_cache(settings):
     """Every write is seen at once in tests (tests of the cache itself turn it back on)."""
     settings.TIENDO_ANALYTICS_CACHE_SECONDS = 0
+    settings.TIENDO_CATALOGUE_CACHE_SECONDS = 0
 
 
 @pytest.fixture(scope="session")

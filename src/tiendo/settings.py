@@ -156,6 +156,13 @@ NINJA_PAGINATION_PER_PAGE = 100
 # Analytics answers polled by many (the drill-down) are kept this long per process: a figure is never
 # older than that, and a busy dashboard costs one computation per second (tiendo.core.cache).
 TIENDO_ANALYTICS_CACHE_SECONDS = env_float("TIENDO_ANALYTICS_CACHE_SECONDS", default=1.0, minimum=0)
+# The CKAN API's package_search answers kept per process, keyed by the catalogue's last change and
+# who reads (a new or changed dataset is seen at once; a renamed publisher, theme or licence after
+# this many seconds; 0: none); and the row numbers a datastore_search filter matched, per process.
+TIENDO_CATALOGUE_CACHE_SECONDS = env_int("TIENDO_CATALOGUE_CACHE_SECONDS", default=30, minimum=0)
+TIENDO_DATASTORE_MATCH_CACHE_BYTES = env_int(
+    "TIENDO_DATASTORE_MATCH_CACHE_BYTES", default=64 * 1024 * 1024, minimum=0
+)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tiendo"}}
 
 # Background work: Django 6's tasks API through its backport; the queue lives in the database.

@@ -21,6 +21,7 @@ relevance ranking) to newest first. A term we cannot honour is an error naming i
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -31,9 +32,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 import tiendo
 from tiendo.core.exceptions import ApplicationError, NotFoundError
@@ -52,6 +55,7 @@ LIST_MAX, LIST_ALL_FIELDS_MAX = 1000, 25  # organization_list / group_list
 GROUP_PACKAGES = 10  # organization_show / group_show include_datasets
 DATASTORE_DEFAULT, DATASTORE_MAX = 100, selectors.MAX_ROWS_PAGE
 DEFAULT_SORT = "score desc, metadata_modified desc"
+SEARCH_CACHE_SECONDS = 30  # package_search answers (TIENDO_CATALOGUE_CACHE_SECONDS; 0: none)
 FREQUENCY_URI = "http://publications.europa.eu/resource/authority/frequency/"
 STATES: dict[str, str] = {
     Dataset.State.PUBLISHED: "active",
@@ -122,6 +126,11 @@ def _invalid(key: str, message: str) -> Invalid:
 
 
 # ------------------------------------------------------------------------------------------ a call
+
+
+class Serialized(str):
+    """An action's result already written as JSON (package_search's, kept): the view puts it into
+    CKAN's envelope as it is."""
 
 
 @dataclass
@@ -397,8 +406,9 @@ HELP = {
     "resource_show": gettext_lazy("Tài nguyên (bảng số liệu của phiên bản hiện hành). Tham số: id."),
     "datastore_search": gettext_lazy(
         "Đọc các dòng của bảng số liệu. Tham số: resource_id, filters (đối tượng JSON), q, fields, sort "
-        '("cột desc, cột2"), limit (mặc định 100, tối đa 32000), offset, include_total, records_format '
-        "(objects, lists, csv, tsv)."
+        '("cột desc, cột2"), limit (mặc định 100, tối đa 32000), offset, include_total, '
+        "total_estimation_threshold (tổng trên ngưỡng này có thể là ước tính, khi đó total_was_estimated "
+        "là true), records_format (objects, lists, csv, tsv)."
     ),
 }
 
@@ -464,14 +474,10 @@ def _resource(call: Call, key: str, *, aliases: bool = False) -> tuple[Dataset, 
             given = str(uuid.UUID(given))
         except ValueError:
             raise NotFound(message) from None
-    try:
-        dataset = selectors.dataset_get(user=call.user, name=given)
-    except NotFoundError:
-        raise NotFound(message) from None
-    version = selectors.dataset_current_version(dataset)
-    if version is None:
+    version = selectors.dataset_version_current_get(user=call.user, name=given)
+    if version is None:  # not listed for the caller, or no version yet
         raise NotFound(message)
-    return dataset, version
+    return version.dataset, version
 
 
 # ------------------------------------------------------------------------------------------ search
@@ -726,18 +732,54 @@ def _facets(params: dict[str, Any], result: selectors.SearchResult) -> tuple[dic
     return facets, search_facets
 
 
-def _packages(call: Call, datasets: list[Dataset]) -> list[dict[str, Any]]:
-    versions = selectors.datasets_current_versions(datasets)
-    return [package_dict(call, d, versions.get(d.pk), list(d.themes.all())) for d in datasets]
+def _packages(call: Call, result: selectors.SearchResult) -> list[dict[str, Any]]:
+    versions = selectors.datasets_current_versions(result.datasets) if result.datasets else {}
+    themes = (
+        result.themes if result.themes is not None else {d.pk: list(d.themes.all()) for d in result.datasets}
+    )
+    return [package_dict(call, d, versions.get(d.pk), themes.get(d.pk, [])) for d in result.datasets]
 
 
-def package_search(call: Call) -> dict[str, Any]:
+def _search_cache_key(call: Call) -> str:
+    """Who reads, what they may list as it stands now, in which language, at which address, asking
+    what: an answer is only ever served again to the same reader, for the same listing."""
+    key = getattr(call.user, "system_key", None)
+    reader = (
+        f"key:{key.pk}" if key is not None else f"user:{call.user.pk}" if call.user.is_authenticated else "-"
+    )
+    seen = json.dumps(
+        [reader, selectors.datasets_listed_stamp(call.user), get_language(), call.absolute("/"), call.params],
+        sort_keys=True,
+        default=str,
+    )
+    return "opendata:package_search:" + hashlib.sha256(seen.encode()).hexdigest()
+
+
+def package_search(call: Call) -> dict[str, Any] | Serialized:
+    """Kept for SEARCH_CACHE_SECONDS per process, keyed by `_search_cache_key`: any change to the
+    datasets the reader may list is a new key at once; the time bounds how long a renamed publisher,
+    theme or licence keeps its old name in an answer."""
     params = call.params
     terms, rows, start = _search_query(params)
     sort, sort_echo = _sort(params.get("sort"))
     _facet_fields(params)
+    seconds = getattr(settings, "TIENDO_CATALOGUE_CACHE_SECONDS", SEARCH_CACHE_SECONDS)
+    if seconds <= 0:
+        return _package_search(call, terms, sort, sort_echo, rows, start)
+    key = _search_cache_key(call)
+    kept = cache.get(key)
+    if kept is None:
+        kept = json.dumps(_package_search(call, terms, sort, sort_echo, rows, start), ensure_ascii=False)
+        cache.set(key, kept, seconds)
+    return Serialized(kept)
+
+
+def _package_search(
+    call: Call, terms: _Terms, sort: str, sort_echo: str, rows: int, start: int
+) -> dict[str, Any]:
+    params = call.params
     result = _run_search(call, terms, sort, rows, start)
-    results = _packages(call, result.datasets)
+    results = _packages(call, result)
     wanted = _strings(params, "fl", comma=True)
     if len(wanted) == 1 and " " in wanted[0]:
         wanted = wanted[0].split()
@@ -837,7 +879,7 @@ def _group_packages(call: Call, *, publisher: str = "", theme: str = "") -> list
     query = selectors.SearchQuery(publishers=(publisher,) if publisher else (), limit=GROUP_PACKAGES)
     narrowing = selectors.SearchNarrowing(theme_sets=((theme,),) if theme else ())
     result = selectors.dataset_search_narrowed(user=call.user, query=query, narrowing=narrowing)
-    return _packages(call, result.datasets)
+    return _packages(call, result)
 
 
 def organization_show(call: Call) -> dict[str, Any]:
@@ -966,6 +1008,7 @@ def _rows_asked(params: dict[str, Any], version: DatasetVersion) -> _RowsAsked:
         raise _invalid(
             "records_format", _("Phải là một trong: %(values)s") % {"values": ", ".join(RECORDS_FORMATS)}
         )
+    threshold = _integer(params, "total_estimation_threshold", None, minimum=None)
     query = selectors.RowsQuery(
         filters=_filters(params, schema),
         q=q,
@@ -974,8 +1017,8 @@ def _rows_asked(params: dict[str, Any], version: DatasetVersion) -> _RowsAsked:
         offset=_integer(params, "offset", 0) or 0,
         limit=min(_integer(params, "limit", DATASTORE_DEFAULT) or 0, DATASTORE_MAX),
         include_total=_boolean(params.get("include_total"), default=True),
+        total_estimation_threshold=threshold,
     )
-    threshold = _integer(params, "total_estimation_threshold", None, minimum=None)
     return _RowsAsked(query, fields or ["_id", *names], str(records_format), threshold)
 
 
@@ -1060,7 +1103,7 @@ def datastore_search(call: Call) -> dict[str, Any]:
             result[echoed] = asked.query.filters if echoed == "filters" else call.params[echoed]
     if asked.query.include_total:
         result["total"] = page.total
-        result["total_was_estimated"] = False
+        result["total_was_estimated"] = page.total_was_estimated
     return result
 
 

@@ -11,17 +11,20 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from psycopg import sql
 
 from tiendo.core.exceptions import ApplicationError, PermissionDeniedError
 from tiendo.core.services import audit_record
 from tiendo.core.text import fold_for_search
 from tiendo.core.types import Actor
-from tiendo.opendata import builders
+from tiendo.opendata import builders, selectors
 from tiendo.opendata.models import Dataset, DatasetUsage, DatasetVersion, DatastoreRow, Licence, Theme
 from tiendo.opendata.selectors import dataset_can_manage, publisher_can_manage
 from tiendo.opendata.tables import Table, TableRefusedError, check, infer_schema, read_table, rows_hash
@@ -255,6 +258,7 @@ def _store_version(
                 DatastoreRow(version=version, row=start + i + 1, data=row, text=row_text(row))
                 for i, row in enumerate(table.rows[start : start + ROW_CHUNK])
             )
+        datastore_indexes_create(version=version)
         locked.save(update_fields=["modified_at"])
         audit_record(
             actor=actor,
@@ -263,6 +267,108 @@ def _store_version(
             changes={"version": version.number, "rows": version.row_count, "sha256": version.sha256},
         )
     return version
+
+
+# ------------------------------------------------------------------------------------------ indexes
+# A big version's own indexes (PostgreSQL): one per column one filters by, for that version's rows
+# only — `(data -> 'column'), row WHERE version_id = N` — so datastore_search's filter on the column
+# reads only the matching rows, in row order, however many other rows the table holds (the GIN index
+# on all of them finds every version's rows with the value). Made with the rows, in the same
+# transaction (the version is never readable without them); dropped when the version is deleted.
+
+INDEX_PREFIX = "opendata_dsrow_v"
+
+
+def datastore_indexes_create(*, version: DatasetVersion) -> list[str]:
+    """Create the indexes `selectors.datastore_indexed_columns` names for the version (none below
+    DATASTORE_INDEX_MIN_ROWS rows, none on SQLite); the names of those made. Indexes left by
+    versions that no longer exist are dropped once this is committed (a DROP INDEX in the upload's
+    transaction would hold every reader of the table until its end)."""
+    if connection.vendor != "postgresql":
+        return []
+    columns = selectors.datastore_indexed_columns(version)
+    if not columns:
+        return []
+    transaction.on_commit(datastore_indexes_prune)
+    table = DatastoreRow._meta.db_table
+    made = []
+    with connection.cursor() as cursor:
+        # the rows' foreign keys are checked at commit; PostgreSQL builds no index on a table with
+        # checks pending, so they are made now (the rows were just written: they hold)
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for position, column in enumerate(columns):
+            name = selectors.datastore_index_name(version.pk, position)
+            statement = sql.SQL(
+                "CREATE INDEX IF NOT EXISTS {name} ON {table} ((data -> {column}), row) WHERE version_id = {id}"
+            ).format(
+                name=sql.Identifier(name),
+                table=sql.Identifier(table),
+                column=sql.Literal(column),
+                id=sql.Literal(version.pk),
+            )
+            cursor.execute(statement.as_string(cursor.connection))
+            made.append(name)
+        cursor.execute(
+            sql.SQL("ANALYZE {table}").format(table=sql.Identifier(table)).as_string(cursor.connection)
+        )
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    return made
+
+
+def datastore_indexes_of(version_ids: list[int] | None = None) -> dict[int, list[str]]:
+    """The versions' own indexes that exist, by version id (every version's when None)."""
+    if connection.vendor != "postgresql":
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = %s AND indexname LIKE %s",
+            [DatastoreRow._meta.db_table, INDEX_PREFIX + "%"],
+        )
+        names = [name for (name,) in cursor.fetchall()]
+    found: dict[int, list[str]] = {}
+    for name in names:
+        number = name[len(INDEX_PREFIX) :].split("_", 1)[0]
+        if (
+            name.startswith(INDEX_PREFIX)
+            and number.isdigit()
+            and (version_ids is None or int(number) in version_ids)
+        ):
+            found.setdefault(int(number), []).append(name)
+    return found
+
+
+def datastore_indexes_drop(*, version_id: int) -> list[str]:
+    """Drop a version's own indexes (after its deletion); the names dropped. Outside a transaction
+    CONCURRENTLY, so that readers of other versions never wait for it."""
+    names = datastore_indexes_of([version_id]).get(version_id, [])
+    if not names:
+        return []
+    concurrently = sql.SQL("" if connection.in_atomic_block else "CONCURRENTLY ")
+    with connection.cursor() as cursor:
+        for name in names:
+            statement = sql.SQL("DROP INDEX {concurrently}IF EXISTS {name}").format(
+                concurrently=concurrently, name=sql.Identifier(name)
+            )
+            cursor.execute(statement.as_string(cursor.connection))
+    return names
+
+
+def datastore_indexes_prune() -> list[str]:
+    """Drop the indexes of versions that no longer exist (deleted where no signal reached us)."""
+    found = datastore_indexes_of()
+    alive = set(DatasetVersion.objects.filter(pk__in=list(found)).values_list("pk", flat=True))
+    dropped: list[str] = []
+    for version_id in sorted(set(found) - alive):
+        dropped += datastore_indexes_drop(version_id=version_id)
+    return dropped
+
+
+@receiver(post_delete, sender=DatasetVersion, dispatch_uid="opendata-datastore-indexes-drop")
+def _drop_indexes_of_deleted(sender: type[DatasetVersion], instance: DatasetVersion, **kwargs: Any) -> None:
+    """A deleted version's indexes go once the deletion is committed."""
+    if connection.vendor == "postgresql" and selectors.datastore_indexed_columns(instance):
+        version_id = instance.pk
+        transaction.on_commit(lambda: datastore_indexes_drop(version_id=version_id))
 
 
 def row_text(row: dict[str, Any]) -> str:

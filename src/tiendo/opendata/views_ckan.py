@@ -39,7 +39,12 @@ TOKEN_SCHEMES = ("apitoken ", "bearer ", "token ", "systemkey ")
 
 
 def _finish(status: int, body: Any, *, callback: str = "") -> HttpResponse:
-    text = json.dumps(body, ensure_ascii=False)
+    result = body.get("result") if isinstance(body, dict) else None
+    if isinstance(result, ckan.Serialized):  # written once, kept: into the envelope as it is
+        envelope = json.dumps({k: v for k, v in body.items() if k != "result"}, ensure_ascii=False)
+        text = f'{envelope[:-1]}, "result": {result}}}'
+    else:
+        text = json.dumps(body, ensure_ascii=False)
     if callback and status == 200:
         return HttpResponse(f"{callback}({text});", content_type="application/javascript;charset=utf-8")
     return HttpResponse(text, status=status, content_type=CONTENT_TYPE)
