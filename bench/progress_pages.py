@@ -19,6 +19,8 @@ What it does, in one run (each run starts from an empty database):
    - the province page (every target of the year);
    and, by one client, 50 cold renderings of the indicator page (a query string no request repeats,
    so none is served from the store): what a change of data costs the first reader;
+   then the four warm reads again by `wrk` (C; `apt-get install wrk`) with the same number of
+   clients for 15 s each: a client that leaves the two cores to the server (bench/_light_client.py);
 4. prints the machine, p50/p95/p99 of each, the ratio of each p95 to the floor's, the goal, and a
    Markdown block for docs/benchmarks.md.
 
@@ -45,6 +47,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import reporting_deadline as rd  # noqa: E402  (the server, the load loop, the machine facts)
+from _light_client import wrk_load  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/tiendo_bench_progress"
 PAGE = "/opendata/progress/quang-ngai-2026/I.1/"
@@ -62,6 +65,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=2000, help="requests of each kind")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--cold", type=int, default=50, help="cold renderings, one client")
+    parser.add_argument("--light-seconds", type=int, default=15, help="seconds of each read by wrk")
     parser.add_argument(
         "--keep-database",
         action="store_true",
@@ -138,19 +142,53 @@ def main() -> int:
         bad = [a for a in answers if a.status != 200]
         failures += [f"cold: {a.status} {a.error}" for a in bad[:5]]
         results["indicator page, cold (1 client)"] = {**rd.latency_stats(answers, wall), "bad": len(bad)}
+        light: dict[str, dict] = {}
+        for label, path, headers, status in (
+            ("floor: /healthz", "/healthz", {}, 200),
+            ("indicator page, warm", PAGE, {}, 200),
+            ("indicator page, revalidated (304)", PAGE, {"If-None-Match": etag}, 304),
+            ("province page, warm", PROVINCE, {}, 200),
+        ):
+            found = wrk_load(
+                server.base_url,
+                [path],
+                clients=args.clients,
+                seconds=args.light_seconds,
+                expected=status,
+                headers=headers,
+            )
+            if found is None:
+                log("\n`wrk` not found (apt-get install wrk): the measure by a light client is left out")
+                break
+            if found["bad"] or found["errors"]:
+                failures.append(
+                    f"wrk, {label}: {found['bad']} answers not {status}, {found['errors']} socket errors"
+                )
+            light[label] = found
         load_end = rd.loadavg()
 
         floor = results["floor: /healthz"]["p95"]
         log(f"\nI.1's page: {units} units in its table; {len(first.content):,} bytes")
         for label, stats in results.items():
             log(
-                f"{label:<36} {stats['n']:>5,} requests, {stats['rps']:>7,.0f}/s; p50 {stats['p50']:7.1f} ms, "
+                f"{label:<36} {stats.get('n', stats.get('requests', 0)):>5,} requests, {stats['rps']:>7,.0f}/s; p50 {stats['p50']:7.1f} ms, "
                 f"p95 {stats['p95']:7.1f} ms, p99 {stats['p99']:7.1f} ms; p95 = {stats['p95'] / floor:5.1f}× the floor; "
                 f"failures {stats['bad']}"
             )
+        if light:
+            light_floor = light["floor: /healthz"]["p95"]
+            log("\nThe same reads by `wrk` (C), a light client:")
+            for label, stats in light.items():
+                log(
+                    f"{label:<36} {stats.get('n', stats.get('requests', 0)):>5,} requests, {stats['rps']:>7,.0f}/s; p50 {stats['p50']:7.1f} ms, "
+                    f"p95 {stats['p95']:7.1f} ms, p99 {stats['p99']:7.1f} ms; p95 = {stats['p95'] / light_floor:5.1f}× "
+                    f"the floor; failures {stats['bad']}"
+                )
         warm = results["indicator page, warm"]["p95"]
+        warm_light = light["indicator page, warm"]["p95"] if light else None
         full = args.clients >= 20 and args.requests >= 2000
         met = warm <= GOAL_MS and not failures
+        met_light = warm_light is not None and warm_light <= GOAL_MS and not failures
         log(
             f"\nGoal: a public indicator page p95 ≤ {GOAL_MS:.0f} ms warm: {'MET' if met else 'NOT MET'}"
             f"{'' if full else ' (short run)'} ({warm:.1f} ms)"
@@ -179,11 +217,32 @@ def main() -> int:
                 f"| {label} | {clients} | {stats['rps']:,.0f} | {stats['p50']:.1f} / {stats['p95']:.1f} / "
                 f"{stats['p99']:.1f} ms | {stats['p95'] / floor:.1f}× |"
             )
-        md += ["", "| goal | met |", "| --- | --- |"]
+        if light:
+            light_floor = light["floor: /healthz"]["p95"]
+            md += [
+                "",
+                "The same reads by `wrk` (C, Debian's package), a light client, for the same clients:",
+                "",
+            ]
+            md += [
+                "| read | clients | requests/s | p50 / p95 / p99 | p95 ÷ floor's |",
+                "| --- | --- | --- | --- | --- |",
+            ]
+            for label, stats in light.items():
+                md.append(
+                    f"| {label} | {args.clients} | {stats['rps']:,.0f} | {stats['p50']:.1f} / {stats['p95']:.1f} / "
+                    f"{stats['p99']:.1f} ms | {stats['p95'] / light_floor:.1f}× |"
+                )
+        md += ["", "| goal | client | met |", "| --- | --- | --- |"]
         md.append(
-            f"| public indicator page p95 ≤ {GOAL_MS:.0f} ms warm | {'yes' if met else 'no'} ({warm:.1f} ms)"
-            f"{'' if full else ' — short run'} |"
+            f"| public indicator page p95 ≤ {GOAL_MS:.0f} ms warm | Python httpx | {'yes' if met else 'no'} "
+            f"({warm:.1f} ms){'' if full else ' — short run'} |"
         )
+        if warm_light is not None:
+            md.append(
+                f"| public indicator page p95 ≤ {GOAL_MS:.0f} ms warm | wrk | {'yes' if met_light else 'no'} "
+                f"({warm_light:.1f} ms){'' if full else ' — short run'} |"
+            )
         log(
             "\nMarkdown for docs/benchmarks.md:\n\n<!-- bench/progress_pages.py -->\n"
             + "\n".join(md)

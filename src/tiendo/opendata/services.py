@@ -403,5 +403,16 @@ def counter_increment(model: type[models.Model], **key: Any) -> int:
 
 
 def usage_record(*, dataset: Dataset, kind: str) -> None:
-    """Count one use of a dataset this month (a page view, a download, an API call)."""
-    counter_increment(DatasetUsage, dataset=dataset, month=timezone.localdate().replace(day=1), kind=kind)
+    """Count one use of a dataset this month (a page view, a download, an API call).
+
+    A use is a statistic, not something a user entered: on PostgreSQL its transaction commits without
+    waiting for the disk (`synchronous_commit` off for this transaction only), so a crash may forget
+    the uses of its last fraction of a second, and an API call does not wait for a flush it does not
+    need. Access logs of shared and restricted data (`sharing.access_log_record`) keep the default,
+    and so does a caller's own transaction (the setting would reach its other writes)."""
+    relaxed = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with transaction.atomic():
+        if relaxed:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        counter_increment(DatasetUsage, dataset=dataset, month=timezone.localdate().replace(day=1), kind=kind)
