@@ -410,9 +410,11 @@ def usage_record(*, dataset: Dataset, kind: str) -> None:
     the uses of its last fraction of a second, and an API call does not wait for a flush it does not
     need. Access logs of shared and restricted data (`sharing.access_log_record`) keep the default,
     and so does a caller's own transaction (the setting would reach its other writes)."""
-    relaxed = connection.vendor == "postgresql" and not connection.in_atomic_block
+    month = timezone.localdate().replace(day=1)
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        counter_increment(DatasetUsage, dataset=dataset, month=month, kind=kind)
+        return
     with transaction.atomic():
-        if relaxed:
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        counter_increment(DatasetUsage, dataset=dataset, month=timezone.localdate().replace(day=1), kind=kind)
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        counter_increment(DatasetUsage, dataset=dataset, month=month, kind=kind)

@@ -54,8 +54,10 @@ class PublicPageCacheMiddleware:
             or not request.path.startswith(self.PREFIX)
             or settings.SESSION_COOKIE_NAME in request.COOKIES
             or settings.TIENDO_ANALYTICS_CACHE_SECONDS <= 0
+            or (settings.SECURE_SSL_REDIRECT and not request.is_secure())  # SecurityMiddleware redirects it
         ):
             return self.get_response(request)
+        request.get_host()  # a host not in ALLOWED_HOSTS is refused (400) here too, not answered
         from tiendo.opendata.progress import PUBLIC_READER, page_etag, progress_stamp
 
         language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
@@ -64,7 +66,7 @@ class PublicPageCacheMiddleware:
         etag = page_etag(
             stamp=progress_stamp(), language=language, path=request.get_full_path(), reader=PUBLIC_READER
         )
-        key = f"public-page:{etag}"
+        key = f"public-page:{request.scheme}:{etag}"  # the chain's headers differ by scheme (HSTS)
         kept = cache.get(key)
         if kept is not None:
             content, headers = kept

@@ -331,3 +331,21 @@ def test_the_page_says_when_a_result_rests_on_simulated_data(client, small_forms
     assert flags == {"21211": 1, "21172": 0}
     league = client.get(PAGE).content.decode().split('id="league"')[1]
     assert league.count('<span class="badge text-bg-warning">mô phỏng</span>') == 1
+
+
+def test_the_store_never_answers_before_the_https_redirect_or_for_a_foreign_host(
+    client, small_forms, settings
+):
+    settings.TIENDO_ANALYTICS_CACHE_SECONDS = 60
+    from django.core.cache import cache
+
+    cache.clear()
+    assert client.get(PAGE).status_code == 200  # rendered and stored
+    assert client.get(PAGE, HTTP_HOST="evil.example").status_code == 400
+    settings.SECURE_SSL_REDIRECT = True
+    from django.test import Client
+
+    fresh = Client()  # its middleware is built with the redirect on; the http rendering is still stored
+    redirected = fresh.get(PAGE)
+    assert redirected.status_code == 301 and redirected["Location"].startswith("https://")
+    assert fresh.get(PAGE, secure=True).status_code == 200
