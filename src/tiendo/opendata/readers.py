@@ -1,5 +1,6 @@
 """Who reads, for the public face's downloads: the person of the session, or a system's key sent as
-CKAN clients send one (`Authorization: tdsk_…` or `Authorization: SystemKey tdsk_…`)."""
+CKAN clients send one (`Authorization: tdsk_…`, `Authorization: SystemKey tdsk_…`, `X-CKAN-API-Key`).
+The one parser of a client's secret, for the CKAN API too (`authorization_secret`)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,22 @@ from tiendo.core.types import Actor
 from tiendo.opendata.sharing import KEY_PREFIX, KeyRefusedError, rate_limit_take, systemkey_authenticate
 from tiendo.opendata.sharing_selectors import SystemReader
 
+# how clients send a secret: bare (CKAN's way), or after a scheme name
+SECRET_SCHEMES = ("apitoken ", "bearer ", "token ", "systemkey ")
+
+
+def authorization_secret(request: HttpRequest) -> str:
+    """The secret a client sent — a system's key (tdsk_…) or an API token — in `Authorization`, bare
+    or after one of SECRET_SCHEMES, or in CKAN's older `X-CKAN-API-Key`; "" when none."""
+    header = request.headers.get("Authorization", "").strip()
+    if header.lower().startswith(SECRET_SCHEMES):
+        return header.split(None, 1)[1].strip() if " " in header else ""
+    return header or request.headers.get("X-CKAN-API-Key", "").strip()
+
 
 def _secret(request: HttpRequest) -> str:
-    header = request.headers.get("Authorization", "").strip()
-    if header.lower().startswith("systemkey "):
-        header = header.split(None, 1)[1].strip()
-    return header if header.startswith(KEY_PREFIX) else ""
+    secret = authorization_secret(request)
+    return secret if secret.startswith(KEY_PREFIX) else ""
 
 
 def request_reader(request: HttpRequest, *, area: str) -> Actor | HttpResponse:

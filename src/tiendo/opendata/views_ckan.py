@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods
 from tiendo.core.types import Actor
 from tiendo.opendata import ckan
 from tiendo.opendata.models import SystemKey
+from tiendo.opendata.readers import authorization_secret
 from tiendo.opendata.sharing import KEY_PREFIX, KeyRefusedError, rate_limit_take, systemkey_authenticate
 from tiendo.opendata.sharing_selectors import SystemReader, key_may_call
 from tiendo.reporting.tokens import TokenRefusedError, apitoken_authenticate
@@ -35,7 +36,6 @@ from tiendo.reporting.tokens import TokenRefusedError, apitoken_authenticate
 logger = logging.getLogger(__name__)
 CONTENT_TYPE = "application/json;charset=utf-8"
 CALLBACK = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$")  # a JSONP callback: a JS name
-TOKEN_SCHEMES = ("apitoken ", "bearer ", "token ", "systemkey ")
 
 
 def _finish(status: int, body: Any, *, callback: str = "") -> HttpResponse:
@@ -78,16 +78,9 @@ def _request_data(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
-def _token(request: HttpRequest) -> str:
-    header = request.headers.get("Authorization", "").strip()
-    if header.lower().startswith(TOKEN_SCHEMES):
-        return header.split(None, 1)[1].strip() if " " in header else ""
-    return header or request.headers.get("X-CKAN-API-Key", "").strip()
-
-
 def _caller(request: HttpRequest, name: str = "") -> Actor:
     """Who calls: a system's key, a token's owner, the session's user, or the anonymous reader."""
-    secret = _token(request)
+    secret = authorization_secret(request)
     if not secret:
         return request.user
     if secret.startswith(KEY_PREFIX):
