@@ -21,6 +21,7 @@ from tiendo.analytics.drilldown import indicator_by_unit
 from tiendo.analytics.formulas import APPROVED
 from tiendo.analytics.models import DossierCount
 from tiendo.opendata.models import Dataset
+from tiendo.opendata.tables import plain_number
 from tiendo.opendata.withholding import withheld_paths
 from tiendo.reporting.models import DataValue
 from tiendo.reporting.periods import parse_period
@@ -31,12 +32,6 @@ class Built:
     schema: dict[str, Any]
     rows: list[dict[str, Any]]
     provenance: str
-
-
-def _number(value: Decimal | None) -> int | float | None:
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def _field(name: str, kind: str, title: str) -> dict[str, str]:
@@ -132,9 +127,9 @@ def _row(
         "period": period,
         "unit_code": unit.code,
         "unit_name": unit.name,
-        "numerator": _number(numerator),
-        "denominator": _number(denominator),
-        "value": _number(value),
+        "numerator": plain_number(numerator),
+        "denominator": plain_number(denominator),
+        "value": plain_number(value),
         "value_text": data_value.text_value if data_value is not None else "",
         "source": data_value.source if data_value is not None else DataValue.Source.COMPUTED,
         "simulated": int(bool(data_value is not None and data_value.is_simulated)),
@@ -169,7 +164,7 @@ def _form(dataset: Dataset) -> Built:
             "period": value.period,
             "unit_code": value.unit.code,
             "unit_name": value.unit.name,
-            "value": _number(value.value),
+            "value": plain_number(value.value),
             "value_text": value.text_value,
         }
         for value in values

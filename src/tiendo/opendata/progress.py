@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -43,6 +42,7 @@ from tiendo.core.types import Actor
 from tiendo.opendata.builders import simulated_units
 from tiendo.opendata.models import Dataset
 from tiendo.opendata.selectors import datasets_listed
+from tiendo.opendata.tables import plain_number
 from tiendo.opendata.withholding import withheld_paths
 from tiendo.plans.models import Indicator, Plan
 from tiendo.plans.selectors import group_list, indicator_list, plan_list
@@ -153,17 +153,11 @@ FIGURE_FIELDS = [
 ]
 
 
-def _number(value: Decimal | None) -> int | float | None:
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
 def figures_table(figures: Figures) -> list[dict[str, Any]]:
     """The page's figures as rows: the province's series (level "province"), then the units of the
     period shown (level "unit"), with the same numbers the page prints."""
     indicator = figures.indicator
-    target = _number(indicator.target_value)
+    target = plain_number(indicator.target_value)
     rows: list[dict[str, Any]] = []
     for point in figures.history:
         value = point.data_value
@@ -175,11 +169,11 @@ def figures_table(figures: Figures) -> list[dict[str, Any]]:
                 "period": value.period,
                 "unit_code": province.code,
                 "unit_name": province.name,
-                "value": _number(value.value),
+                "value": plain_number(value.value),
                 "value_text": value.text_value,
                 "numerator": None,
                 "denominator": None,
-                "target": _number(point.indicator.target_value),
+                "target": plain_number(point.indicator.target_value),
                 "source": value.source,
                 "simulated": int(value.is_simulated),
                 "stored_at": value.stored_at.isoformat() if value.stored_at else "",
@@ -194,10 +188,10 @@ def figures_table(figures: Figures) -> list[dict[str, Any]]:
                     "period": figures.drill.period,
                     "unit_code": unit_row.unit.code,
                     "unit_name": unit_row.unit.name,
-                    "value": _number(unit_row.value),
+                    "value": plain_number(unit_row.value),
                     "value_text": "",
-                    "numerator": _number(unit_row.numerator),
-                    "denominator": _number(unit_row.denominator),
+                    "numerator": plain_number(unit_row.numerator),
+                    "denominator": plain_number(unit_row.denominator),
                     "target": target,
                     "source": DataValue.Source.COMPUTED.value if unit_row.value is not None else "",
                     "simulated": int(unit_row.unit.pk in figures.simulated)

@@ -56,7 +56,9 @@ SORTS = {
 MAX_ROWS_PAGE = 32000  # CKAN's datastore_search maximum
 
 
-def _paths(user: Actor, roles: tuple[str, ...] | None = None) -> list[str]:
+def member_paths(user: Actor, roles: tuple[str, ...] | None = None) -> list[str]:
+    """Tree paths of the units where the user holds one of `roles` (any role when None); a role
+    held at a unit reaches every unit below it (`under_paths`)."""
     if not user.is_authenticated:
         return []
     memberships = Membership.objects.filter(user=user)
@@ -65,7 +67,7 @@ def _paths(user: Actor, roles: tuple[str, ...] | None = None) -> list[str]:
     return list(memberships.values_list("unit__path", flat=True))
 
 
-def _under(paths: list[str], field_name: str) -> Q:
+def under_paths(paths: list[str], field_name: str) -> Q:
     condition = Q(pk__in=[])
     for path in paths:
         condition |= Q(**{f"{field_name}__startswith": path})
@@ -74,7 +76,7 @@ def _under(paths: list[str], field_name: str) -> Q:
 
 def publisher_can_manage(user: Actor, publisher: OrgUnit) -> bool:
     return user_is_office_admin(user) or any(
-        publisher.path.startswith(p) for p in _paths(user, MANAGER_ROLES)
+        publisher.path.startswith(p) for p in member_paths(user, MANAGER_ROLES)
     )
 
 
@@ -84,12 +86,12 @@ def dataset_can_manage(user: Actor, dataset: Dataset) -> bool:
 
 def _insider(user: Actor) -> Q:
     """Datasets whose publisher the user belongs to (or is above)."""
-    return _under(_paths(user), "publisher__path")
+    return under_paths(member_paths(user), "publisher__path")
 
 
 def _named(user: Actor) -> Q:
     """Restricted datasets naming one of the user's units (or a unit above one of them)."""
-    paths = _paths(user)
+    paths = member_paths(user)
     if not paths:
         return Q(pk__in=[])
     named_ids = {
@@ -127,7 +129,7 @@ def dataset_can_read_rows(user: Actor, dataset: Dataset) -> bool:
         return True
     if user_is_office_admin(user):
         return True
-    paths = _paths(user)
+    paths = member_paths(user)
     if any(dataset.publisher.path.startswith(p) for p in paths):
         return True
     if dataset.state == Dataset.State.PUBLISHED and dataset.access == Dataset.Access.RESTRICTED:
@@ -602,7 +604,9 @@ def units_managed(user: Actor) -> QuerySet[OrgUnit]:
     the user is an admin or a reporter, and the units under them."""
     if user_is_office_admin(user):
         return OrgUnit.objects.order_by("kind", "name")
-    return OrgUnit.objects.filter(_under(_paths(user, MANAGER_ROLES), "path")).order_by("kind", "name")
+    return OrgUnit.objects.filter(under_paths(member_paths(user, MANAGER_ROLES), "path")).order_by(
+        "kind", "name"
+    )
 
 
 def datasets_managed(*, user: Actor, q: str = "", state: str = "", sort: str = "") -> QuerySet[Dataset]:
@@ -613,7 +617,7 @@ def datasets_managed(*, user: Actor, q: str = "", state: str = "", sort: str = "
     if user_is_office_admin(user):
         found = Dataset.objects.all()
     else:
-        found = Dataset.objects.filter(_under(_paths(user, MANAGER_ROLES), "publisher__path"))
+        found = Dataset.objects.filter(under_paths(member_paths(user, MANAGER_ROLES), "publisher__path"))
     for word in search_words(q):
         found = found.filter(search_text__contains=word_pattern(word))
     if state in Dataset.State.values:
@@ -685,7 +689,7 @@ def datasets_rows_readable(user: Actor, datasets: list[Dataset]) -> set[int]:
     one query at most: `dataset_can_read_rows` for a whole listing."""
     if user_is_office_admin(user):
         return {dataset.pk for dataset in datasets}
-    paths = _paths(user) if any(d.access == Dataset.Access.SHARED for d in datasets) else []
+    paths = member_paths(user) if any(d.access == Dataset.Access.SHARED for d in datasets) else []
     # listed and published: public and restricted ones are readable (restricted ones are listed only to
     # their named units and publisher); shared ones only by their publisher
     return {

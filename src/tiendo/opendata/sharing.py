@@ -28,7 +28,7 @@ from tiendo.core.exceptions import ApplicationError, PermissionDeniedError
 from tiendo.core.services import audit_record
 from tiendo.core.types import Actor
 from tiendo.opendata.models import AccessLog, AccessRequest, Dataset, KeyMinute, System, SystemKey
-from tiendo.opendata.selectors import dataset_can_manage
+from tiendo.opendata.selectors import dataset_can_manage, member_paths
 from tiendo.opendata.services import counter_increment
 from tiendo.orgunits.models import Membership, OrgUnit
 from tiendo.orgunits.selectors import user_is_office_admin
@@ -58,12 +58,7 @@ def key_hash(secret: str) -> str:
 def system_can_manage(user: Actor, owner: OrgUnit) -> bool:
     if user_is_office_admin(user):
         return True
-    if not user.is_authenticated:
-        return False
-    paths = Membership.objects.filter(user=user, role=Membership.Role.ADMIN).values_list(
-        "unit__path", flat=True
-    )
-    return any(owner.path.startswith(path) for path in paths)
+    return any(owner.path.startswith(path) for path in member_paths(user, (Membership.Role.ADMIN,)))
 
 
 def _require(condition: bool) -> None:

@@ -13,7 +13,13 @@ from django.utils import timezone
 from tiendo.core.exceptions import NotFoundError
 from tiendo.core.types import Actor
 from tiendo.opendata.models import AccessLog, AccessRequest, Dataset, DatasetUsage, System, SystemKey
-from tiendo.opendata.selectors import dataset_can_manage, datasets_listed, datasets_managed
+from tiendo.opendata.selectors import (
+    dataset_can_manage,
+    datasets_listed,
+    datasets_managed,
+    member_paths,
+    under_paths,
+)
 from tiendo.orgunits.models import Membership, OrgUnit
 from tiendo.orgunits.selectors import user_is_office_admin
 
@@ -106,15 +112,8 @@ def units_administered(*, user: Actor) -> QuerySet[OrgUnit]:
     where the user is an admin, and the units under them (as `system_can_manage` allows)."""
     if user_is_office_admin(user):
         return OrgUnit.objects.filter(kind=OrgUnit.Kind.AGENCY).order_by("name")
-    if not user.is_authenticated:
-        return OrgUnit.objects.none()
-    paths = list(
-        Membership.objects.filter(user=user, role=Membership.Role.ADMIN).values_list("unit__path", flat=True)
-    )
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(path__startswith=path)
-    return OrgUnit.objects.filter(condition).order_by("kind", "name")
+    paths = member_paths(user, (Membership.Role.ADMIN,))
+    return OrgUnit.objects.filter(under_paths(paths, "path")).order_by("kind", "name")
 
 
 def systems_overview(*, user: Actor) -> QuerySet[System]:

@@ -304,6 +304,13 @@ def csv_lines(names: list[str], rows: Iterable[dict[str, Any]]) -> Iterator[str]
         yield buffer.getvalue()
 
 
+def plain_number(value: Decimal | None) -> int | float | None:
+    """A stored decimal as a file or JSON writes it: 12 for 12.000000, 52.19 for 52.190000."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
 def csv_cell(value: Any) -> Any:
     """A value as the CSV writes it. A float without an exponent (1e20 → 100000000000000000000,
     1.5e-07 → 0.00000015): PostgreSQL's jsonb gives numbers back that way, and the file and its hash

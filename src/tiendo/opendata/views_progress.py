@@ -179,9 +179,9 @@ def plan_figures(request: HttpRequest, code: str, fmt: str) -> HttpResponseBase:
                     "group": group.group.code,
                     "name": row.indicator.name,
                     "target": row.indicator.target_text,
-                    "target_value": _plain(row.indicator.target_value),
+                    "target_value": tables.plain_number(row.indicator.target_value),
                     "direction": row.indicator.direction,
-                    "value": _plain(evaluation.value),
+                    "value": tables.plain_number(evaluation.value),
                     "value_text": evaluation.value_text,
                     "period": evaluation.period or "",
                     "verdict": evaluation.verdict,
@@ -193,12 +193,6 @@ def plan_figures(request: HttpRequest, code: str, fmt: str) -> HttpResponseBase:
 
 
 # ------------------------------------------------------------------------------- the indicator
-
-
-def _plain(value: Any) -> Any:
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def _methodology(indicator: Indicator) -> list[str]:
@@ -216,7 +210,7 @@ def _methodology(indicator: Indicator) -> list[str]:
         else:
             formula = _("Σ “%(numerator)s”") % {"numerator": numerator}
         if indicator.factor != 1:
-            formula += f" × {_plain(indicator.factor)}"
+            formula += f" × {tables.plain_number(indicator.factor)}"
         lines.append(
             _("Công thức: %(formula)s, cộng trên số liệu đã duyệt của các đơn vị trong tỉnh.")
             % {"formula": formula}

@@ -16,6 +16,7 @@ from tiendo.core.exceptions import ApplicationError, NotFoundError, PermissionDe
 from tiendo.core.services import audit_record
 from tiendo.core.types import Actor
 from tiendo.opendata.models import WithheldUnit
+from tiendo.opendata.selectors import member_paths, under_paths
 from tiendo.orgunits.models import Membership, OrgUnit
 from tiendo.orgunits.selectors import user_is_office_admin
 from tiendo.plans.models import Indicator
@@ -27,11 +28,7 @@ def _admin_paths(user: Actor) -> list[str] | None:
     """Paths of the units the user administers; None: every unit (the office)."""
     if user_is_office_admin(user):
         return None
-    if not user.is_authenticated:
-        return []
-    return list(
-        Membership.objects.filter(user=user, role=Membership.Role.ADMIN).values_list("unit__path", flat=True)
-    )
+    return member_paths(user, (Membership.Role.ADMIN,))
 
 
 def withheld_paths(*, indicator: Indicator) -> list[str]:
@@ -45,25 +42,18 @@ def withheld_can_mark(user: Actor, unit: OrgUnit) -> bool:
     return paths is None or any(unit.path.startswith(p) for p in paths)
 
 
-def _under(paths: list[str], field: str) -> Q:
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(**{f"{field}__startswith": path})
-    return condition
-
-
 def withheld_list(*, user: Actor) -> QuerySet[WithheldUnit]:
     """The marks the user may see and take back: those on units they administer."""
     marks = WithheldUnit.objects.select_related("unit", "indicator__group", "indicator__plan", "marked_by")
     paths = _admin_paths(user)
-    return marks if paths is None else marks.filter(_under(paths, "unit__path"))
+    return marks if paths is None else marks.filter(under_paths(paths, "unit__path"))
 
 
 def withheld_units_markable(*, user: Actor) -> QuerySet[OrgUnit]:
     """The units the user may mark (for the form's list)."""
     units = OrgUnit.objects.order_by("path")
     paths = _admin_paths(user)
-    return units if paths is None else units.filter(_under(paths, "path"))
+    return units if paths is None else units.filter(under_paths(paths, "path"))
 
 
 @transaction.atomic
